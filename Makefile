@@ -1,0 +1,59 @@
+# Every target bootstraps .venv by itself: `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
+	bench-telegram bench-slack bench-search clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sokbo db upgrade
+	$(BIN)/sokbo run
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+check: $(STAMP)
+	$(BIN)/ruff format --check bot tests bench examples
+	$(BIN)/ruff check bot tests bench examples
+	$(BIN)/mypy
+
+fmt: $(STAMP)
+	$(BIN)/ruff format bot tests bench examples
+	$(BIN)/ruff check --fix bot tests bench examples
+
+bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search
+
+bench-poll: $(STAMP)
+	$(BIN)/python bench/poll.py
+
+bench-contacts: $(STAMP)
+	$(BIN)/python bench/contacts.py
+
+bench-summarize: $(STAMP)
+	$(BIN)/python bench/summarize.py
+
+bench-fanout: $(STAMP)
+	$(BIN)/python bench/fanout.py
+
+bench-telegram: $(STAMP)
+	$(BIN)/python bench/telegram.py
+
+bench-slack: $(STAMP)
+	$(BIN)/python bench/slack.py
+
+bench-search: $(STAMP)
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

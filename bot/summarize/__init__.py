@@ -1,0 +1,1 @@
+"""Summaries: LLM digests with grounded contacts, and the offline extractive fallback."""

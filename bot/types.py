@@ -1,0 +1,98 @@
+"""Plain, frozen values that flow through the pipeline (see docs/architecture.md).
+
+feeds → Article → Story → Summary → Delivery → adapter. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One person or desk to call, copied exactly from the source."""
+
+    organization: str | None = None
+    department: str | None = None
+    role: str | None = None
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A feed and its polling health."""
+
+    id: int
+    name: str
+    url: str
+    enabled: bool = True
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    consecutive_failures: int = 0
+    next_poll_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One feed item, cleaned: text has paragraph breaks, dates are aware."""
+
+    feed_id: int
+    guid: str
+    url: str
+    title: str
+    text: str
+    published_at: datetime
+    content_hash: str
+    contacts: tuple[Contact, ...] = ()
+    id: int | None = None
+    story_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """Where a message goes: platform + chat id (+ thread/topic id where the platform has one)."""
+
+    platform: str
+    chat_id: str
+    thread_id: str = ""
+
+
+SendOutcome = Literal["sent", "retry", "gone", "migrated"]
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What an adapter answers for one message; the outbox decides what to do with it.
+
+    - ``sent``: delivered.
+    - ``retry``: try again after ``retry_after`` seconds (only this chat waits).
+    - ``gone``: the chat blocked/kicked/deleted the bot; ``reason`` says why in words.
+    - ``migrated``: the chat now lives at ``new_chat_id``; resend there.
+    """
+
+    outcome: SendOutcome
+    retry_after: float | None = None
+    reason: str | None = None
+    new_chat_id: str | None = None
+
+    @classmethod
+    def sent(cls) -> SendResult:
+        return cls("sent")
+
+    @classmethod
+    def retry(cls, after: float, reason: str) -> SendResult:
+        return cls("retry", retry_after=after, reason=reason)
+
+    @classmethod
+    def gone(cls, reason: str) -> SendResult:
+        return cls("gone", reason=reason)
+
+    @classmethod
+    def migrated(cls, new_chat_id: str) -> SendResult:
+        return cls("migrated", new_chat_id=new_chat_id, reason="chat migrated")

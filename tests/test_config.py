@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+
+def test_defaults_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env={})
+    assert settings.database.url == "sqlite:///./var/sokbo.db"
+    assert settings.feeds.poll_interval == 300
+    assert len(settings.feeds.sources) == 4
+    assert settings.secrets.openai_api_key is None
+
+
+def test_environment_overrides_database_and_secrets(tmp_path: Path) -> None:
+    env = {"SOKBO_DATABASE_URL": "postgresql://x@127.0.0.1/db", "OPENAI_API_KEY": "sk-secret"}
+    settings = load_settings(None, env)
+    assert settings.database.url == "postgresql://x@127.0.0.1/db"
+    assert settings.secrets.openai_api_key == "sk-secret"
+    assert "sk-secret" not in repr(settings.secrets)
+
+
+def test_invalid_value_names_key_value_and_rule(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[feeds]\npoll_interval = -5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, {})
+    message = str(info.value)
+    assert "feeds.poll_interval" in message and "-5" in message and "greater than" in message
+
+
+def test_unknown_key_and_secret_in_file_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[telegram]\ntoken = "abc"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="telegram.token"):
+        load_settings(path, {})
+    path.write_text('[secrets]\nopenai_api_key = "abc"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="environment"):
+        load_settings(path, {})
+
+
+def test_cli_exits_2_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[digest]\ndefault_time = '25:00'\n", encoding="utf-8")
+    assert main(["db", "upgrade", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "digest.default_time" in err and "Traceback" not in err
+
+
+def test_example_config_is_valid() -> None:
+    example = Path(__file__).resolve().parents[1] / "config.example.toml"
+    load_settings(example, {})
