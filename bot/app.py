@@ -7,9 +7,10 @@ local servers (or small fakes) instead of patching.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -21,7 +22,7 @@ from bot.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-Service = Callable[[asyncio.Event], Awaitable[None]]
+Service = Callable[[asyncio.Event], Coroutine[object, object, None]]
 
 
 @dataclass
@@ -47,10 +48,8 @@ class App:
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # non-main thread
                 loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-main thread
-                pass
         self.migrate()
         tasks = [asyncio.create_task(service(stop)) for service in self.services()]
         log.info("sokbo running with %d services", len(tasks))

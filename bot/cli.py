@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -73,14 +73,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _handler(args: argparse.Namespace) -> Handler:
-    from bot import commands_cli
+# command → "module:function"; each handler takes (app, args) and returns the exit status.
+HANDLERS = {
+    "run": "bot.cli_commands.ingest:cmd_run",
+    "poll": "bot.cli_commands.ingest:cmd_poll",
+    "feeds_list": "bot.cli_commands.ingest:cmd_feeds_list",
+    "feeds_add": "bot.cli_commands.ingest:cmd_feeds_add",
+    "feeds_remove": "bot.cli_commands.ingest:cmd_feeds_remove",
+    "feeds_check": "bot.cli_commands.ingest:cmd_feeds_check",
+    "db_upgrade": "bot.cli_commands.ingest:cmd_db_upgrade",
+    "summarize": "bot.cli_commands.summarize:cmd_summarize",
+    "chat": "bot.cli_commands.chat:cmd_chat",
+    "digest": "bot.cli_commands.chat:cmd_digest",
+    "search": "bot.cli_commands.search:cmd_search",
+}
 
+
+def _handler(args: argparse.Namespace) -> Handler:
     name = args.command
     for attr in ("feeds_command", "db_command"):
         if getattr(args, attr, None):
             name = f"{name}_{getattr(args, attr)}"
-    handler: Handler = getattr(commands_cli, f"cmd_{name}")
+    module_name, _, function = HANDLERS[name].partition(":")
+    handler: Handler = getattr(importlib.import_module(module_name), function)
     return handler
 
 
@@ -107,4 +122,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-

@@ -20,7 +20,9 @@ from bot.clock import FixedClock
 from bot.store import create_engine
 from bot.store.migrate import upgrade
 
-PG_ADMIN_URL = os.environ.get("SOKBO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "SOKBO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

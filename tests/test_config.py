@@ -38,7 +38,7 @@ def test_invalid_value_names_key_value_and_rule(tmp_path: Path) -> None:
 def test_unknown_key_and_secret_in_file_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text('[telegram]\ntoken = "abc"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="telegram.token"):
+    with pytest.raises(ConfigError, match=r"telegram\.token"):
         load_settings(path, {})
     path.write_text('[secrets]\nopenai_api_key = "abc"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="environment"):

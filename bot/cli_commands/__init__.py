@@ -1,0 +1,1 @@
+"""Handlers of the `sokbo` subcommands (one module per concern); cli.py only parses."""
