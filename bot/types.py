@@ -63,7 +63,7 @@ class ChatRef:
     thread_id: str = ""
 
 
-SendOutcome = Literal["sent", "retry", "gone", "migrated"]
+SendOutcome = Literal["sent", "retry", "deferred", "gone", "migrated"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,8 @@ class SendResult:
     """What an adapter answers for one message; the outbox decides what to do with it.
 
     - ``sent``: delivered.
-    - ``retry``: try again after ``retry_after`` seconds (only this chat waits).
+    - ``retry``: it failed; try again after ``retry_after`` seconds (only this chat waits).
+    - ``deferred``: not attempted (pacing); try after ``retry_after`` s, no attempt counted.
     - ``gone``: the chat blocked/kicked/deleted the bot; ``reason`` says why in words.
     - ``migrated``: the chat now lives at ``new_chat_id``; resend there.
     """
@@ -88,6 +89,10 @@ class SendResult:
     @classmethod
     def retry(cls, after: float, reason: str) -> SendResult:
         return cls("retry", retry_after=after, reason=reason)
+
+    @classmethod
+    def deferred(cls, after: float) -> SendResult:
+        return cls("deferred", retry_after=after, reason="paced")
 
     @classmethod
     def gone(cls, reason: str) -> SendResult:
