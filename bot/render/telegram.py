@@ -1,0 +1,255 @@
+"""Messages → Telegram HTML (pure).
+
+Every string from a feed, an LLM or a user is escaped here, and only the tags this module
+writes itself appear in the output, so an article cannot inject markup or links. Messages
+are built as blocks of styled spans and only turned into HTML at the end: a message longer
+than Telegram's 4,096 characters is cut between blocks (paragraphs), a block that is too long
+on its own is cut between lines or words, and every chunk re-opens its own tags — so no cut
+ever falls inside a tag or an entity.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import KST
+from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
+from bot.types import Contact
+
+LIMIT = 4096  # characters after entity parsing (Telegram counts UTF-16 code units)
+PARAGRAPH = "\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of plain text with at most one style; ``href`` makes it a link."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    href: str | None = None
+
+
+Block = tuple[Span, ...]
+
+
+def units(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def safe_href(url: str) -> str | None:
+    """Only http(s) links are written as links; anything else (javascript:, data:) is not."""
+    url = url.strip()
+    if url.lower().startswith(("http://", "https://")) and not any(c in url for c in '\n\r\t "<>'):
+        return url
+    return None
+
+
+def span_html(span: Span) -> str:
+    body = html.escape(span.text, quote=False)
+    if span.bold:
+        body = f"<b>{body}</b>"
+    if span.italic:
+        body = f"<i>{body}</i>"
+    if span.href is not None:
+        body = f'<a href="{html.escape(span.href, quote=True)}">{body}</a>'
+    return body
+
+
+def block_html(block: Block) -> str:
+    return "".join(span_html(span) for span in block)
+
+
+def block_units(block: Block) -> int:
+    return sum(units(span.text) for span in block)
+
+
+def _cut(text: str, limit: int) -> tuple[str, str]:
+    """Cut ``text`` to at most ``limit`` units, preferring a line break, then a space."""
+    used = end = 0
+    for end, char in enumerate(text):  # noqa: B007 - ``end`` is used after the loop
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            break
+    else:
+        return text, ""
+    head = text[: max(1, end)]
+    if len(head) == len(text):
+        return text, ""
+    for sep in ("\n", " "):
+        at = head.rfind(sep)
+        if at > len(head) // 3:
+            return text[:at], text[at + 1 :]
+    return head, text[len(head) :]
+
+
+def split_block(block: Block, limit: int) -> list[Block]:
+    """Split one over-long block into blocks of at most ``limit`` units, spans re-styled."""
+    out: list[Block] = []
+    current: list[Span] = []
+    room = limit
+    queue = list(block)
+    while queue:
+        span = queue.pop(0)
+        size = units(span.text)
+        if size <= room:
+            current.append(span)
+            room -= size
+            continue
+        if current and room < limit // 4:  # too little room left: start the next block
+            out.append(tuple(current))
+            current, room = [], limit
+            queue.insert(0, span)
+            continue
+        head, tail = _cut(span.text, room)
+        if head.strip():
+            current.append(Span(head, span.bold, span.italic, span.href))
+        out.append(tuple(current))
+        current, room = [], limit
+        if tail:
+            queue.insert(0, Span(tail, span.bold, span.italic, span.href))
+    if current:
+        out.append(tuple(current))
+    return [b for b in out if block_units(b) > 0]
+
+
+def pack(blocks: Iterable[Block], limit: int = LIMIT) -> list[str]:
+    """Join blocks into as few messages as fit in ``limit`` units, cutting only between blocks."""
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    sep = units(PARAGRAPH)
+    for block in blocks:
+        pieces = [block] if block_units(block) <= limit else split_block(block, limit)
+        for piece in pieces:
+            size = block_units(piece)
+            if current and used + sep + size > limit:
+                chunks.append(PARAGRAPH.join(current))
+                current, used = [], 0
+            used += size + (sep if current else 0)
+            current.append(block_html(piece))
+    if current:
+        chunks.append(PARAGRAPH.join(current))
+    return chunks
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def kst(moment: datetime) -> str:
+    local = moment.astimezone(KST)
+    return f"{local.year}.{local.month}.{local.day} {local:%H:%M} KST"
+
+
+def contact_text(contact: Contact) -> str:
+    parts = [contact.organization, contact.department, contact.name, contact.role]
+    who = " ".join(p.strip() for p in parts if p and p.strip())
+    if contact.phone:
+        return f"{who} {contact.phone.strip()}".strip()
+    return who
+
+
+def contacts_block(contacts: Sequence[Contact]) -> Block | None:
+    lines = [text for text in (contact_text(c) for c in contacts) if text]
+    if not lines:
+        return None
+    if len(lines) == 1:
+        return (Span("☎ 문의처", bold=True), Span(f": {lines[0]}"))
+    return (Span("☎ 문의처", bold=True), Span("\n" + "\n".join(f"- {line}" for line in lines)))
+
+
+def alert_blocks(alert: Alert) -> list[Block]:
+    s = alert.summary
+    blocks: list[Block] = [(Span(s.headline.strip() or "(제목 없음)", bold=True),)]
+    bullets = [b.strip() for b in s.bullets if b.strip()]
+    if bullets:
+        blocks.append(tuple(Span(("\n" if i else "") + f"• {b}") for i, b in enumerate(bullets)))
+    facts = [f"{f.label}: {f.value}" for f in [*s.key_dates, *s.amounts]]
+    if facts:
+        blocks.append((Span("\n".join(f"▪ {fact}" for fact in facts)),))
+    if (contacts := contacts_block(s.contacts)) is not None:
+        blocks.append(contacts)
+    blocks.append(_source_line(alert.source, alert.published_at, alert.url))
+    return blocks
+
+
+def _source_line(source: str, published_at: datetime, url: str) -> Block:
+    line: list[Span] = [Span(f"{source.strip()} · {kst(published_at)}", italic=True)]
+    href = safe_href(url)
+    if href is not None:
+        line += [Span("\n"), Span("원문 보기", href=href)]
+    elif url.strip():
+        line += [Span(f"\n{url.strip()}")]
+    return tuple(line)
+
+
+def digest_blocks(digest: DailyDigest) -> list[Block]:
+    day = digest.day
+    blocks: list[Block] = [(Span(f"📰 {day.month}월 {day.day}일 정책 브리핑", bold=True),)]
+    if not digest.sections:
+        blocks.append((Span("오늘은 구독하신 주제의 새 소식이 없습니다."),))
+    number = 0
+    for section in digest.sections:
+        blocks.append((Span(f"[{section.topic}]", bold=True),))
+        for entry in section.entries:
+            number += 1
+            href = safe_href(entry.url)
+            meta = " · ".join(
+                [*entry.agencies, kst(entry.published_at)]
+                + ([f"출처 {entry.source_count}곳"] if entry.source_count > 1 else [])
+            )
+            spans: list[Span] = [Span(f"{number}. "), Span(entry.headline.strip(), href=href)]
+            spans.append(Span(f"\n{meta}", italic=True))
+            if (contact := next((contact_text(c) for c in entry.contacts), "")) != "":
+                spans.append(Span(f"\n☎ {contact}"))
+            blocks.append(tuple(spans))
+    if digest.omitted:
+        blocks.append((Span(f"외 {digest.omitted}건"),))
+    return blocks
+
+
+def search_blocks(page: SearchPage) -> list[Block]:
+    start = page.offset + 1
+    end = page.offset + len(page.hits)
+    if not page.hits:
+        return [(Span(f"‘{page.query}’ 검색 결과가 없습니다."),)]
+    blocks: list[Block] = [(Span(f"🔎 ‘{page.query}’ 검색 결과 {start}–{end}", bold=True),)]
+    for number, hit in enumerate(page.hits, start):
+        meta = " · ".join([*([hit.agency] if hit.agency else []), kst(hit.published_at)])
+        spans: list[Span] = [
+            Span(f"{number}. "),
+            Span(hit.headline.strip(), bold=True, href=safe_href(hit.url)),
+            Span(f"\n{meta}\n", italic=False),
+        ]
+        spans += [Span(text, bold=matched) for text, matched in hit.snippet if text]
+        blocks.append(tuple(spans))
+    return blocks
+
+
+def text_blocks(text: str) -> list[Block]:
+    return [(Span(p.strip("\n")),) for p in text.split("\n\n") if p.strip()]
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+def render_message(message: Message, limit: int = LIMIT) -> list[str]:
+    """One or more Telegram HTML texts (parse_mode HTML), each within ``limit``."""
+    if isinstance(message, Alert):
+        return pack(alert_blocks(message), limit)
+    if isinstance(message, DailyDigest):
+        return pack(digest_blocks(message), limit)
+    if isinstance(message, Notice):
+        return pack(text_blocks(message.text), limit) or ["(내용 없음)"]
+    raise TypeError(f"cannot render {type(message).__name__} for Telegram")
+
+
+def render_reply(reply: Reply, limit: int = LIMIT) -> str:
+    """A command reply in one message: a search page is kept short; the rest is cut off."""
+    blocks = search_blocks(reply.search) if reply.search is not None else text_blocks(reply.text)
+    chunks = pack(blocks, limit) or ["(내용 없음)"]
+    return chunks[0]
