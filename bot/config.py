@@ -87,6 +87,8 @@ class DeliverySettings(Section):
     max_attempts: Annotated[int, Field(ge=1, le=100)] = 8
     interval: Annotated[float, Field(gt=0, le=60)] = 1.0
     max_chats: Annotated[int, Field(ge=1)] = 5000
+    max_rules: Annotated[int, Field(ge=1, le=1000)] = 50
+    lease: Annotated[float, Field(ge=1, le=3600)] = 120
 
 
 class DigestSettings(Section):

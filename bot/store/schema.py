@@ -65,3 +65,82 @@ articles = sa.Table(
     sa.Column("story_id", sa.Integer, sa.ForeignKey("stories.id"), index=True),
     sa.UniqueConstraint("feed_id", "guid", name="uq_articles_feed_guid"),
 )
+
+# --- core (issue 4): chats, rules, deliveries, digests ------------------------------------
+# A chat is one place messages go (platform + chat id + thread id, '' when none). Rules say
+# what it follows. Deliveries are the outbox: one row per (chat, story), never two. Digests
+# hold one row per (chat, local date), claimed before sending so a day's digest goes out once.
+# The scheduler lock is a PostgreSQL advisory lock (bot/schedule.py), so it needs no table.
+
+CHAT_KINDS = ("private", "group", "channel")
+CHAT_MODES = ("instant", "daily", "both")
+RULE_KINDS = ("topic", "keyword", "exclude", "agency", "feed")
+DELIVERY_STATES = ("pending", "sending", "sent", "failed", "dead")
+
+chats = sa.Table(
+    "chats",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("platform", sa.String(20), nullable=False),
+    sa.Column("chat_id", sa.String(100), nullable=False),
+    sa.Column("thread_id", sa.String(100), nullable=False, server_default=""),
+    sa.Column("kind", sa.String(10), nullable=False, server_default="private"),
+    sa.Column("mode", sa.String(10), nullable=False, server_default="instant"),
+    sa.Column("daily_time", sa.String(5), nullable=False, server_default="08:00"),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="Asia/Seoul"),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("paused_reason", sa.Text),  # None when paused by /pause; words when the chat is gone
+    sa.Column("paused_at", UtcDateTime),
+    sa.Column("last_digest_at", UtcDateTime),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("platform", "chat_id", "thread_id", name="uq_chats_address"),
+)
+
+rules = sa.Table(
+    "rules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("chat_id", sa.Integer, sa.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),  # one of RULE_KINDS
+    sa.Column("value", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("chat_id", "kind", "value", name="uq_rules_chat_kind_value"),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("chat_id", sa.Integer, sa.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "story_id", sa.Integer, sa.ForeignKey("stories.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("state", sa.String(10), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("claimed_at", UtcDateTime),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
+    sa.Index("ix_deliveries_due", "state", "next_attempt_at"),
+    sa.Index("ix_deliveries_story", "story_id"),
+)
+
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("chat_id", sa.Integer, sa.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("digest_date", sa.Date, nullable=False),  # the chat's local date
+    sa.Column("state", sa.String(10), nullable=False, server_default="sending"),
+    sa.Column("story_ids", sa.Text),  # JSON list
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("next_attempt_at", UtcDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("claimed_at", UtcDateTime),
+    sa.Column("sent_at", UtcDateTime),
+    sa.UniqueConstraint("chat_id", "digest_date", name="uq_digests_chat_date"),
+)

@@ -1,0 +1,242 @@
+"""The outbox table: one delivery per (chat, story), claimed by workers, marked per outcome.
+
+States: pending → sending → sent | failed (waits for ``next_attempt_at``) | dead (gave up).
+A claim is a lease: a row left in ``sending`` longer than the lease belonged to a worker that
+died, and is claimed again (counted as an attempt, since it may be the one that killed it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot.store.chats import as_utc, insert_ignore
+from bot.store.schema import chats, deliveries
+from bot.types import ChatRef
+
+DUE_STATES = ("pending", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery this worker holds: send it, then record the outcome."""
+
+    id: int
+    chat_pk: int
+    chat: ChatRef
+    story_id: int
+    attempts: int
+    paused: bool
+
+
+def enqueue(engine: Engine, chat_pks: Iterable[int], story_id: int, now: datetime) -> int:
+    """Create a pending delivery per chat unless one exists; returns how many were new."""
+    rows = [
+        {"chat_id": pk, "story_id": story_id, "next_attempt_at": now, "created_at": now}
+        for pk in sorted(set(chat_pks))
+    ]
+    if not rows:
+        return 0
+    created = 0
+    with engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start : start + 5000]
+            before = _count_story(conn, story_id)
+            conn.execute(insert_ignore(conn, deliveries), chunk)
+            created += _count_story(conn, story_id) - before
+    return created
+
+
+def _count_story(conn: Connection, story_id: int) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(deliveries)
+            .where(deliveries.c.story_id == story_id)
+        ).scalar_one()
+    )
+
+
+def claim(engine: Engine, worker: str, now: datetime, *, limit: int, lease: float) -> list[Claimed]:
+    """Take up to ``limit`` due rows (and rows whose lease expired) for ``worker``.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several processes claim side by side without
+    waiting for or double-taking each other's rows. SQLite: the single UPDATE … RETURNING is
+    one write transaction, so claims are serialized by the database's single writer.
+    """
+    stale = now - timedelta(seconds=lease)
+    due = sa.or_(
+        sa.and_(deliveries.c.state.in_(DUE_STATES), deliveries.c.next_attempt_at <= now),
+        sa.and_(deliveries.c.state == "sending", deliveries.c.claimed_at < stale),
+    )
+    picked = (
+        sa.select(deliveries.c.id)
+        .where(due)
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    stmt = (
+        deliveries.update()
+        .where(deliveries.c.id.in_(picked))
+        .values(
+            state="sending",
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=deliveries.c.attempts + sa.case((deliveries.c.state == "sending", 1), else_=0),
+        )
+        .returning(
+            deliveries.c.id, deliveries.c.chat_id, deliveries.c.story_id, deliveries.c.attempts
+        )
+    )
+    with engine.begin() as conn:
+        taken = conn.execute(stmt).all()
+        if not taken:
+            return []
+        chat_pks = sorted({r.chat_id for r in taken})
+        info = {
+            r.id: r
+            for r in conn.execute(
+                sa.select(
+                    chats.c.id, chats.c.platform, chats.c.chat_id, chats.c.thread_id, chats.c.paused
+                ).where(chats.c.id.in_(chat_pks))
+            )
+        }
+    out = [
+        Claimed(
+            id=r.id,
+            chat_pk=r.chat_id,
+            chat=ChatRef(
+                info[r.chat_id].platform, info[r.chat_id].chat_id, info[r.chat_id].thread_id
+            ),
+            story_id=r.story_id,
+            attempts=r.attempts,
+            paused=bool(info[r.chat_id].paused),
+        )
+        for r in taken
+    ]
+    out.sort(key=lambda c: c.id)
+    return out
+
+
+def _finish(conn: Connection) -> None:
+    """Skip the fsync wait on PostgreSQL for outcome marks: the server still has them if we die.
+
+    Only a crash of the database server itself could lose the last marks, which would mean
+    repeating those sends: the same at-least-once promise, at several times the throughput.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
+def mark_sent(engine: Engine, delivery_id: int, now: datetime) -> None:
+    with engine.begin() as conn:
+        _finish(conn)
+        conn.execute(
+            deliveries.update()
+            .where(deliveries.c.id == delivery_id)
+            .values(state="sent", sent_at=now, claimed_by=None, last_error=None)
+        )
+
+
+def mark_failed(
+    engine: Engine,
+    delivery_id: int,
+    *,
+    attempts: int,
+    reason: str,
+    next_attempt_at: datetime,
+    dead: bool,
+) -> None:
+    """A failed attempt (already counted in ``attempts``): wait for the next one, or give up."""
+    with engine.begin() as conn:
+        _finish(conn)
+        conn.execute(
+            deliveries.update()
+            .where(deliveries.c.id == delivery_id)
+            .values(
+                state="dead" if dead else "failed",
+                attempts=attempts,
+                last_error=reason[:1000],
+                next_attempt_at=next_attempt_at,
+                claimed_by=None,
+            )
+        )
+
+
+def release(
+    engine: Engine, delivery_ids: Sequence[int], next_attempt_at: datetime, *, note: str | None
+) -> None:
+    """Put claimed rows back without counting an attempt (pacing, chat waiting, migration)."""
+    if not delivery_ids:
+        return
+    with engine.begin() as conn:
+        _finish(conn)
+        conn.execute(
+            deliveries.update()
+            .where(deliveries.c.id.in_(list(delivery_ids)), deliveries.c.state == "sending")
+            .values(state="pending", next_attempt_at=next_attempt_at, claimed_by=None)
+            .values(last_error=note)
+        )
+
+
+def mark_dead(engine: Engine, delivery_ids: Sequence[int], reason: str) -> None:
+    if not delivery_ids:
+        return
+    with engine.begin() as conn:
+        _finish(conn)
+        conn.execute(
+            deliveries.update()
+            .where(deliveries.c.id.in_(list(delivery_ids)))
+            .values(state="dead", last_error=reason[:1000], claimed_by=None)
+        )
+
+
+def delay_chat(engine: Engine, chat_pk: int, until: datetime) -> None:
+    """Only this chat waits: its other due rows move to ``until``."""
+    with engine.begin() as conn:
+        conn.execute(
+            deliveries.update()
+            .where(
+                deliveries.c.chat_id == chat_pk,
+                deliveries.c.state.in_(DUE_STATES),
+                deliveries.c.next_attempt_at < until,
+            )
+            .values(next_attempt_at=until)
+        )
+
+
+def renew(engine: Engine, worker: str, now: datetime) -> int:
+    """Extend the lease of every row this worker still holds."""
+    with engine.begin() as conn:
+        return conn.execute(
+            deliveries.update()
+            .where(deliveries.c.claimed_by == worker, deliveries.c.state == "sending")
+            .values(claimed_at=now)
+        ).rowcount
+
+
+def state_counts(engine: Engine, story_id: int | None = None) -> dict[str, int]:
+    query = sa.select(deliveries.c.state, sa.func.count()).group_by(deliveries.c.state)
+    if story_id is not None:
+        query = query.where(deliveries.c.story_id == story_id)
+    with engine.connect() as conn:
+        return dict(Counter({state: int(n) for state, n in conn.execute(query)}))
+
+
+def next_due(engine: Engine) -> datetime | None:
+    """When the earliest waiting delivery is due (the worker sleeps until then at most)."""
+    with engine.connect() as conn:
+        return as_utc(
+            conn.execute(
+                sa.select(sa.func.min(deliveries.c.next_attempt_at)).where(
+                    deliveries.c.state.in_(DUE_STATES)
+                )
+            ).scalar()
+        )
