@@ -113,6 +113,7 @@ class TelegramSettings(Section):
 
 class SlackSettings(Section):
     api_url: str = "https://slack.com/api/"
+    listen: str = "0.0.0.0"
     port: Annotated[int, Field(ge=1, le=65535)] = 3000
     command: Annotated[str, Field(pattern=r"^/[a-z0-9_-]{1,31}$")] = "/sokbo"
     who_can_change: Literal["anyone", "admins"] = "anyone"

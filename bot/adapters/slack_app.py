@@ -1,0 +1,249 @@
+"""The Slack side that listens: one slash command (``/sokbo``) served by slack-bolt's AsyncApp.
+
+``/sokbo subscribe 반도체 AI`` becomes the core command ``/subscribe 반도체 AI`` for the chat
+``ChatRef("slack", channel_id)``. The request is acknowledged at once; the answer goes back
+ephemerally through the command's ``response_url``; when the core says a subscription changed
+(``Reply.announce``), the change is also posted in the channel.
+
+Bolt verifies every request (``X-Slack-Signature`` HMAC with the signing secret, timestamp
+within 5 minutes) and answers 401 otherwise, before any handler runs. HTTP mode serves
+``/slack/events`` with aiohttp; Socket Mode connects out with the app-level token instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.messages import Reply
+from bot.render.slack import escape, render_reply
+from bot.types import ChatRef
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+FAILURE_REPLY = "명령을 처리하는 중 문제가 생겼습니다. 잠시 후 다시 시도해 주세요."
+
+
+class CommandCore(Protocol):
+    async def handle(
+        self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool
+    ) -> Reply: ...
+
+
+def command_text(text: str) -> str:
+    """``subscribe 반도체 AI`` → ``/subscribe 반도체 AI``; nothing → ``/help``."""
+    text = text.strip()
+    if not text:
+        return "/help"
+    head, _, rest = text.partition(" ")
+    head = head.lstrip("/").lower()
+    return f"/{head} {rest.strip()}".rstrip()
+
+
+class Permissions:
+    """Who may change a channel's subscriptions (``slack.who_can_change``).
+
+    ``anyone``: every member. ``admins``: workspace admins/owners (users.info) and the
+    channel's creator (conversations.info). Answers are cached for ``ttl`` seconds; when Slack
+    cannot tell (missing scope, error), the answer is no.
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        policy: str,
+        *,
+        ttl: float = 300.0,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.policy = policy
+        self.ttl = ttl
+        self._now = now
+        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    async def may_change(self, channel: str, user: str) -> bool:
+        if self.policy == "anyone" or channel.startswith("D"):
+            return True
+        key = (channel, user)
+        hit = self._cache.get(key)
+        if hit is not None and self._now() - hit[0] < self.ttl:
+            return hit[1]
+        allowed = await self._is_workspace_admin(user) or await self._is_creator(channel, user)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (self._now(), allowed)
+        return allowed
+
+    async def _is_workspace_admin(self, user: str) -> bool:
+        try:
+            response = await self.client.users_info(user=user)
+        except SlackApiError as e:
+            log.warning("slack users.info failed for %s: %s", user, e.response.get("error"))
+            return False
+        info: dict[str, Any] = response.get("user") or {}
+        return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+
+    async def _is_creator(self, channel: str, user: str) -> bool:
+        try:
+            response = await self.client.conversations_info(channel=channel)
+        except SlackApiError as e:
+            log.warning(
+                "slack conversations.info failed for %s: %s", channel, e.response.get("error")
+            )
+            return False
+        info: dict[str, Any] = response.get("channel") or {}
+        return bool(info.get("creator")) and info.get("creator") == user
+
+
+def build_bolt_app(
+    settings: Settings,
+    core: CommandCore,
+    client: AsyncWebClient,
+    *,
+    permissions: Permissions | None = None,
+) -> AsyncApp:
+    """The Bolt app with the slash command registered; serve it with HTTP or Socket Mode."""
+    socket_mode = bool(settings.secrets.slack_app_token)
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.secrets.slack_signing_secret or "",
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        logger=logging.getLogger("bot.adapters.slack_bolt"),
+    )
+    permissions = permissions or Permissions(client, settings.slack.who_can_change)
+
+    async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        await ack()  # within Slack's 3 s; the answer follows through response_url
+        reply = await run_command(core, permissions, client, command)
+        message = render_reply(reply)
+        await respond(
+            text=message.text,
+            blocks=message.blocks,
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    app.command(settings.slack.command)(on_command)
+    return app
+
+
+async def run_command(
+    core: CommandCore, permissions: Permissions, client: AsyncWebClient, command: dict[str, Any]
+) -> Reply:
+    """Run one slash command through the core; post the announcement; never raise."""
+    channel = str(command.get("channel_id", ""))
+    user = str(command.get("user_id", ""))
+    text = command_text(str(command.get("text", "")))
+    try:
+        allowed = await permissions.may_change(channel, user)
+        reply = await core.handle(
+            ChatRef("slack", channel),
+            user,
+            text,
+            is_admin=allowed,
+            is_group=not channel.startswith("D"),
+        )
+    except Exception:
+        log.exception("slack command failed in %s: %r", channel, text[:100])
+        return Reply(FAILURE_REPLY)
+    if reply.announce:
+        who = f"<@{user}> " if _USER_ID.match(user) else ""
+        try:
+            await client.chat_postMessage(
+                channel=channel,
+                text=f"{who}{escape(reply.announce)}",
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as e:
+            error = e.response.get("error")
+            log.info("slack announcement in %s failed: %s", channel, error)
+            if error == "not_in_channel":
+                note = "채널에 알림을 보내려면 봇을 채널에 초대해 주세요 (/invite @sokbo)."
+                return Reply(f"{reply.text}\n{note}", search=reply.search)
+    return reply
+
+
+class HttpServer:
+    """Serves the Bolt app at ``/slack/events`` on ``host:port`` (aiohttp)."""
+
+    def __init__(self, bolt: AsyncApp, host: str, port: int) -> None:
+        self.bolt = bolt
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+
+    async def _events(self, request: web.Request) -> web.Response:
+        return await to_aiohttp_response(
+            await self.bolt.async_dispatch(await to_bolt_request(request))
+        )
+
+    async def start(self) -> int:
+        """Start listening; returns the bound port (useful with port 0 in tests)."""
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(EVENTS_PATH, self._events)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None)
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        log.info("slack: serving %s on %s:%d", EVENTS_PATH, self.host, self.port)
+        return self.port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def slack_service(
+    settings: Settings, core: CommandCore, client: AsyncWebClient
+) -> Callable[[asyncio.Event], Any] | None:
+    """The long-running Slack listener for ``App.services()``, or None when not configured."""
+    secrets = settings.secrets
+    if not secrets.slack_bot_token:
+        return None
+    if not (secrets.slack_app_token or secrets.slack_signing_secret):
+        log.warning(
+            "slack: SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN"
+        )
+        return None
+    bolt = build_bolt_app(settings, core, client)
+
+    async def serve_http(stop: asyncio.Event) -> None:
+        server = HttpServer(bolt, settings.slack.listen, settings.slack.port)
+        await server.start()
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+
+    async def serve_socket_mode(stop: asyncio.Event) -> None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(bolt, secrets.slack_app_token)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("slack: connected in Socket Mode")
+        try:
+            await stop.wait()
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+    return serve_socket_mode if secrets.slack_app_token else serve_http
