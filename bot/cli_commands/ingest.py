@@ -7,8 +7,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from urllib.parse import urlsplit
 
 from bot.app import App
+from bot.clock import KST
+from bot.config import FeedSource
+from bot.errors import ConfigError, FeedError
+from bot.feeds.fetch import Fetcher
+from bot.feeds.parse import parse_feed
+from bot.ingest import CycleReport, placeholder_alert
+from bot.render.text import render_alert
+from bot.store import feeds as feed_store
+from bot.types import Feed
 
 
 def cmd_db_upgrade(app: App, args: argparse.Namespace) -> int:
@@ -20,3 +34,148 @@ def cmd_db_upgrade(app: App, args: argparse.Namespace) -> int:
 def cmd_run(app: App, args: argparse.Namespace) -> int:
     asyncio.run(app.run())
     return 0
+
+
+def cmd_poll(app: App, args: argparse.Namespace) -> int:
+    """One cycle over every enabled feed; new items on stdout, failures on stderr."""
+    app.migrate()
+    report = asyncio.run(app.poll_once())
+    for article in report.new:
+        source = report.feed_name(article.feed_id)
+        if args.format == "jsonl":
+            record: dict[str, object] = {
+                "id": article.id,
+                "feed": source,
+                "feed_id": article.feed_id,
+                "title": article.title,
+                "url": article.url,
+                "published": article.published_at.astimezone(KST).isoformat(),
+                "text": article.text,
+            }
+            if article.contacts:
+                record["contacts"] = [
+                    {k: v for k, v in asdict(c).items() if v} for c in article.contacts
+                ]
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(render_alert(placeholder_alert(article, source)))
+            print()
+    _print_cycle(report)
+    return 0
+
+
+def _print_cycle(report: CycleReport) -> None:
+    for outcome in report.failed:
+        print(
+            f"sokbo: feed {outcome.feed.id} {outcome.feed.name}: {outcome.error}", file=sys.stderr
+        )
+    for outcome in report.outcomes:
+        if outcome.status == "partial":
+            print(
+                f"sokbo: feed {outcome.feed.id} {outcome.feed.name} (partly read): {outcome.error}",
+                file=sys.stderr,
+            )
+    print(
+        f"polled {len(report.outcomes)} feeds: {len(report.new)} new, {len(report.edited)} "
+        f"edited, {len(report.failed)} failed",
+        file=sys.stderr,
+    )
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(KST).strftime("%Y-%m-%d %H:%M KST") if value else "never"
+
+
+def feed_health(feed: Feed) -> str:
+    """One word for a feed's state: ok, failing, never polled, removed."""
+    if not feed.enabled:
+        return "removed (archive kept)"
+    if feed.consecutive_failures:
+        return f"failing ({feed.consecutive_failures} consecutive failures)"
+    if feed.last_success_at is None:
+        return "not polled yet"
+    return "ok"
+
+
+def cmd_feeds_list(app: App, args: argparse.Namespace) -> int:
+    app.migrate()
+    feed_store.sync_sources(app.engine, app.settings.feeds.sources, app.clock.now())
+    feeds = feed_store.list_feeds(app.engine)
+    if not feeds:
+        print("no feeds (add one with: sokbo feeds add URL)")
+    for feed in feeds:
+        print(f"[{feed.id}] {feed.name}  {feed.url}")
+        print(f"    status:       {feed_health(feed)}")
+        print(f"    last success: {_when(feed.last_success_at)}")
+        if feed.last_error:
+            print(f"    last error:   {feed.last_error} ({_when(feed.last_error_at)})")
+        else:
+            print("    last error:   none")
+        if feed.enabled:
+            print(f"    next poll:    {_when(feed.next_poll_at) if feed.next_poll_at else 'now'}")
+    return 0
+
+
+def cmd_feeds_add(app: App, args: argparse.Namespace) -> int:
+    try:
+        source = FeedSource(name=args.name or urlsplit(args.url).netloc or args.url, url=args.url)
+    except ValueError as e:
+        raise ConfigError(
+            f"cannot add {args.url!r}: URL must start with http://, https:// or file://"
+        ) from e
+    app.migrate()
+    try:
+        feed = feed_store.add_feed(app.engine, source.url, source.name, app.clock.now())
+    except FeedError as e:
+        print(f"sokbo: {e}", file=sys.stderr)
+        return 1
+    print(f"added feed {feed.id}: {feed.name} ({feed.url}); it is polled on the next cycle")
+    return 0
+
+
+def cmd_feeds_remove(app: App, args: argparse.Namespace) -> int:
+    app.migrate()
+    outcome = feed_store.remove_feed(app.engine, args.id)
+    if outcome == "missing":
+        print(f"sokbo: no feed with id {args.id} (see: sokbo feeds list)", file=sys.stderr)
+        return 1
+    if outcome == "disabled":
+        print(f"feed {args.id} removed from polling; its articles stay in the archive")
+    else:
+        print(f"feed {args.id} removed")
+    return 0
+
+
+def cmd_feeds_check(app: App, args: argparse.Namespace) -> int:
+    """Fetch and parse every enabled feed now, without conditional GET; store nothing."""
+    app.migrate()
+    feed_store.sync_sources(app.engine, app.settings.feeds.sources, app.clock.now())
+    feeds = feed_store.list_feeds(app.engine, include_disabled=False)
+    results = asyncio.run(_check(app, feeds))
+    for _, line in results:
+        print(line)
+    return 0 if all(ok for ok, _ in results) else 1
+
+
+async def _check(app: App, feeds: list[Feed]) -> list[tuple[bool, str]]:
+    async with Fetcher(app.settings.feeds) as fetcher:
+
+        async def one(feed: Feed) -> tuple[bool, str]:
+            label = f"[{feed.id}] {feed.name}"
+            try:
+                result = await fetcher.fetch(feed.url)
+            except FeedError as e:
+                return False, f"{label} FAILED: {e}"
+            parsed = parse_feed(
+                result.body,
+                feed_id=feed.id,
+                base_url=result.url,
+                now=app.clock.now(),
+                headers=result.headers,
+            )
+            if not parsed.articles and parsed.error:
+                return False, f"{label} FAILED: {parsed.error}"
+            note = f" (warning: {parsed.error})" if parsed.error else ""
+            return True, f"{label} ok: {len(parsed.articles)} items, {len(result.body)} bytes{note}"
+
+        return list(await asyncio.gather(*(one(feed) for feed in feeds)))

@@ -1,0 +1,253 @@
+"""Fetching feeds over HTTP(S) and file://, with every limit a long-running poller needs.
+
+Bounded concurrency, connect/read/total timeouts, a redirect limit that also names loops, a
+streamed size cap (the download stops past it), gzip/deflate, conditional GET (a 304 costs no
+parse) and Retry-After. Every failure becomes a :class:`~bot.errors.FetchError` whose message
+is one plain English line for logs and ``sokbo feeds list``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+
+from bot.config import FeedSettings
+from bot.errors import FetchError
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A fetched document (``not_modified`` means 304: nothing to parse)."""
+
+    url: str  # after redirects
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class Fetcher:
+    """One shared HTTP client and a semaphore; use as ``async with Fetcher(settings) as f``."""
+
+    def __init__(
+        self, settings: FeedSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings = settings
+        self._semaphore = asyncio.Semaphore(settings.concurrency)
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=settings.total_timeout,
+            ),
+            limits=httpx.Limits(
+                max_connections=settings.concurrency,
+                max_keepalive_connections=settings.concurrency,
+            ),
+            headers={
+                "User-Agent": settings.user_agent,
+                "Accept": "application/rss+xml, application/atom+xml, application/rdf+xml, "
+                "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+                "Accept-Encoding": "gzip, deflate",
+            },
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """Fetch ``url``; raises FetchError with a one-line reason. Waits for a free slot first."""
+        async with self._semaphore:
+            total = self.settings.total_timeout
+            try:
+                async with asyncio.timeout(total):
+                    if url.startswith("file://"):
+                        return await asyncio.to_thread(
+                            _read_file, url, self.settings.max_bytes, last_modified
+                        )
+                    return await self._fetch_http(url, etag, last_modified)
+            except TimeoutError:
+                raise FetchError(f"timed out after {_seconds(total)} (total)") from None
+
+    async def _fetch_http(
+        self, url: str, etag: str | None, last_modified: str | None
+    ) -> FetchResult:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        seen = [url]
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            try:
+                async with self._client.stream("GET", current, headers=headers) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        target = urljoin(current, response.headers["location"])
+                        if target in seen:
+                            raise FetchError(f"redirect loop ({current} → {target})")
+                        seen.append(target)
+                        current = target
+                        continue
+                    return await self._read(current, response)
+            except httpx.HTTPError as e:
+                raise FetchError(describe_http_error(e, self.settings)) from e
+        raise FetchError(f"too many redirects ({self.settings.max_redirects})")
+
+    async def _read(self, url: str, response: httpx.Response) -> FetchResult:
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        if response.status_code == 304:
+            return FetchResult(url, 304, headers=headers, etag=headers.get("etag"),
+                               last_modified=headers.get("last-modified"))  # fmt: skip
+        if response.status_code >= 400 or response.status_code < 200:
+            retry_after = None
+            if response.status_code in (429, 503):
+                retry_after = parse_retry_after(headers.get("retry-after"), datetime.now(UTC))
+            reason = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+            if retry_after is not None:
+                reason += f" (retry after {_seconds(retry_after)})"
+            raise FetchError(reason, retry_after=retry_after)
+        limit = self.settings.max_bytes
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(f"response larger than {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():  # decoded: a gzip bomb hits the cap too
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(f"response larger than {limit} bytes")
+            chunks.append(chunk)
+        return FetchResult(
+            url,
+            response.status_code,
+            b"".join(chunks),
+            headers,
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+        )
+
+
+def describe_http_error(error: httpx.HTTPError, settings: FeedSettings) -> str:
+    """One plain line for a transport failure (no tracebacks in `feeds list`)."""
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"connect timed out after {_seconds(settings.connect_timeout)}"
+    if isinstance(error, httpx.ReadTimeout):
+        return f"timed out after {_seconds(settings.read_timeout)} waiting for data"
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out ({type(error).__name__})"
+    if isinstance(error, httpx.UnsupportedProtocol):
+        return f"unsupported URL: {error}"
+    if isinstance(error, httpx.DecodingError):
+        return "invalid compressed body (gzip/deflate)"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"server broke the HTTP protocol: {_first_line(error)}"
+    if isinstance(error, httpx.ConnectError):
+        cause = _root_cause(error)
+        if isinstance(cause, ConnectionRefusedError) or "refused" in str(error).lower():
+            return "connection refused"
+        if isinstance(cause, ssl.SSLError) or "ssl" in str(error).lower():
+            return f"TLS error: {_first_line(error)}"
+        text = str(error)
+        if "Name or service not known" in text or "nodename nor servname" in text:
+            return f"host not found ({urlsplit(str(error.request.url)).hostname})"
+        if "Temporary failure in name resolution" in text or "No address associated" in text:
+            return f"host name cannot be resolved ({urlsplit(str(error.request.url)).hostname})"
+        if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "network unreachable"
+        return f"cannot connect: {_first_line(error)}"
+    if isinstance(error, httpx.ReadError | httpx.WriteError):
+        return f"connection broken: {_first_line(error) or 'reset by peer'}"
+    return f"{type(error).__name__}: {_first_line(error)}"
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    seen = error
+    while seen.__cause__ is not None or seen.__context__ is not None:
+        nxt = seen.__cause__ or seen.__context__
+        assert nxt is not None
+        seen = nxt
+    return seen
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds from ``now``: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _read_file(url: str, limit: int, last_modified: str | None) -> FetchResult:
+    """file:// feeds: the file's mtime plays Last-Modified, so an unchanged file is a 304."""
+    parts = urlsplit(url)
+    path = Path(unquote(parts.path))
+    try:
+        stat = path.stat()
+        if not path.is_file():
+            raise FetchError(f"not a file: {path}")
+        modified = formatdate(stat.st_mtime, usegmt=True)
+        if last_modified and last_modified == modified:
+            return FetchResult(url, 304, last_modified=modified)
+        if stat.st_size > limit:
+            raise FetchError(f"response larger than {limit} bytes")
+        with path.open("rb") as handle:
+            body = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise FetchError(f"file not found: {path}") from None
+    except PermissionError:
+        raise FetchError(f"permission denied: {path}") from None
+    except OSError as e:
+        raise FetchError(f"cannot read {path}: {os.strerror(e.errno or 0)}") from None
+    if len(body) > limit:
+        raise FetchError(f"response larger than {limit} bytes")
+    return FetchResult(url, 200, body, {}, last_modified=modified)

@@ -1,0 +1,1 @@
+"""Renderers: turn :mod:`bot.messages` values into each platform's text or blocks."""

@@ -1,0 +1,164 @@
+"""Articles: one row per (feed, guid). New items are inserted; a changed item is updated and
+reported as edited, so the pipeline can notice corrections."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from bot.store.feeds import from_db, to_db
+from bot.store.schema import articles
+from bot.types import Article, Contact
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    new: tuple[Article, ...] = ()
+    edited: tuple[Article, ...] = ()
+    unchanged: int = 0
+
+
+def contacts_to_json(contacts: Sequence[Contact]) -> str | None:
+    return json.dumps([asdict(c) for c in contacts], ensure_ascii=False) if contacts else None
+
+
+def contacts_from_json(raw: str | None) -> tuple[Contact, ...]:
+    if not raw:
+        return ()
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        return ()
+    fields = set(Contact.__dataclass_fields__)
+    return tuple(Contact(**{k: v for k, v in item.items() if k in fields}) for item in items)
+
+
+def _article(row: Any) -> Article:
+    published = from_db(row.published_at)
+    assert published is not None
+    return Article(
+        id=row.id,
+        feed_id=row.feed_id,
+        guid=row.guid,
+        url=row.url,
+        title=row.title,
+        text=row.text,
+        published_at=published,
+        content_hash=row.content_hash,
+        contacts=contacts_from_json(row.contacts),
+        story_id=row.story_id,
+    )
+
+
+def upsert_articles(engine: Engine, items: Iterable[Article], now: datetime) -> UpsertResult:
+    """Store one batch (any feeds). Same guid twice in the batch: the first wins."""
+    unique: dict[tuple[int, str], Article] = {}
+    for item in items:
+        unique.setdefault((item.feed_id, item.guid), item)
+    if not unique:
+        return UpsertResult()
+    new: list[Article] = []
+    edited: list[Article] = []
+    unchanged = 0
+    with engine.begin() as conn:
+        keys = list(unique)
+        existing: dict[tuple[int, str], tuple[int, str, int | None]] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            for feed_id in {k[0] for k in chunk}:
+                guids = [g for f, g in chunk if f == feed_id]
+                query = sa.select(
+                    articles.c.id, articles.c.guid, articles.c.content_hash, articles.c.story_id
+                ).where(articles.c.feed_id == feed_id, articles.c.guid.in_(guids))
+                for row in conn.execute(query):
+                    existing[(feed_id, row.guid)] = (row.id, row.content_hash, row.story_id)
+        to_insert = [item for key, item in unique.items() if key not in existing]
+        new = _insert(conn, to_insert, now)
+        for key, item in unique.items():
+            if key not in existing:
+                continue
+            row_id, old_hash, story_id = existing[key]
+            if old_hash == item.content_hash:
+                unchanged += 1
+                continue
+            conn.execute(
+                articles.update()
+                .where(articles.c.id == row_id)
+                .values(
+                    title=item.title,
+                    text=item.text,
+                    url=item.url,
+                    content_hash=item.content_hash,
+                    contacts=contacts_to_json(item.contacts),
+                    updated_at=to_db(now),
+                )
+            )
+            edited.append(replace(item, id=row_id, story_id=story_id))
+    return UpsertResult(tuple(new), tuple(edited), unchanged)
+
+
+def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Article]:
+    """Insert new rows; a row another instance inserted meanwhile is skipped, not an error."""
+    if not items:
+        return []
+    rows = [
+        {
+            "feed_id": a.feed_id,
+            "guid": a.guid,
+            "url": a.url,
+            "title": a.title,
+            "text": a.text,
+            "published_at": to_db(a.published_at),
+            "fetched_at": to_db(now),
+            "content_hash": a.content_hash,
+            "contacts": contacts_to_json(a.contacts),
+        }
+        for a in items
+    ]
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        dialect_insert(articles)
+        .on_conflict_do_nothing(index_elements=["feed_id", "guid"])
+        .returning(articles.c.id, articles.c.feed_id, articles.c.guid)
+    )
+    ids: dict[tuple[int, str], int] = {}
+    for start in range(0, len(rows), _CHUNK):
+        result = conn.execute(statement, rows[start : start + _CHUNK])
+        for row in result:
+            ids[(row.feed_id, row.guid)] = row.id
+    return [replace(a, id=ids[(a.feed_id, a.guid)]) for a in items if (a.feed_id, a.guid) in ids]
+
+
+def get_article(engine: Engine, article_id: int) -> Article | None:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(articles).where(articles.c.id == article_id)).one_or_none()
+    return _article(row) if row is not None else None
+
+
+def feed_articles(engine: Engine, feed_id: int, *, limit: int = 100) -> list[Article]:
+    """A feed's articles, newest first."""
+    query = (
+        sa.select(articles)
+        .where(articles.c.feed_id == feed_id)
+        .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [_article(row) for row in conn.execute(query)]
+
+
+def count_articles(engine: Engine, feed_id: int | None = None) -> int:
+    query = sa.select(sa.func.count()).select_from(articles)
+    if feed_id is not None:
+        query = query.where(articles.c.feed_id == feed_id)
+    with engine.connect() as conn:
+        return int(conn.scalar(query) or 0)

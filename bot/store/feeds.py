@@ -1,0 +1,216 @@
+"""Feeds and their polling health: which are due, what went wrong, when to try again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.config import FeedSource
+from bot.errors import FeedError
+from bot.store.schema import articles, feeds
+from bot.types import Feed
+
+
+def to_db(when: datetime) -> datetime:
+    """Aware UTC for storage (SQLite keeps no zone, so everything is written in UTC)."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return when.astimezone(UTC)
+
+
+def from_db(when: datetime | None) -> datetime | None:
+    """Aware UTC from either engine (SQLite gives naive values, which are UTC by construction)."""
+    if when is None:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _feed(row: Any) -> Feed:
+    return Feed(
+        id=row.id,
+        name=row.name,
+        url=row.url,
+        enabled=bool(row.enabled),
+        etag=row.etag,
+        last_modified=row.last_modified,
+        last_success_at=from_db(row.last_success_at),
+        last_error=row.last_error,
+        last_error_at=from_db(row.last_error_at),
+        consecutive_failures=row.consecutive_failures,
+        next_poll_at=from_db(row.next_poll_at),
+    )
+
+
+def sync_sources(engine: Engine, sources: Iterable[FeedSource], now: datetime) -> list[Feed]:
+    """Make sure every configured source has a row (matched by URL); returns the added ones."""
+    added = []
+    with engine.begin() as conn:
+        known = set(conn.scalars(sa.select(feeds.c.url)))
+        for source in sources:
+            if source.url in known:
+                continue
+            known.add(source.url)
+            row = conn.execute(
+                feeds.insert()
+                .values(name=source.name, url=source.url, created_at=to_db(now))
+                .returning(*feeds.c)
+            ).one()
+            added.append(_feed(row))
+    return added
+
+
+def add_feed(engine: Engine, url: str, name: str, now: datetime) -> Feed:
+    """Add a feed (or turn a removed one back on); raises FeedError if it is already followed."""
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(feeds).where(feeds.c.url == url)).one_or_none()
+        if row is not None:
+            if row.enabled:
+                raise FeedError(f"feed already followed as id {row.id}: {url}")
+            row = conn.execute(
+                feeds.update()
+                .where(feeds.c.id == row.id)
+                .values(enabled=True, name=name, next_poll_at=None, consecutive_failures=0)
+                .returning(*feeds.c)
+            ).one()
+            return _feed(row)
+        row = conn.execute(
+            feeds.insert().values(name=name, url=url, created_at=to_db(now)).returning(*feeds.c)
+        ).one()
+        return _feed(row)
+
+
+def remove_feed(engine: Engine, feed_id: int) -> str:
+    """Stop following a feed. Its articles stay in the archive (the row is only disabled then).
+
+    Returns "deleted", "disabled" or "missing".
+    """
+    with engine.begin() as conn:
+        exists = conn.scalar(sa.select(feeds.c.id).where(feeds.c.id == feed_id))
+        if exists is None:
+            return "missing"
+        has_articles = conn.scalar(
+            sa.select(articles.c.id).where(articles.c.feed_id == feed_id).limit(1)
+        )
+        if has_articles is None:
+            conn.execute(feeds.delete().where(feeds.c.id == feed_id))
+            return "deleted"
+        conn.execute(feeds.update().where(feeds.c.id == feed_id).values(enabled=False))
+        return "disabled"
+
+
+def get_feed(engine: Engine, feed_id: int) -> Feed | None:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(feeds).where(feeds.c.id == feed_id)).one_or_none()
+    return _feed(row) if row is not None else None
+
+
+def list_feeds(engine: Engine, *, include_disabled: bool = True) -> list[Feed]:
+    query = sa.select(feeds).order_by(feeds.c.id)
+    if not include_disabled:
+        query = query.where(feeds.c.enabled.is_(True))
+    with engine.connect() as conn:
+        return [_feed(row) for row in conn.execute(query)]
+
+
+def due_feeds(engine: Engine, now: datetime) -> list[Feed]:
+    """Enabled feeds whose next poll time has come (or that were never polled)."""
+    query = (
+        sa.select(feeds)
+        .where(feeds.c.enabled.is_(True))
+        .where(sa.or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= to_db(now)))
+        .order_by(feeds.c.next_poll_at.is_not(None), feeds.c.next_poll_at, feeds.c.id)
+    )
+    with engine.connect() as conn:
+        return [_feed(row) for row in conn.execute(query)]
+
+
+def next_due_at(engine: Engine) -> datetime | None:
+    """When the earliest enabled feed is due (None when no feed is enabled)."""
+    with engine.connect() as conn:
+        never = conn.scalar(
+            sa.select(feeds.c.id)
+            .where(feeds.c.enabled.is_(True), feeds.c.next_poll_at.is_(None))
+            .limit(1)
+        )
+        if never is not None:
+            return datetime(1970, 1, 1, tzinfo=UTC)
+        earliest = conn.scalar(
+            sa.select(sa.func.min(feeds.c.next_poll_at)).where(feeds.c.enabled.is_(True))
+        )
+    return from_db(earliest)
+
+
+def backoff_seconds(
+    failures: int, *, initial: float, maximum: float, retry_after: float | None = None
+) -> float:
+    """Wait before the next try: doubles per consecutive failure, capped; never less than the
+    server's Retry-After (itself capped at ``maximum`` so a hostile value cannot park a feed)."""
+    delay = min(maximum, initial * 2.0 ** max(0, failures - 1))
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, maximum))
+    return delay
+
+
+def record_success(
+    engine: Engine,
+    feed_id: int,
+    now: datetime,
+    *,
+    poll_interval: float,
+    etag: str | None,
+    last_modified: str | None,
+    warning: str | None = None,
+) -> None:
+    """A fetch worked (200 or 304): reset failures; keep the validators for conditional GET.
+
+    ``warning`` (e.g. a malformed document whose items were recovered) is kept as the last
+    error so `feeds list` shows it, but does not count as a failure.
+    """
+    values: dict[str, Any] = {
+        "last_success_at": to_db(now),
+        "consecutive_failures": 0,
+        "next_poll_at": to_db(now + timedelta(seconds=poll_interval)),
+        "etag": etag[:500] if etag else None,
+        "last_modified": last_modified[:100] if last_modified else None,
+    }
+    if warning:
+        values["last_error"] = warning
+        values["last_error_at"] = to_db(now)
+    with engine.begin() as conn:
+        conn.execute(feeds.update().where(feeds.c.id == feed_id).values(**values))
+
+
+def record_failure(
+    engine: Engine,
+    feed_id: int,
+    now: datetime,
+    error: str,
+    *,
+    backoff_initial: float,
+    backoff_max: float,
+    retry_after: float | None = None,
+) -> datetime:
+    """A fetch or parse failed: count it and push the next poll back; returns that time."""
+    with engine.begin() as conn:
+        failures = (
+            conn.scalar(sa.select(feeds.c.consecutive_failures).where(feeds.c.id == feed_id)) or 0
+        ) + 1
+        delay = backoff_seconds(
+            failures, initial=backoff_initial, maximum=backoff_max, retry_after=retry_after
+        )
+        next_poll = now + timedelta(seconds=delay)
+        conn.execute(
+            feeds.update()
+            .where(feeds.c.id == feed_id)
+            .values(
+                consecutive_failures=failures,
+                last_error=error[:2000],
+                last_error_at=to_db(now),
+                next_poll_at=to_db(next_poll),
+            )
+        )
+    return next_poll
