@@ -144,3 +144,26 @@ digests = sa.Table(
     sa.Column("sent_at", UtcDateTime),
     sa.UniqueConstraint("chat_id", "digest_date", name="uq_digests_chat_date"),
 )
+
+# --- search (issue 7) -------------------------------------------------------------------
+# One row per indexed article ("article", ref_id = articles.id) and story digest ("summary",
+# ref_id = stories.id). The tokens are in an engine-specific index that migration 0004
+# creates outside this metadata: FTS5 table search_fts (rowid = id) on SQLite, column
+# tsv tsvector + GIN index on PostgreSQL. agencies/topics are "|a|b|" for LIKE filters.
+
+search_docs = sa.Table(
+    "search_docs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("ref_id", sa.Integer, nullable=False),
+    sa.Column("story_id", sa.Integer, nullable=False, index=True),
+    sa.Column("feed_id", sa.Integer),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.Column("agencies", sa.String(500), nullable=False, server_default=""),
+    sa.Column("topics", sa.String(500), nullable=False, server_default=""),
+    sa.Column("source_stamp", UtcDateTime, nullable=False),
+    sa.Column("indexed_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("kind", "ref_id", name="uq_search_docs_kind_ref"),
+    sqlite_autoincrement=True,
+)
