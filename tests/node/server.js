@@ -181,6 +181,7 @@ class CompatServer extends TelegramServer {
       && (s.chat_id === undefined || s.chat_id === null || String(s.chat_id) === key));
     if (idx >= 0) {
       const s = c.scripted[idx];
+      if (s.skip > 0) { s.skip -= 1; return null; }
       s.count -= 1;
       if (s.count <= 0) c.scripted.splice(idx, 1);
       return scriptedError(s);

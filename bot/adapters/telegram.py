@@ -1,0 +1,199 @@
+"""Telegram delivery: render to HTML, pace, send with python-telegram-bot, map the answer.
+
+The adapter never retries by itself: Telegram's errors become :class:`SendResult` outcomes and
+the outbox decides. Pacing follows Telegram's limits (about 30 messages/s overall, 1/s per
+chat, 20/min per group): the global bucket is waited for, an empty per-chat or per-group
+bucket answers ``deferred`` so the outbox serves other chats meanwhile.
+
+A message longer than 4,096 characters goes out in parts; the parts already delivered are
+remembered (in memory) so a retry or a deferral resumes after them instead of repeating them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.config import TelegramSettings
+from bot.messages import Message
+from bot.pacing import KeyedBuckets, TokenBucket
+from bot.render.telegram import render_message
+from bot.types import ChatRef, SendResult
+
+log = logging.getLogger(__name__)
+
+# Opt in to python-telegram-bot 22's timedelta time periods (the documented switch); without
+# it every 429 raises a deprecation warning inside the library.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+# Bad Request descriptions that mean "this chat (or topic) cannot receive messages any more".
+GONE_BAD_REQUESTS = (
+    "chat not found",
+    "message thread not found",
+    "topic_deleted",
+    "topic_closed",
+    "need administrator rights",
+    "not enough rights",
+    "have no rights to send",
+    "chat_write_forbidden",
+    "bot is not a member",
+    "peer_id_invalid",
+    "user is deactivated",
+)
+BACKOFF_MAX = 300.0
+
+
+def is_group(chat_id: str) -> bool:
+    """Groups, supergroups and channels have negative ids in the Bot API."""
+    return chat_id.startswith("-")
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns about int vs timedelta; accept both
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def was_not_sent(error: NetworkError) -> bool:
+    """True when the request certainly never reached Telegram (safe to repeat)."""
+    cause = error.__cause__
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+class Pacing:
+    """Telegram's rate limits as token buckets on an injected monotonic clock."""
+
+    def __init__(self, settings: TelegramSettings, now: Callable[[], float] = time.monotonic):
+        self.enabled = settings.pacing
+        self.overall = TokenBucket(settings.rate_global, 1.0, now)
+        self.per_chat = KeyedBuckets(settings.rate_per_chat, 1.0, now)
+        per_second = settings.rate_group_per_minute / 60.0
+        self.per_group = KeyedBuckets(per_second, 1.0, now)
+
+    def chat_wait(self, chat_id: str) -> float:
+        """0 and a token taken, or the seconds this chat must wait (nothing taken then)."""
+        if not self.enabled:
+            return 0.0
+        wait = self.per_chat.try_take(chat_id)
+        if wait > 0 or not is_group(chat_id):
+            return wait
+        return self.per_group.try_take(chat_id)
+
+    async def overall_turn(self) -> None:
+        """Wait for a slot in the global budget (every chat shares it)."""
+        if not self.enabled:
+            return
+        while (wait := self.overall.try_take()) > 0:
+            await asyncio.sleep(wait)
+
+
+class TelegramAdapter:
+    """The outbox's Telegram adapter (platform ``telegram``)."""
+
+    platform = "telegram"
+
+    def __init__(
+        self,
+        bot: Bot,
+        settings: TelegramSettings,
+        *,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bot = bot
+        self.settings = settings
+        self.pacing = Pacing(settings, now)
+        self.link_preview = LinkPreviewOptions(is_disabled=not settings.link_preview)
+        self._failures: dict[str, int] = {}  # chat → consecutive network failures
+        self._progress: OrderedDict[str, int] = OrderedDict()  # message key → parts delivered
+
+    async def send(self, chat: ChatRef, message: Message) -> SendResult:
+        parts = render_message(message)
+        key = _progress_key(chat, parts)
+        done = self._progress.get(key, 0)
+        for index in range(done, len(parts)):
+            wait = self.pacing.chat_wait(chat.chat_id)
+            if wait > 0:
+                return SendResult.deferred(wait)
+            await self.pacing.overall_turn()
+            result = await self._send_part(chat, parts[index])
+            if result.outcome != "sent":
+                return result
+            if index + 1 < len(parts):
+                self._remember(key, index + 1)
+        self._progress.pop(key, None)
+        self._failures.pop(chat.chat_id, None)
+        return SendResult.sent()
+
+    async def _send_part(self, chat: ChatRef, text: str) -> SendResult:
+        try:
+            await self.bot.send_message(
+                chat_id=int(chat.chat_id) if _is_int(chat.chat_id) else chat.chat_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=int(chat.thread_id) if chat.thread_id else None,
+                link_preview_options=self.link_preview,
+            )
+        except RetryAfter as e:
+            after = retry_after_seconds(e)
+            log.info("telegram 429 for chat %s: waiting %.0f s", chat.chat_id, after)
+            return SendResult.retry(after, f"Telegram flood control: retry after {after:.0f} s")
+        except ChatMigrated as e:
+            return SendResult.migrated(str(e.new_chat_id))
+        except Forbidden as e:
+            return SendResult.gone(f"Telegram refused: {e.message}")
+        except BadRequest as e:
+            text_lower = e.message.lower()
+            if any(marker in text_lower for marker in GONE_BAD_REQUESTS):
+                return SendResult.gone(f"Telegram: {e.message}")
+            log.warning("telegram rejected a message for chat %s: %s", chat.chat_id, e.message)
+            return SendResult.retry(BACKOFF_MAX, f"Telegram rejected the message: {e.message}")
+        except (TimedOut, NetworkError) as e:
+            return self._network_retry(chat, e)
+        except TelegramError as e:  # InvalidToken, Conflict, EndPointNotFound, ...
+            return SendResult.retry(BACKOFF_MAX, f"Telegram error: {e.message}")
+        return SendResult.sent()
+
+    def _network_retry(self, chat: ChatRef, error: NetworkError) -> SendResult:
+        failures = self._failures.get(chat.chat_id, 0) + 1
+        self._failures[chat.chat_id] = failures
+        after = min(BACKOFF_MAX, 2.0 ** min(failures, 16))
+        sure = "not sent" if was_not_sent(error) else "may or may not have arrived"
+        log.warning("telegram network error for chat %s (%s): %s", chat.chat_id, sure, error)
+        return SendResult.retry(after, f"network error ({sure}): {error.message}")
+
+    def _remember(self, key: str, delivered: int) -> None:
+        self._progress[key] = delivered
+        self._progress.move_to_end(key)
+        while len(self._progress) > 10_000:
+            self._progress.popitem(last=False)
+
+
+def _progress_key(chat: ChatRef, parts: list[str]) -> str:
+    digest = hashlib.sha1("\x00".join(parts).encode(), usedforsecurity=False).hexdigest()
+    return f"{chat.chat_id}/{chat.thread_id}/{digest}"
+
+
+def _is_int(value: str) -> bool:
+    return value.lstrip("-").isdigit()

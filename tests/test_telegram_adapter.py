@@ -1,0 +1,150 @@
+"""TelegramAdapter against the emulator: HTML out, every Telegram answer mapped, pacing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.adapters.telegram import Pacing, TelegramAdapter
+from bot.config import TelegramSettings
+from bot.messages import Alert, Notice
+from bot.summarize.model import Summary
+from bot.types import ChatRef, Contact
+from tests.telegram_emulator import TOKEN, Emulator, emulator, emulator_process
+
+__all__ = ["emulator", "emulator_process"]
+
+
+class Tick:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
+    b = Bot(TOKEN, base_url=emulator.base_url, request=HTTPXRequest(connection_pool_size=8))
+    async with b:
+        yield b
+
+
+def alert(headline: str = "반도체 특별법 시행령 의결") -> Alert:
+    summary = Summary(
+        headline=headline,
+        bullets=["팹리스 지원을 늘린다"],
+        contacts=[Contact(department="반도체과", name="김철수", phone="044-202-4411")],
+    )
+    return Alert(
+        1, summary, "과기정통부 보도자료", datetime(2026, 4, 11, tzinfo=UTC), "https://x.kr/1"
+    )
+
+
+def chat(chat_id: int, thread: str = "") -> ChatRef:
+    return ChatRef("telegram", str(chat_id), thread)
+
+
+async def test_alert_is_sent_as_html_without_preview(bot: Bot, emulator: Emulator) -> None:
+    adapter = TelegramAdapter(bot, TelegramSettings(pacing=False))
+    result = await adapter.send(chat(101), alert("<속보> & 반도체"))
+    assert result.outcome == "sent"
+    [message] = emulator.bot_messages(101)
+    assert message["text"].startswith("<b>&lt;속보&gt; &amp; 반도체</b>")
+    assert "반도체과 김철수 044-202-4411" in message["text"]
+
+
+async def test_forum_topic_gets_message_thread_id(bot: Bot, emulator: Emulator) -> None:
+    emulator.register_chat({"id": -100500, "type": "supergroup", "title": "f", "is_forum": True})
+    adapter = TelegramAdapter(bot, TelegramSettings(pacing=False))
+    assert (await adapter.send(chat(-100500, "77"), Notice("안녕"))).outcome == "sent"
+    [message] = emulator.bot_messages(-100500)
+    assert message["message_thread_id"] == 77
+
+
+async def test_telegram_answers_become_outcomes(bot: Bot, emulator: Emulator) -> None:
+    adapter = TelegramAdapter(bot, TelegramSettings(pacing=False))
+    emulator.fail_next("429", retry_after=7)
+    result = await adapter.send(chat(1), Notice("a"))
+    assert (result.outcome, result.retry_after) == ("retry", 7.0)
+
+    emulator.block(2)
+    result = await adapter.send(chat(2), Notice("a"))
+    assert result.outcome == "gone" and "blocked by the user" in (result.reason or "")
+
+    emulator.fail_next("not_found")
+    result = await adapter.send(chat(3), Notice("a"))
+    assert result.outcome == "gone" and "chat not found" in (result.reason or "").lower()
+
+    emulator.migrate(-4, -1004)
+    result = await adapter.send(chat(-4), Notice("a"))
+    assert (result.outcome, result.new_chat_id) == ("migrated", "-1004")
+    assert (await adapter.send(chat(-1004), Notice("a"))).outcome == "sent"
+
+    emulator.fail_next("500")
+    result = await adapter.send(chat(5), Notice("a"))
+    assert result.outcome == "retry"
+    assert emulator.bot_messages(1) == [] and len(emulator.bot_messages(-1004)) == 1
+
+
+async def test_network_errors_retry_with_growing_backoff() -> None:
+    # Nothing listens on this port: the request never reaches Telegram.
+    b = Bot(TOKEN, base_url="http://127.0.0.1:9/bot")
+    adapter = TelegramAdapter(b, TelegramSettings(pacing=False))
+    first = await adapter.send(chat(1), Notice("a"))
+    second = await adapter.send(chat(1), Notice("a"))
+    assert first.outcome == second.outcome == "retry"
+    assert first.retry_after is not None and second.retry_after is not None
+    assert second.retry_after > first.retry_after
+    assert "not sent" in (first.reason or "")
+    await b.shutdown()
+
+
+async def test_long_message_parts_are_not_repeated_after_a_429(
+    bot: Bot, emulator: Emulator
+) -> None:
+    text = "\n\n".join(f"{i} " + "가나다라마바사 " * 100 for i in range(12))  # ~9,600 chars
+    adapter = TelegramAdapter(bot, TelegramSettings(pacing=False))
+    emulator.fail_next("429", retry_after=1, skip=1)  # the second part is refused
+    first = await adapter.send(chat(9), Notice(text))
+    assert first.outcome == "retry" and len(emulator.bot_messages(9)) == 1
+    assert (await adapter.send(chat(9), Notice(text))).outcome == "sent"
+    messages = emulator.bot_messages(9)
+    assert len(messages) == 3
+    # Each part once, in order: no part repeated by the retries.
+    bodies = [m["text"] for m in messages]
+    assert len(set(bodies)) == 3 and bodies[0].startswith("0 ")
+
+
+def test_pacing_defers_a_busy_chat_and_a_busy_group() -> None:
+    tick = Tick()
+    pacing = Pacing(TelegramSettings(rate_per_chat=1, rate_group_per_minute=20), tick)
+    assert pacing.chat_wait("42") == 0
+    assert pacing.chat_wait("42") == pytest.approx(1.0)
+    assert pacing.chat_wait("43") == 0  # another chat is not held up
+    tick.t += 1
+    assert pacing.chat_wait("42") == 0
+    assert pacing.chat_wait("-100") == 0
+    tick.t += 1
+    assert pacing.chat_wait("-100") == pytest.approx(2.0)  # 20/min: 3 s between messages
+    tick.t += 2
+    assert pacing.chat_wait("-100") == 0
+    off = Pacing(TelegramSettings(pacing=False), tick)
+    assert all(off.chat_wait("1") == 0 for _ in range(10))
+
+
+async def test_paced_adapter_defers_instead_of_sending(bot: Bot, emulator: Emulator) -> None:
+    tick = Tick()
+    adapter = TelegramAdapter(bot, TelegramSettings(), now=tick)
+    assert (await adapter.send(chat(7), Notice("1"))).outcome == "sent"
+    result = await adapter.send(chat(7), Notice("2"))
+    assert result.outcome == "deferred" and result.retry_after == pytest.approx(1.0)
+    tick.t += 1.0
+    assert (await adapter.send(chat(7), Notice("2"))).outcome == "sent"
+    assert [m["text"] for m in emulator.bot_messages(7)] == ["1", "2"]
