@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,6 +132,8 @@ class SlackApi:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_get("/_stats", self._stats)
+        app.router.add_post("/_control", self._control)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
@@ -273,6 +274,44 @@ class SlackApi:
         self.responses.append(body)
         return web.Response(text="ok")
 
+    def stats(self) -> dict[str, Any]:
+        """Counts, and per-channel pace: messages/s over each channel's posts, max in any 1 s."""
+        times: dict[str, list[float]] = {}
+        for post in self.posts:
+            times.setdefault(post.channel, []).append(post.at)
+        rates, peaks = [], []
+        for stamps in times.values():
+            if len(stamps) >= 2 and stamps[-1] > stamps[0]:
+                rates.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
+            peaks.append(max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps))
+        return {
+            "posts": len(self.posts),
+            "channels": len(times),
+            "scripted_429s": self.scripted_429s,
+            "pace_violations": self.pace_violations,
+            "channel_rates": rates,
+            "max_in_one_second": max(peaks, default=0),
+        }
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
+    async def _control(self, request: web.Request) -> web.Response:
+        """For a server in another process: reset, set the channel rate, script 429s."""
+        body = await request.json()
+        if body.get("reset"):
+            self.posts.clear()
+            self.calls.clear()
+            self._buckets.clear()
+            self.scripted_429s = self.pace_violations = 0
+        if "enforce_channel_rate" in body:
+            self.enforce_channel_rate = bool(body["enforce_channel_rate"])
+        if "record_calls" in body:
+            self.record_calls = bool(body["record_calls"])
+        if "rate_limit_fraction" in body:
+            self.rate_limit_fraction(float(body["rate_limit_fraction"]))
+        return web.json_response({"ok": True})
+
 
 def _invalid_blocks(blocks: Any) -> str | None:
     """Slack's documented Block Kit limits; the first one broken, or None."""
@@ -307,21 +346,14 @@ def _invalid_blocks(blocks: Any) -> str | None:
     return None
 
 
-class ThreadedSlackApi:
-    """The same server on its own event loop in a thread (for code that blocks the loop)."""
+async def _serve_forever(port: int) -> None:
+    api = SlackApi(port=port, record_calls=False)
+    await api.start()
+    print(api.port, flush=True)
+    await asyncio.Event().wait()
 
-    def __init__(self, api: SlackApi) -> None:
-        self.api = api
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
-    def __enter__(self) -> SlackApi:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.api.start(), self._loop).result(10)
-        return self.api
+if __name__ == "__main__":  # python -m tests.slack_api [PORT]: serve in its own process
+    import sys
 
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.api.stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
+    asyncio.run(_serve_forever(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
