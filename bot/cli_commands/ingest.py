@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -24,7 +26,23 @@ from bot.render.text import render_alert
 from bot.store import feeds as feed_store
 from bot.types import Feed
 
+Handler = Callable[[App, argparse.Namespace], int]
 
+
+def _closing(handler: Handler) -> Handler:
+    """Release the database connections when a one-shot command ends."""
+
+    @functools.wraps(handler)
+    def run(app: App, args: argparse.Namespace) -> int:
+        try:
+            return handler(app, args)
+        finally:
+            app.engine.dispose()
+
+    return run
+
+
+@_closing
 def cmd_db_upgrade(app: App, args: argparse.Namespace) -> int:
     app.migrate()
     print("database is up to date")
@@ -36,6 +54,7 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+@_closing
 def cmd_poll(app: App, args: argparse.Namespace) -> int:
     """One cycle over every enabled feed; new items on stdout, failures on stderr."""
     app.migrate()
@@ -97,6 +116,7 @@ def feed_health(feed: Feed) -> str:
     return "ok"
 
 
+@_closing
 def cmd_feeds_list(app: App, args: argparse.Namespace) -> int:
     app.migrate()
     feed_store.sync_sources(app.engine, app.settings.feeds.sources, app.clock.now())
@@ -116,6 +136,7 @@ def cmd_feeds_list(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+@_closing
 def cmd_feeds_add(app: App, args: argparse.Namespace) -> int:
     try:
         source = FeedSource(name=args.name or urlsplit(args.url).netloc or args.url, url=args.url)
@@ -133,6 +154,7 @@ def cmd_feeds_add(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+@_closing
 def cmd_feeds_remove(app: App, args: argparse.Namespace) -> int:
     app.migrate()
     outcome = feed_store.remove_feed(app.engine, args.id)
@@ -146,6 +168,7 @@ def cmd_feeds_remove(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+@_closing
 def cmd_feeds_check(app: App, args: argparse.Namespace) -> int:
     """Fetch and parse every enabled feed now, without conditional GET; store nothing."""
     app.migrate()
