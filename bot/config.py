@@ -109,6 +109,7 @@ class TelegramSettings(Section):
     rate_group_per_minute: Annotated[float, Field(gt=0)] = 20.0
     pacing: bool = True
     admin_cache_seconds: Annotated[float, Field(ge=0)] = 300
+    poll_timeout: Annotated[float, Field(ge=0, le=50)] = 30
 
 
 class SlackSettings(Section):

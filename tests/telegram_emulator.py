@@ -9,6 +9,7 @@ through python-telegram-bot, unmodified, via ``base_url``.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -166,6 +167,17 @@ class Emulator:
             if len(messages) >= count or time.monotonic() > deadline:
                 return messages
             time.sleep(0.05)
+
+    async def arrived(
+        self, chat_id: int | str, count: int = 1, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Like :meth:`wait_for` but yields to the event loop the bot runs in."""
+        deadline = time.monotonic() + timeout
+        while True:
+            messages = self.bot_messages(chat_id)
+            if len(messages) >= count or time.monotonic() > deadline:
+                return messages
+            await asyncio.sleep(0.05)
 
     # --- the test's controls ---
     def register_chat(self, chat: dict[str, Any]) -> None:

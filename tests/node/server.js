@@ -323,7 +323,7 @@ function compatRoutes(app, server) {
     const onUpdate = () => { if (pending().length) finish(); };
     const timer = setTimeout(finish, timeout * 1000);
     server.on('QueuedUserUpdate', onUpdate);
-    req.on('close', () => {
+    res.on('close', () => {
       if (!done) { done = true; clearTimeout(timer); server.off('QueuedUserUpdate', onUpdate); }
     });
   });
