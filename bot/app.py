@@ -22,9 +22,20 @@ from bot.store import create_engine
 from bot.store.migrate import upgrade
 
 if TYPE_CHECKING:
+    from bot.adapters import Adapter
+    from bot.commands import CommandCore
     from bot.ingest import CycleReport
+    from bot.pipeline import PipelineReport
+    from bot.summarize.base import Summarizer
 
 log = logging.getLogger(__name__)
+
+
+def _console_adapters() -> dict[str, Adapter]:
+    from bot.adapters.console import ConsoleAdapter
+
+    return {"console": ConsoleAdapter()}
+
 
 Service = Callable[[asyncio.Event], Coroutine[object, object, None]]
 
@@ -34,6 +45,9 @@ class App:
     settings: Settings
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
+    # platform → adapter; the console is always there, chat platforms register in build()
+    adapters: dict[str, Adapter] = field(default_factory=lambda: _console_adapters())
+    _summarizer: Summarizer | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -45,7 +59,7 @@ class App:
 
     def services(self) -> list[Service]:
         """The long-running loops ``sokbo run`` starts; each stops when the event is set."""
-        return [self.poll_service]
+        return [self.poll_service, self.outbox_service, self.digest_service]
 
     # --- ingest (issue 2) ---------------------------------------------------------------
 
@@ -81,16 +95,47 @@ class App:
             )
 
     async def after_poll(self, report: CycleReport) -> None:
-        """What happens to new articles. Placeholder until the pipeline (issue 4) replaces it:
-        print each new article's title and first sentences through the console adapter."""
-        from bot.adapters.console import ConsoleAdapter
-        from bot.ingest import placeholder_alert
-        from bot.types import ChatRef
+        """New articles → stories → summaries → search index → deliveries (bot/pipeline.py)."""
+        await self.process_pending()
 
-        console = ConsoleAdapter()
-        for article in report.new:
-            alert = placeholder_alert(article, report.feed_name(article.feed_id))
-            await console.send(ChatRef("console", "console"), alert)
+    # --- core (issue 4): pipeline, outbox, digests, commands ------------------------------
+
+    def summarizer(self) -> Summarizer:
+        if self._summarizer is None:
+            from bot.pipeline import default_summarizer
+
+            self._summarizer = default_summarizer(self.settings, self.engine, self.clock)
+        return self._summarizer
+
+    async def process_pending(self) -> PipelineReport:
+        from bot.pipeline import process_pending
+
+        return await process_pending(
+            self.engine,
+            summarizer=self.summarizer(),
+            clock=self.clock,
+            console=self.adapters["console"],
+        )
+
+    def command_core(self) -> CommandCore:
+        """The command core every chat adapter calls (``await core.handle(...)``)."""
+        from bot.commands import CommandCore
+        from bot.topics import build_taxonomy
+
+        taxonomy = build_taxonomy(self.settings.topics.extra)
+        return CommandCore(self.engine, self.settings, self.clock, taxonomy=taxonomy)
+
+    async def outbox_service(self, stop: asyncio.Event) -> None:
+        """Deliver pending alerts through ``self.adapters`` (every instance does this)."""
+        from bot.outbox import Outbox
+
+        await Outbox(self.engine, self.adapters, self.clock, self.settings.delivery).run(stop)
+
+    async def digest_service(self, stop: asyncio.Event) -> None:
+        """Send daily digests (on PostgreSQL only the advisory-lock holder schedules)."""
+        from bot.schedule import DigestScheduler
+
+        await DigestScheduler(self.engine, self.adapters, self.clock, self.settings).run(stop)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Run every service until ``stop`` is set (or SIGINT/SIGTERM)."""

@@ -47,7 +47,7 @@ def backoff(attempts: int, retry_after: float | None) -> float:
     """Seconds to wait after ``attempts`` failed attempts; a platform's own delay wins."""
     if retry_after is not None and retry_after > 0:
         return min(retry_after, 24 * 3600)
-    return min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts - 1))
+    return min(BACKOFF_MAX, BACKOFF_FIRST * 2.0 ** max(0, attempts - 1))
 
 
 def worker_name() -> str:
@@ -106,7 +106,7 @@ class Outbox:
                     stop = await self._deliver(row)
                     if stop is not None:
                         rest = [r.id for r in rows[index + 1 :]]
-                        if stop == "dead":
+                        if isinstance(stop, str):
                             store.mark_dead(self.engine, rest, "chat gone")
                         else:
                             store.release(self.engine, rest, stop, note=None)

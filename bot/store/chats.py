@@ -287,6 +287,21 @@ def instant_rules(engine: Engine) -> dict[int, Rules]:
     return _rules_where(engine, chats.c.mode.in_(("instant", "both")))
 
 
+def rules_by_chat(engine: Engine, chat_pks: Sequence[int]) -> dict[int, Rules]:
+    """Rules of the given chats (chats without rules follow nothing: empty Rules)."""
+    pairs: dict[int, list[tuple[str, str]]] = {pk: [] for pk in chat_pks}
+    with engine.connect() as conn:
+        for start in range(0, len(chat_pks), 1000):
+            rows = conn.execute(
+                sa.select(rules.c.chat_id, rules.c.kind, rules.c.value).where(
+                    rules.c.chat_id.in_(list(chat_pks[start : start + 1000]))
+                )
+            )
+            for chat_pk, kind, value in rows:
+                pairs[chat_pk].append((kind, value))
+    return {pk: Rules.from_pairs(p) for pk, p in pairs.items()}
+
+
 def _rules_where(engine: Engine, condition: sa.ColumnElement[bool]) -> dict[int, Rules]:
     pairs: dict[int, list[tuple[str, str]]] = {}
     with engine.connect() as conn:

@@ -7,16 +7,17 @@ died, and is claimed again (counted as an attempt, since it may be the one that 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.store.chats import as_utc, insert_ignore
-from bot.store.schema import chats, deliveries
+from bot.store.schema import chats, deliveries, digests
 from bot.types import ChatRef
 
 DUE_STATES = ("pending", "failed")
@@ -240,3 +241,100 @@ def next_due(engine: Engine) -> datetime | None:
                 )
             ).scalar()
         )
+
+
+# --- digests: one row per (chat, local date), claimed before sending ----------------------
+
+
+def claim_digest(
+    engine: Engine,
+    chat_pk: int,
+    day: date,
+    worker: str,
+    now: datetime,
+    *,
+    lease: float,
+    max_attempts: int,
+) -> bool:
+    """Take the (chat, day) digest for ``worker``; False when another took or sent it.
+
+    The unique (chat_id, digest_date) row makes this safe across instances and restarts: the
+    insert succeeds once. A row left ``sending`` past the lease (its worker died) or ``failed``
+    and due again may be taken over.
+    """
+    with engine.begin() as conn:
+        inserted = conn.execute(
+            insert_ignore(conn, digests).values(
+                chat_id=chat_pk,
+                digest_date=day,
+                state="sending",
+                attempts=1,
+                claimed_by=worker,
+                claimed_at=now,
+            )
+        ).rowcount
+        if inserted:
+            return True
+        stale = now - timedelta(seconds=lease)
+        return bool(
+            conn.execute(
+                digests.update()
+                .where(
+                    digests.c.chat_id == chat_pk,
+                    digests.c.digest_date == day,
+                    digests.c.attempts < max_attempts,
+                    sa.or_(
+                        sa.and_(digests.c.state == "sending", digests.c.claimed_at < stale),
+                        sa.and_(digests.c.state == "failed", digests.c.next_attempt_at <= now),
+                    ),
+                )
+                .values(
+                    state="sending",
+                    attempts=digests.c.attempts + 1,
+                    claimed_by=worker,
+                    claimed_at=now,
+                )
+            ).rowcount
+        )
+
+
+def finish_digest(
+    engine: Engine,
+    chat_pk: int,
+    day: date,
+    *,
+    state: str,
+    now: datetime,
+    story_ids: Sequence[int] = (),
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+    counted: bool = True,
+) -> None:
+    """Record a digest's outcome: sent / empty / dead close the day; failed waits to retry."""
+    values: dict[str, object] = {
+        "state": state,
+        "story_ids": json.dumps(list(story_ids)),
+        "last_error": error,
+        "next_attempt_at": next_attempt_at,
+        "claimed_by": None,
+    }
+    if state == "sent":
+        values["sent_at"] = now
+    if not counted:
+        values["attempts"] = digests.c.attempts - 1
+    with engine.begin() as conn:
+        conn.execute(
+            digests.update()
+            .where(digests.c.chat_id == chat_pk, digests.c.digest_date == day)
+            .values(**values)
+        )
+        if state in ("sent", "empty", "dead"):
+            conn.execute(chats.update().where(chats.c.id == chat_pk).values(last_digest_at=now))
+
+
+def digest_rows(engine: Engine, chat_pk: int | None = None) -> list[dict[str, object]]:
+    query = sa.select(digests).order_by(digests.c.id)
+    if chat_pk is not None:
+        query = query.where(digests.c.chat_id == chat_pk)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]

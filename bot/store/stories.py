@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bot.digest import DigestCandidate
+from bot.matching import LEAD_CHARS, StoryFacts, story_facts
 from bot.messages import Alert
 from bot.store.chats import as_utc
 from bot.store.schema import articles, feeds, stories
@@ -97,9 +100,7 @@ def _find_story(conn: Connection, keys: StoryKeys, hash_usable: bool, now: datet
     return None if found is None else int(found)
 
 
-def _create_story(
-    conn: Connection, row: sa.Row[tuple[object, ...]], keys: StoryKeys, now: datetime
-) -> int:
+def _create_story(conn: Connection, row: Any, keys: StoryKeys, now: datetime) -> int:
     result = conn.execute(
         stories.insert().values(
             title=row.title,
@@ -176,3 +177,57 @@ def load_alerts(engine: Engine, story_ids: Sequence[int]) -> dict[int, Alert]:
         )
         for r in rows
     }
+
+
+def story_rows_facts(
+    conn: Connection, where: sa.ColumnElement[bool], *, limit: int = 5000
+) -> list[tuple[sa.Row[tuple[object, ...]], Summary, StoryFacts]]:
+    """Summarized stories matching ``where`` with their Summary and matching facts."""
+    rows = conn.execute(
+        sa.select(stories)
+        .where(where, stories.c.summary.is_not(None))
+        .order_by(stories.c.id)
+        .limit(limit)
+    ).all()
+    ids = [r.id for r in rows]
+    feed_ids = story_feed_ids(conn, ids)
+    leads: dict[int, str] = {}
+    if ids:
+        for story_id, text in conn.execute(
+            sa.select(articles.c.story_id, articles.c.text)
+            .where(articles.c.story_id.in_(ids))
+            .order_by(articles.c.id.desc())
+        ):
+            leads[story_id] = (text or "")[:LEAD_CHARS]
+    out = []
+    for r in rows:
+        summary = load_summary(r.summary, r.title, r.url)
+        facts = story_facts(r.id, r.title, summary, feed_ids.get(r.id, ()), leads.get(r.id, ""))
+        out.append((r, summary, facts))
+    return out
+
+
+def digest_candidates(
+    engine: Engine, since: datetime, until: datetime, *, limit: int = 5000
+) -> list[DigestCandidate]:
+    """Summarized stories first seen in (since, until], for :func:`bot.digest.build_digest`."""
+    with engine.connect() as conn:
+        found = story_rows_facts(
+            conn,
+            sa.and_(stories.c.first_seen_at > since, stories.c.first_seen_at <= until),
+            limit=limit,
+        )
+    return [
+        DigestCandidate(
+            facts=facts,
+            headline=summary.headline,
+            url=r.url,
+            topics=tuple(summary.topics),
+            agencies=tuple(sorted(facts.agencies)),
+            published_at=as_utc(r.published_at) or until,
+            first_seen_at=as_utc(r.first_seen_at) or until,
+            contacts=tuple(summary.contacts),
+            source_count=r.source_count,
+        )
+        for r, summary, facts in found
+    ]

@@ -1,0 +1,189 @@
+"""After each poll: group new articles into stories, summarize, index, match, enqueue.
+
+Each step works on what the store says is pending (articles without a story, stories without
+a summary, summarized stories not yet matched), so a crash between steps loses nothing: the
+next run picks up where this one stopped. A story is matched exactly once (``matched_at``),
+so a story that later arrives from a second feed is never delivered again.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.adapters import Adapter
+from bot.agencies import find_agencies
+from bot.clock import Clock
+from bot.config import Settings
+from bot.matching import Matcher
+from bot.store.chats import as_utc, instant_rules
+from bot.store.deliveries import enqueue
+from bot.store.schema import articles, feeds, stories
+from bot.store.stories import assign_pending, load_alerts, story_rows_facts
+from bot.summarize.base import Document, Summarizer
+from bot.summarize.model import Summary
+from bot.topics import DEFAULT_TAXONOMY, Taxonomy
+from bot.types import ChatRef
+
+log = logging.getLogger(__name__)
+
+CONSOLE_CHAT = ChatRef("console", "console")
+
+
+@dataclass
+class PipelineReport:
+    new_story_ids: list[int] = field(default_factory=list)
+    merged_story_ids: list[int] = field(default_factory=list)
+    summarized: int = 0
+    indexed: int = 0
+    matched_stories: int = 0
+    deliveries: int = 0
+
+
+async def process_pending(
+    engine: Engine,
+    *,
+    summarizer: Summarizer,
+    clock: Clock,
+    console: Adapter | None = None,
+    limit: int = 500,
+) -> PipelineReport:
+    """Run every pending step once; prints each new story's Alert on ``console`` when given."""
+    report = PipelineReport()
+    grouped = assign_pending(engine, clock.now())
+    report.new_story_ids = grouped.new_story_ids
+    report.merged_story_ids = grouped.merged_story_ids
+    report.summarized = await summarize_pending(engine, summarizer, clock.now(), limit=limit)
+    if importlib.util.find_spec("bot.search") is not None:
+        from bot.search import index_pending
+
+        try:
+            report.indexed = index_pending(engine)
+        except Exception:  # search is a convenience: delivery must go on without it
+            log.exception("search indexing failed; will retry next cycle")
+    report.matched_stories, report.deliveries = match_pending(engine, clock.now(), limit=limit)
+    if console is not None and report.new_story_ids:
+        alerts = load_alerts(engine, report.new_story_ids)
+        for story_id in report.new_story_ids:
+            if story_id in alerts:
+                await console.send(CONSOLE_CHAT, alerts[story_id])
+    log.info(
+        "pipeline: %d new stories, %d merged, %d summarized, %d matched → %d deliveries",
+        len(report.new_story_ids),
+        len(report.merged_story_ids),
+        report.summarized,
+        report.matched_stories,
+        report.deliveries,
+    )
+    return report
+
+
+async def summarize_pending(
+    engine: Engine, summarizer: Summarizer, now: datetime, *, limit: int
+) -> int:
+    """Summarize stories that have none yet, from their first article; returns how many."""
+    with engine.connect() as conn:
+        todo = (
+            conn.execute(
+                sa.select(stories.c.id)
+                .where(stories.c.summary.is_(None))
+                .order_by(stories.c.id)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+    done = 0
+    for story_id in todo:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.select(
+                    articles.c.title,
+                    articles.c.text,
+                    articles.c.url,
+                    articles.c.published_at,
+                    articles.c.content_hash,
+                    feeds.c.name,
+                )
+                .join(feeds, feeds.c.id == articles.c.feed_id)
+                .where(articles.c.story_id == story_id)
+                .order_by(articles.c.id)
+                .limit(1)
+            ).first()
+        if row is None:
+            continue
+        doc = Document(
+            title=row.title,
+            text=row.text,
+            url=row.url,
+            published_at=as_utc(row.published_at),
+            source=row.name,
+            content_hash=row.content_hash,
+            story_id=story_id,
+        )
+        try:
+            summary = await summarizer.summarize(doc)
+        except Exception:
+            log.exception("summarizing story %d failed; will retry next cycle", story_id)
+            continue
+        with engine.begin() as conn:
+            conn.execute(
+                stories.update()
+                .where(stories.c.id == story_id, stories.c.summary.is_(None))
+                .values(summary=summary.model_dump_json(), summarized_at=now)
+            )
+        done += 1
+    return done
+
+
+def match_pending(engine: Engine, now: datetime, *, limit: int) -> tuple[int, int]:
+    """Match summarized, unmatched stories to chats wanting instant alerts; enqueue deliveries.
+
+    Returns (stories matched, deliveries created).
+    """
+    with engine.connect() as conn:
+        found = story_rows_facts(conn, stories.c.matched_at.is_(None), limit=limit)
+    if not found:
+        return 0, 0
+    matcher = Matcher(instant_rules(engine))
+    created = 0
+    for row, _summary, facts in found:
+        created += enqueue(engine, matcher.chats_for(facts), row.id, now)
+        with engine.begin() as conn:
+            conn.execute(stories.update().where(stories.c.id == row.id).values(matched_at=now))
+    return len(found), created
+
+
+class TitleSummarizer:
+    """Stand-in used only if the summarizer package cannot be imported: title and lead."""
+
+    name = "title"
+
+    def __init__(self, taxonomy: Taxonomy = DEFAULT_TAXONOMY) -> None:
+        self.taxonomy = taxonomy
+
+    async def summarize(self, doc: Document) -> Summary:
+        lead = " ".join(doc.text.split())[:117]
+        return Summary(
+            headline=(doc.title.strip() or doc.url or "제목 없음")[:60],
+            bullets=[lead] if lead else [],
+            topics=self.taxonomy.classify(doc.title, doc.text),
+            agencies=find_agencies(doc.title + "\n" + doc.text[:500]),
+            source_url=doc.url,
+            summarizer=self.name,
+        )
+
+
+def default_summarizer(settings: Settings, engine: Engine, clock: Clock) -> Summarizer:
+    """The summarizer of bot.summarize (LLM or extractive), or the title stand-in."""
+    try:
+        from bot.summarize import build_summarizer
+    except ImportError:
+        log.warning("bot.summarize.build_summarizer unavailable; using titles as summaries")
+        return TitleSummarizer()
+    return build_summarizer(settings, engine, clock)

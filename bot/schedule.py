@@ -1,0 +1,228 @@
+"""In-process scheduling (APScheduler 3): a one-minute digest tick, no per-chat jobs.
+
+Each tick finds the chats whose digest is due (:func:`bot.digest.digest_due`), claims the
+(chat, local date) row and sends. With several instances on PostgreSQL, only the one holding
+an advisory lock ticks; the lock lives on a dedicated connection, so it passes to another
+instance when the holder dies (its session ends). Every instance delivers alerts (outbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import Connection, Engine
+
+from bot.adapters import Adapter
+from bot.clock import Clock
+from bot.config import Settings
+from bot.digest import build_digest, digest_day, digest_due, digest_story_ids
+from bot.outbox import backoff, worker_name
+from bot.store import deliveries as outbox_store
+from bot.store.chats import Chat, daily_chats, migrate_chat, pause_chat, rules_by_chat
+from bot.store.stories import digest_candidates
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = 0x736F6B626F  # "sokbo"
+TICK_SECONDS = 60.0
+LOOKBACK = timedelta(days=7)  # a chat's first digest (or one after a long pause) looks back 1 day
+
+
+class Leadership:
+    """Who schedules: always this instance on SQLite; the advisory-lock holder on PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+
+    @property
+    def needed(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def hold(self) -> bool:
+        """True while this instance leads; tries to take the lock when it does not."""
+        if not self.needed:
+            return True
+        if self._conn is not None:
+            try:
+                self._conn.exec_driver_sql("SELECT 1")
+                return True
+            except sa.exc.DBAPIError:
+                log.warning("lost the scheduler lock connection")
+                self.release()
+        try:
+            conn = self.engine.connect()
+        except sa.exc.DBAPIError:
+            return False
+        got = bool(
+            conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
+        )
+        conn.commit()
+        if got:
+            log.info("this instance now schedules digests (advisory lock %d)", LOCK_KEY)
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sa.exc.DBAPIError):
+                self._conn.invalidate()  # ends the session, so the lock is freed at once
+                self._conn.close()
+            self._conn = None
+
+
+class DigestScheduler:
+    """Sends each chat's daily digest once per local day."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        adapters: Mapping[str, Adapter],
+        clock: Clock,
+        settings: Settings,
+        *,
+        worker: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.adapters = adapters
+        self.clock = clock
+        self.settings = settings
+        self.worker = worker or worker_name()
+        self.leadership = Leadership(engine)
+
+    def due_chats(self, now: datetime) -> list[Chat]:
+        return [
+            c
+            for c in daily_chats(self.engine)
+            if digest_due(
+                now=now,
+                daily_time=c.daily_time,
+                timezone=c.timezone,
+                last_digest_at=c.last_digest_at,
+            )
+        ]
+
+    async def tick(self) -> int:
+        """Send every due digest; returns how many were sent."""
+        now = self.clock.now()
+        due = self.due_chats(now)
+        if not due:
+            return 0
+        since = {c.id: c.last_digest_at or now - timedelta(days=1) for c in due}
+        earliest = max(min(since.values()), now - LOOKBACK)
+        candidates = digest_candidates(self.engine, earliest, now)
+        rules = rules_by_chat(self.engine, [c.id for c in due])
+        sent = 0
+        delivery = self.settings.delivery
+        for chat in due:
+            day = digest_day(now, chat.timezone)
+            if not outbox_store.claim_digest(
+                self.engine,
+                chat.id,
+                day,
+                self.worker,
+                now,
+                lease=delivery.lease,
+                max_attempts=delivery.max_attempts,
+            ):
+                continue
+            digest = build_digest(
+                candidates,
+                rules[chat.id],
+                since=since[chat.id],
+                now=now,
+                timezone=chat.timezone,
+                max_items=self.settings.digest.max_items,
+            )
+            if digest is None:
+                outbox_store.finish_digest(self.engine, chat.id, day, state="empty", now=now)
+                continue
+            ids = digest_story_ids(digest)
+            adapter = self.adapters.get(chat.ref.platform)
+            if adapter is None:
+                outbox_store.finish_digest(
+                    self.engine,
+                    chat.id,
+                    day,
+                    state="failed",
+                    now=now,
+                    story_ids=ids,
+                    error=f"no adapter for {chat.ref.platform}",
+                    next_attempt_at=now + timedelta(minutes=10),
+                )
+                continue
+            try:
+                result = await adapter.send(chat.ref, digest)
+            except Exception as e:  # an adapter bug must not stop the other chats' digests
+                log.exception("digest send to %s raised", chat.ref)
+                from bot.types import SendResult
+
+                result = SendResult.retry(0, f"adapter error: {type(e).__name__}: {e}")
+            if result.outcome == "sent":
+                sent += 1
+                outbox_store.finish_digest(
+                    self.engine, chat.id, day, state="sent", now=now, story_ids=ids
+                )
+            elif result.outcome == "gone":
+                pause_chat(self.engine, chat.ref, result.reason or "chat gone", now=now)
+                outbox_store.finish_digest(
+                    self.engine,
+                    chat.id,
+                    day,
+                    state="dead",
+                    now=now,
+                    story_ids=ids,
+                    error=f"chat gone: {result.reason}",
+                )
+            else:
+                if result.outcome == "migrated" and result.new_chat_id:
+                    migrate_chat(
+                        self.engine, chat.ref.platform, chat.ref.chat_id, result.new_chat_id
+                    )
+                wait = 0.0 if result.outcome == "migrated" else backoff(1, result.retry_after)
+                outbox_store.finish_digest(
+                    self.engine,
+                    chat.id,
+                    day,
+                    state="failed",
+                    now=now,
+                    story_ids=ids,
+                    error=result.reason,
+                    next_attempt_at=now + timedelta(seconds=wait),
+                    counted=result.outcome == "retry",
+                )
+        return sent
+
+    async def _job(self) -> None:
+        try:
+            if self.leadership.hold():
+                await self.tick()
+        except Exception:
+            log.exception("digest tick failed; the next tick retries")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick every minute until ``stop`` (a coalesced APScheduler interval job)."""
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            self._job,
+            "interval",
+            seconds=TICK_SECONDS,
+            next_run_time=datetime.now().astimezone(),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=30,
+        )
+        scheduler.start()
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            self.leadership.release()
