@@ -114,10 +114,8 @@ def test_upsert_new_edited_duplicates(engine: Engine) -> None:
     assert stored.published_at == NOW
 
     later = NOW + timedelta(hours=1)
-    second = article_store.upsert_articles(
-        engine, [article(feed.id, "g1", "고친 본문"), article(feed.id, "g2"), article(feed.id, "g3")],
-        later,
-    )  # fmt: skip
+    batch2 = [article(feed.id, "g1", "고친 본문"), article(feed.id, "g2"), article(feed.id, "g3")]
+    second = article_store.upsert_articles(engine, batch2, later)
     assert [a.guid for a in second.new] == ["g3"]
     assert [a.guid for a in second.edited] == ["g1"]
     assert second.edited[0].id == result.new[0].id

@@ -59,7 +59,7 @@ def routes(server: FeedServer) -> dict[str, str]:
             "/html",
             "<!DOCTYPE html><html><body>점검 중</body></html>",
             headers={"Content-Type": "text/html"},
-        ),  # fmt: skip
+        ),
         "empty": server.add("/empty", ""),
         "big": server.add(
             "/big", rss([{"title": "큰 글", "guid": "x", "description": "가" * 20_000}])
