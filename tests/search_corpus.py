@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from bot.search import search
+from bot.store import schema
 
 DOCS = Path(__file__).parent / "data" / "docs"
 BASE_TIME = datetime(2026, 4, 10, 0, 0, tzinfo=UTC)
@@ -47,15 +51,11 @@ def add_feed(engine: Engine, name: str = "정책브리핑", url: str | None = No
     with engine.begin() as conn:
         return int(
             conn.execute(
-                sa.text(
-                    "INSERT INTO feeds (name, url, enabled, consecutive_failures, created_at) "
-                    "VALUES (:name, :url, :enabled, 0, :now) RETURNING id"
-                ),
+                sa.insert(schema.feeds).returning(schema.feeds.c.id),
                 {
                     "name": name,
                     "url": url or f"https://example.kr/{name}.xml",
-                    "enabled": True,
-                    "now": BASE_TIME,
+                    "created_at": BASE_TIME,
                 },
             ).scalar_one()
         )
@@ -73,38 +73,35 @@ def add_story(
 ) -> int:
     """One story holding one article; returns the story id."""
     guid = guid or f"{feed_id}-{title}-{published_at.isoformat()}"
-    url = f"https://example.kr/a/{abs(hash(guid)) % 10**9}"
+    url = f"https://example.kr/a/{guid}"
     with engine.begin() as conn:
         story_id = int(
             conn.execute(
-                sa.text(
-                    "INSERT INTO stories (title, url, canonical_url, norm_title, content_hash, "
-                    "first_seen_at, published_at, source_count, summary, summarized_at) VALUES "
-                    "(:title, :url, :url, :title, 'h', :at, :at, 1, :summary, :summarized_at) "
-                    "RETURNING id"
-                ),
+                sa.insert(schema.stories).returning(schema.stories.c.id),
                 {
                     "title": title,
                     "url": url,
-                    "at": published_at,
+                    "canonical_url": url,
+                    "norm_title": title[:500],
+                    "content_hash": "h",
+                    "first_seen_at": published_at,
+                    "published_at": published_at,
                     "summary": json.dumps(summary, ensure_ascii=False) if summary else None,
                     "summarized_at": published_at if summary else None,
                 },
             ).scalar_one()
         )
         conn.execute(
-            sa.text(
-                "INSERT INTO articles (feed_id, guid, url, title, text, published_at, fetched_at,"
-                " content_hash, story_id) VALUES (:feed_id, :guid, :url, :title, :text, :at, :at,"
-                " 'h', :story_id)"
-            ),
+            sa.insert(schema.articles),
             {
                 "feed_id": feed_id,
                 "guid": guid,
                 "url": url,
                 "title": title,
                 "text": text,
-                "at": published_at,
+                "published_at": published_at,
+                "fetched_at": published_at,
+                "content_hash": "h",
                 "story_id": story_id,
             },
         )
@@ -126,3 +123,36 @@ def load_corpus(engine: Engine) -> dict[str, int]:
             guid=path.name,
         )
     return ids
+
+
+QUERIES = Path(__file__).parent / "data" / "search_queries.json"
+
+
+@dataclass(frozen=True)
+class Quality:
+    recall_at_10: float
+    mrr: float
+    queries: int
+    misses: tuple[str, ...]  # queries whose top 10 lacks a relevant document
+
+
+def evaluate(engine: Engine, ids: dict[str, int], *, now: datetime | None = None) -> Quality:
+    """Recall@10 (relevant found in the top 10, out of at most 10) and MRR over the set."""
+    cases = json.loads(QUERIES.read_text(encoding="utf-8"))["queries"]
+    recalls, ranks, misses = [], [], []
+    for case in cases:
+        relevant = {ids[name] for name in case["relevant"]}
+        page = search(engine, case["query"], limit=10, now=now or BASE_TIME)
+        found = [hit.story_id for hit in page.hits]
+        hit_count = len(relevant & set(found))
+        recalls.append(hit_count / min(len(relevant), 10))
+        first = next((i for i, sid in enumerate(found, start=1) if sid in relevant), None)
+        ranks.append(1 / first if first else 0.0)
+        if hit_count < min(len(relevant), 10):
+            misses.append(case["query"])
+    return Quality(
+        recall_at_10=sum(recalls) / len(recalls),
+        mrr=sum(ranks) / len(ranks),
+        queries=len(cases),
+        misses=tuple(misses),
+    )

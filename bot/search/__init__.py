@@ -40,6 +40,7 @@ from bot.search.query import (
     tsquery,
     tsvector_literal,
 )
+from bot.store.schema import UtcDateTime
 from bot.topics import DEFAULT_TAXONOMY
 
 __all__ = ["CANDIDATES", "index_pending", "parse", "search"]
@@ -82,7 +83,7 @@ _PENDING_ARTICLES = sa.text(
            COALESCE(a.updated_at, a.fetched_at) AS stamp, d.id AS old_id
     FROM articles a
     LEFT JOIN search_docs d ON d.kind = 'article' AND d.ref_id = a.id
-    WHERE a.story_id IS NOT NULL
+    WHERE a.id > :after AND a.story_id IS NOT NULL
       AND (d.id IS NULL OR d.story_id <> a.story_id
            OR d.source_stamp <> COALESCE(a.updated_at, a.fetched_at))
     ORDER BY a.id
@@ -96,7 +97,7 @@ _PENDING_SUMMARIES = sa.text(
            COALESCE(s.summarized_at, s.first_seen_at) AS stamp, d.id AS old_id
     FROM stories s
     LEFT JOIN search_docs d ON d.kind = 'summary' AND d.ref_id = s.id
-    WHERE s.summary IS NOT NULL
+    WHERE s.id > :after AND s.summary IS NOT NULL
       AND (d.id IS NULL OR d.source_stamp <> COALESCE(s.summarized_at, s.first_seen_at))
     ORDER BY s.id
     LIMIT :n
@@ -104,29 +105,32 @@ _PENDING_SUMMARIES = sa.text(
 )
 
 
-def index_pending(engine: Engine, *, limit: int = 1000) -> int:
+def index_pending(engine: Engine, *, limit: int = 10_000, batch: int = 500) -> int:
     """Index up to ``limit`` articles (once they belong to a story) and story digests that
-    are new or changed since they were indexed; returns how many were indexed."""
+    are new or changed since they were indexed; returns how many were indexed.
+
+    Each call walks the articles and stories once (by id, joined to search_docs through
+    its unique index), one transaction per batch.
+    """
     done = 0
-    while done < limit:
-        batch = min(200, limit - done)
-        with engine.begin() as conn:
-            docs = _pending(conn, batch)
-            if not docs:
-                break
-            write_docs(conn, docs)
-        done += len(docs)
+    for pending in (_PENDING_ARTICLES, _PENDING_SUMMARIES):
+        after = 0
+        while done < limit:
+            with engine.begin() as conn:
+                rows = conn.execute(pending, {"after": after, "n": min(batch, limit - done)})
+                records = [row._mapping for row in rows]
+                if not records:
+                    break
+                after = records[-1]["id"]
+                if pending is _PENDING_ARTICLES:
+                    docs = [_article_doc(r) for r in records]
+                else:
+                    docs = [_summary_doc(r) for r in records]
+                write_docs(conn, docs)
+            done += len(docs)
     if done:
         log.info("search: indexed %d documents", done)
     return done
-
-
-def _pending(conn: Connection, n: int) -> list[_Doc]:
-    docs = [_article_doc(row._mapping) for row in conn.execute(_PENDING_ARTICLES, {"n": n})]
-    if len(docs) < n:
-        rows = conn.execute(_PENDING_SUMMARIES, {"n": n - len(docs)})
-        docs += [d for d in (_summary_doc(row._mapping) for row in rows) if d is not None]
-    return docs
 
 
 def _article_doc(row: sa.RowMapping) -> _Doc:
@@ -152,7 +156,7 @@ def _issuers(title: str, text: str) -> tuple[str, ...]:
     return tuple(find_agencies(f"{title}\n{text[:500]}") or find_agencies(text))
 
 
-def _summary_doc(row: sa.RowMapping) -> _Doc | None:
+def _summary_doc(row: sa.RowMapping) -> _Doc:
     summary = _load_summary(row["summary"])
     headline = str(summary.get("headline") or "")
     bullets = [str(b) for b in summary.get("bullets") or []]
@@ -182,16 +186,23 @@ def _load_summary(raw: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _typed(*names: str) -> list[sa.BindParameter[datetime]]:
+    """Bind times as the tables store them (SQLite keeps text in SQLAlchemy's format)."""
+    return [sa.bindparam(name, type_=UtcDateTime) for name in names]
+
+
 def _tags(values: Sequence[str]) -> str:
     return ("|" + "|".join(v.replace("|", "") for v in values) + "|")[:500] if values else ""
 
 
 def write_docs(conn: Connection, docs: Sequence[_Doc]) -> None:
-    """Replace the index entries of ``docs`` (public for the benchmark's bulk load).
+    """Replace the index entries of ``docs`` (bulk statements: indexing is I/O-bound).
 
     On SQLite a replaced document's FTS5 row stays behind (the contentless table cannot
     delete without the old tokens) but joins to nothing; ids are never reused.
     """
+    if not docs:
+        return
     postgres = conn.dialect.name == "postgresql"
     old = [d.old_id for d in docs if d.old_id is not None]
     if old:
@@ -202,20 +213,8 @@ def write_docs(conn: Connection, docs: Sequence[_Doc]) -> None:
             {"ids": old},
         )
     now = datetime.now(UTC)
-    columns = (
-        "kind, ref_id, story_id, feed_id, published_at, agencies, topics, source_stamp, indexed_at"
-    )
-    values = ":kind, :ref_id, :story_id, :feed_id, :published_at, :agencies, :topics, :stamp, :now"
-    if postgres:
-        insert = sa.text(
-            f"INSERT INTO search_docs ({columns}, tsv) "
-            f"VALUES ({values}, CAST(:tsv AS tsvector)) RETURNING id"
-        )
-    else:
-        insert = sa.text(f"INSERT INTO search_docs ({columns}) VALUES ({values}) RETURNING id")
-        fts = sa.text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)")
-    for doc in docs:
-        params: dict[str, Any] = {
+    rows: list[dict[str, Any]] = [
+        {
             "kind": doc.kind,
             "ref_id": doc.ref_id,
             "story_id": doc.story_id,
@@ -226,19 +225,47 @@ def write_docs(conn: Connection, docs: Sequence[_Doc]) -> None:
             "stamp": doc.stamp,
             "now": now,
         }
-        if postgres:
-            params["tsv"] = tsvector_literal(doc.title, doc.body)
-            conn.execute(insert, params)
-        else:
-            doc_id = conn.execute(insert, params).scalar_one()
-            conn.execute(
-                fts,
-                {
-                    "id": doc_id,
-                    "title": " ".join(index_tokens(doc.title, MAX_TITLE_TOKENS)),
-                    "body": " ".join(index_tokens(doc.body, MAX_BODY_TOKENS)),
-                },
-            )
+        for doc in docs
+    ]
+    columns = "kind, ref_id, story_id, feed_id, published_at, agencies, topics, source_stamp"
+    values = ":kind, :ref_id, :story_id, :feed_id, :published_at, :agencies, :topics, :stamp"
+    if postgres:
+        for row, doc in zip(rows, docs, strict=True):
+            row["tsv"] = tsvector_literal(doc.title, doc.body)
+        conn.execute(
+            sa.text(
+                f"INSERT INTO search_docs ({columns}, indexed_at, tsv) "
+                f"VALUES ({values}, :now, CAST(:tsv AS tsvector))"
+            ).bindparams(*_typed("published_at", "now")),
+            rows,
+        )
+        return
+    conn.execute(
+        sa.text(
+            f"INSERT INTO search_docs ({columns}, indexed_at) VALUES ({values}, :now)"
+        ).bindparams(*_typed("published_at", "now")),
+        rows,
+    )
+    kind = docs[0].kind  # one kind per batch
+    ids: dict[int, int] = dict(
+        conn.execute(
+            sa.text(
+                "SELECT ref_id, id FROM search_docs WHERE kind = :kind AND ref_id IN :refs"
+            ).bindparams(sa.bindparam("refs", expanding=True)),
+            {"kind": kind, "refs": [d.ref_id for d in docs]},
+        ).all()
+    )
+    conn.execute(
+        sa.text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
+        [
+            {
+                "id": ids[doc.ref_id],
+                "title": " ".join(index_tokens(doc.title, MAX_TITLE_TOKENS)),
+                "body": " ".join(index_tokens(doc.body, MAX_BODY_TOKENS)),
+            }
+            for doc in docs
+        ],
+    )
 
 
 # --- searching --------------------------------------------------------------------------
@@ -363,6 +390,7 @@ def _candidates(
     half_life_days: float,
 ) -> list[_Candidate]:
     params = {**filters, "cap": CANDIDATES}
+    times = _typed(*(k for k in ("since", "until") if k in filters))
     if conn.dialect.name == "postgresql":
         params["q"] = tsquery(query)
         weight = 1 / TITLE_WEIGHT
@@ -376,7 +404,7 @@ def _candidates(
                   WHERE d.tsv @@ CAST(:q AS tsquery){_where(filters)}
                   ORDER BY d.id DESC LIMIT :cap) AS c
             """
-        )
+        ).bindparams(*times)
     else:
         params["q"] = fts5_match(query)
         sql = sa.text(
@@ -387,7 +415,7 @@ def _candidates(
             WHERE search_fts MATCH :q{_where(filters)}
             ORDER BY search_fts.rowid DESC LIMIT :cap
             """
-        )
+        ).bindparams(*times)
     out = []
     for row in conn.execute(sql, params):
         published = _utc(row.published_at)
