@@ -52,14 +52,16 @@ class App:
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
         engine = create_engine(settings.database.url)
-        return cls(settings=settings, engine=engine, clock=clock or SystemClock())
+        app = cls(settings=settings, engine=engine, clock=clock or SystemClock())
+        app.register_slack()
+        return app
 
     def migrate(self) -> None:
         upgrade(self.engine)
 
     def services(self) -> list[Service]:
         """The long-running loops ``sokbo run`` starts; each stops when the event is set."""
-        return [self.poll_service, self.outbox_service, self.digest_service]
+        return [self.poll_service, self.outbox_service, self.digest_service, *self.slack_services()]
 
     # --- ingest (issue 2) ---------------------------------------------------------------
 
@@ -136,6 +138,26 @@ class App:
         from bot.schedule import DigestScheduler
 
         await DigestScheduler(self.engine, self.adapters, self.clock, self.settings).run(stop)
+
+    # --- slack (issue 6) ---------------------------------------------------------------
+
+    def register_slack(self) -> None:
+        """Slack delivers when SLACK_BOT_TOKEN is set (listening also needs a secret/app token)."""
+        if self.settings.secrets.slack_bot_token and "slack" not in self.adapters:
+            from bot.adapters.slack import SlackAdapter
+
+            self.adapters["slack"] = SlackAdapter.from_settings(self.settings)
+
+    def slack_services(self) -> list[Service]:
+        """The Bolt listener (HTTP /slack/events or Socket Mode) sharing the adapter's client."""
+        from bot.adapters.slack import SlackAdapter
+        from bot.adapters.slack_app import slack_service
+
+        adapter = self.adapters.get("slack")
+        if not isinstance(adapter, SlackAdapter):
+            return []
+        service = slack_service(self.settings, self.command_core(), adapter.client)
+        return [service] if service is not None else []
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Run every service until ``stop`` is set (or SIGINT/SIGTERM)."""

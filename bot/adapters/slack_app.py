@@ -16,7 +16,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -213,9 +213,10 @@ class HttpServer:
             self._runner = None
 
 
-def slack_service(
-    settings: Settings, core: CommandCore, client: AsyncWebClient
-) -> Callable[[asyncio.Event], Any] | None:
+Service = Callable[[asyncio.Event], Coroutine[object, object, None]]
+
+
+def slack_service(settings: Settings, core: CommandCore, client: AsyncWebClient) -> Service | None:
     """The long-running Slack listener for ``App.services()``, or None when not configured."""
     secrets = settings.secrets
     if not secrets.slack_bot_token:
