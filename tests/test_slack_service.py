@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -212,3 +213,19 @@ def test_service_needs_tokens() -> None:
     assert slack_service(only_bot, core, client) is None
     http = Settings(secrets=Secrets(slack_bot_token="xoxb-1", slack_signing_secret="s"))
     assert slack_service(http, core, client) is not None
+
+
+def test_manifest_matches_the_settings() -> None:
+    manifest = (Path(__file__).resolve().parents[1] / "slack" / "manifest.yaml").read_text("utf-8")
+    assert f"- command: {SlackSettings().command}\n" in manifest
+    assert "url: https://sokbo.example.com/slack/events" in manifest
+    for scope in (
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "users:read",
+        "channels:read",
+        "groups:read",
+    ):
+        assert f"      - {scope} " in manifest or f"      - {scope}\n" in manifest, scope
+    assert "socket_mode_enabled: false" in manifest
