@@ -97,6 +97,17 @@ async def poll_cycle(
             for feed in feeds
         )
     )
+    unchanged = [
+        (o.feed.id, o.next_poll_at - timedelta(seconds=settings.poll_interval))
+        for o, _, _ in results
+        if o.status == "not_modified" and o.next_poll_at is not None
+    ]
+    try:
+        await asyncio.to_thread(
+            feed_store.record_not_modified, engine, unchanged, poll_interval=settings.poll_interval
+        )
+    except Exception:  # the feeds stay due and are simply asked again next cycle
+        log.exception("could not record %d unchanged feeds", len(unchanged))
     new = tuple(a for outcome, fresh, _ in results for a in fresh)
     edited = tuple(a for outcome, _, changed in results for a in changed)
     return CycleReport(
@@ -120,19 +131,8 @@ async def _poll_feed(
     retry_after: float | None = None
     try:
         result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        if result.not_modified:
-            now = clock.now()
-            async with store_lock:
-                await asyncio.to_thread(
-                    feed_store.record_success,
-                    engine,
-                    feed.id,
-                    now,
-                    poll_interval=settings.poll_interval,
-                    etag=result.etag or feed.etag,
-                    last_modified=result.last_modified or feed.last_modified,
-                )
-            return _outcome(feed, "not_modified", now, settings), (), ()
+        if result.not_modified:  # validators unchanged; recorded in one batch per cycle
+            return _outcome(feed, "not_modified", clock.now(), settings), (), ()
         parsed = await asyncio.to_thread(
             parse_feed,
             result.body,

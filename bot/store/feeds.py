@@ -214,3 +214,30 @@ def record_failure(
             )
         )
     return next_poll
+
+
+def record_not_modified(
+    engine: Engine, updates: Iterable[tuple[int, datetime]], *, poll_interval: float
+) -> None:
+    """Many 304 answers in one transaction: each feed's success time and next poll."""
+    rows = [
+        {
+            "fid": feed_id,
+            "ok_at": to_db(now),
+            "next_at": to_db(now + timedelta(seconds=poll_interval)),
+        }
+        for feed_id, now in updates
+    ]
+    if not rows:
+        return
+    statement = (
+        feeds.update()
+        .where(feeds.c.id == sa.bindparam("fid"))
+        .values(
+            last_success_at=sa.bindparam("ok_at"),
+            next_poll_at=sa.bindparam("next_at"),
+            consecutive_failures=0,
+        )
+    )
+    with engine.begin() as conn:
+        conn.execute(statement, rows)
