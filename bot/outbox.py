@@ -72,6 +72,7 @@ class Outbox:
         self.settings = settings
         self.worker = worker or worker_name()
         self._alerts: dict[int, Alert] = {}
+        self._sent: list[int] = []
 
     async def drain_once(self) -> int:
         """Claim one batch and deliver it; returns the number of rows handled."""
@@ -137,13 +138,29 @@ class Outbox:
         except Exception as e:  # an adapter bug must not stop the outbox
             log.exception("adapter %s raised for delivery %d", row.chat.platform, row.id)
             result = SendResult.retry(0, f"adapter error: {type(e).__name__}: {e}")
+        if result.outcome == "sent":
+            await self._mark_sent(row.id)
+            return None
         return self.record(row, result)
+
+    async def _mark_sent(self, delivery_id: int) -> None:
+        """Group commit: senders that finished together are marked in one transaction.
+
+        The yield lets the other senders finish their sends; the first to resume marks every
+        id collected so far. The store call blocks the loop, so when any sender resumes its
+        id is already marked: each sender still has at most one unmarked send at any time.
+        """
+        self._sent.append(delivery_id)
+        await asyncio.sleep(0)
+        if self._sent:
+            ids, self._sent = self._sent, []
+            store.mark_sent(self.engine, ids, self.clock.now())
 
     def record(self, row: store.Claimed, result: SendResult) -> datetime | str | None:
         """Apply one outcome to the store (see the module docstring)."""
         now = self.clock.now()
         if result.outcome == "sent":
-            store.mark_sent(self.engine, row.id, now)
+            store.mark_sent(self.engine, [row.id], now)
             return None
         if result.outcome == "retry":
             attempts = row.attempts + 1

@@ -136,12 +136,12 @@ def _finish(conn: Connection) -> None:
         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
-def mark_sent(engine: Engine, delivery_id: int, now: datetime) -> None:
+def mark_sent(engine: Engine, delivery_ids: Sequence[int], now: datetime) -> None:
     with engine.begin() as conn:
         _finish(conn)
         conn.execute(
             deliveries.update()
-            .where(deliveries.c.id == delivery_id)
+            .where(deliveries.c.id.in_(list(delivery_ids)))
             .values(state="sent", sent_at=now, claimed_by=None, last_error=None)
         )
 
