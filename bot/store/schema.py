@@ -167,3 +167,33 @@ search_docs = sa.Table(
     sa.UniqueConstraint("kind", "ref_id", name="uq_search_docs_kind_ref"),
     sqlite_autoincrement=True,
 )
+
+# --- summaries (issue 3): LLM cache, daily token usage, stories awaiting an LLM retry -------
+
+llm_cache = sa.Table(
+    "llm_cache",
+    metadata,
+    sa.Column("content_hash", sa.String(64), primary_key=True),
+    sa.Column("prompt_version", sa.String(32), primary_key=True),
+    sa.Column("model", sa.String(200), primary_key=True),
+    sa.Column("summary", sa.Text, nullable=False),  # grounded Summary as JSON
+    sa.Column("input_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("output_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+llm_usage = sa.Table(
+    "llm_usage",
+    metadata,
+    sa.Column("day", sa.String(10), primary_key=True),  # KST date, YYYY-MM-DD
+    sa.Column("tokens", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("calls", sa.Integer, nullable=False, server_default="0"),
+)
+
+summary_retries = sa.Table(
+    "summary_retries",
+    metadata,
+    sa.Column("story_id", sa.Integer, primary_key=True),  # got the extractive digest instead
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)

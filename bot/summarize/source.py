@@ -77,6 +77,22 @@ def _front_title(raw: str) -> str:
     return ""
 
 
+_CHROME = re.compile(r"바로가기|누리집|영역$|메뉴|^SOURCE:|^Last Updated|로그인")
+
+
+def _title_like(line: str) -> bool:
+    """A line that can be a title: Korean, not site chrome, not a bare agency name."""
+    from bot.agencies import resolve_agency
+
+    line = line.strip()
+    return (
+        len(line) >= 6
+        and bool(re.search(r"[가-힣]", line))
+        and not _CHROME.search(line)
+        and resolve_agency(line) is None
+    )
+
+
 def read_document(raw: str, *, url: str = "", title: str = "") -> Document:
     """A Document from one raw file or HTTP body; never raises for odd input."""
     raw = _SOURCE_LINE.sub("", raw.replace("\r\n", "\n"), count=1)
@@ -97,7 +113,7 @@ def read_document(raw: str, *, url: str = "", title: str = "") -> Document:
         elif m.group(1) == "부처":
             source = m.group(2).strip() or None
     if not found_title:
-        found_title = next((ln.strip() for ln in lines if ln.strip()), "")[:200]
+        found_title = next((ln.strip() for ln in lines if _title_like(ln)), "")[:200]
     digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
     return Document(
         title=found_title.lstrip("# ").strip(),

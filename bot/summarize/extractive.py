@@ -1,0 +1,297 @@
+"""The offline digest: the source's own sentences, picked and trimmed, in 보도체.
+
+Sentences come from kiwipiepy (one Kiwi per process). Each is scored by position, overlap
+with the title (character bigrams), figures (금액, 날짜, 비율) and named agencies; the best
+3–5, in source order, become the bullets. See docs/summaries.md for the measured choice.
+Facts (amounts, dates, regions, contacts) are copied verbatim from the text, so the
+extractive digest is grounded by construction. Never raises for odd input.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.agencies import find_agencies
+from bot.korean import split_sentences
+from bot.summarize.base import Document
+from bot.summarize.contacts import PHONE, extract_contacts
+from bot.summarize.model import Labeled, Summary
+from bot.summarize.source import body_text, looks_like_html, plain_text
+from bot.topics import DEFAULT_TAXONOMY, Taxonomy
+
+log = logging.getLogger(__name__)
+
+HEADLINE_MAX = 60
+BULLET_MAX = 120
+MAX_BULLETS = 5
+MIN_BULLETS = 3
+MAX_CONTACTS = 8
+MAX_INPUT = 30_000  # characters analysed; longer texts are cut (the lead matters most)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Sentence score = position + title overlap + figures + agencies (see docs)."""
+
+    position: float = 1.0
+    title: float = 1.5
+    figures: float = 0.5
+    agencies: float = 0.3
+
+
+DEFAULT_WEIGHTS = Weights()
+
+REGIONS: Mapping[str, tuple[str, ...]] = {
+    "서울": ("서울특별시", "서울시", "서울"),
+    "부산": ("부산광역시", "부산"),
+    "대구": ("대구광역시", "대구"),
+    "인천": ("인천광역시", "인천"),
+    "광주": ("광주광역시", "광주"),
+    "대전": ("대전광역시", "대전"),
+    "울산": ("울산광역시", "울산"),
+    "세종": ("세종특별자치시", "세종시"),
+    "경기": ("경기도", "경기"),
+    "강원": ("강원특별자치도", "강원도", "강원"),
+    "충북": ("충청북도", "충북"),
+    "충남": ("충청남도", "충남"),
+    "전북": ("전북특별자치도", "전라북도", "전북"),
+    "전남": ("전라남도", "전남"),
+    "경북": ("경상북도", "경북"),
+    "경남": ("경상남도", "경남"),
+    "제주": ("제주특별자치도", "제주도", "제주"),
+}
+_REGION_WORD = re.compile(
+    "|".join(sorted((re.escape(n) for ns in REGIONS.values() for n in ns), key=len, reverse=True))
+)
+_REGION_OF = {n: short for short, ns in REGIONS.items() for n in ns}
+
+_NOISE = re.compile(
+    r"저작권|무단\s*전재|재배포|Copyright|바로가기|누리집|글자크기|인쇄하기|공공누리|"
+    r"뉴스댓글|최신뉴스|많이 본|구독|로그인|첨부파일|\.hwpx|\.pdf|SOURCE:|출처\s*:|"
+    r"보도시점|등록일|조회수?\s*:|https?://| \| |Translated|기사승인|Last Updated"
+)
+_ENDED = re.compile(r"(다|요|음|함|됨|임|없음|바람)[.!?”\"’']*$|[.!?]$")
+_FIGURE = re.compile(r"\d[\d,.]*\s*(조|억|만|천)?\s*(원|%|명|개|건|곳|개사|월|일|년)")
+_AMOUNT = re.compile(
+    r"(?:(?:총|최대|약)\s?)?\d[\d,]*(?:\.\d+)?\s?조(?:\s?\d[\d,]*\s?억)?\s?원"
+    r"|(?:(?:총|최대|약)\s?)?\d[\d,]*(?:\.\d+)?\s?(?:억|만|천만)\s?원"
+)
+_DAY = r"\d{1,2}\s?월\s?\d{1,2}\s?일(?:\s?\([월화수목금토일]\))?"
+_DATE_RANGE = re.compile(
+    rf"{_DAY}(?:\s?\d{{1,2}}\s?시)?\s*(?:부터|~|∼|-)\s*(?:{_DAY}|\d{{1,2}}\s?일(?:\([월화수목금토일]\))?)"
+    rf"(?:\s?\d{{1,2}}\s?시)?(?:\s?까지)?"
+)
+_DATE = re.compile(rf"(?:\d{{4}}\s?년\s?)?{_DAY}|\d{{4}}\.\s?\d{{1,2}}\.\s?\d{{1,2}}\.?")
+_PAREN_ASIDE = re.compile(r"\s*\((?:장관|청장|차관|위원장|이하|처장|원장)[^()]{0,40}\)")
+_SPACES = re.compile(r"\s+")
+
+
+def _bigrams(text: str) -> set[str]:
+    s = re.sub(r"[^0-9A-Za-z가-힣]", "", text)
+    return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+def to_news_style(sentence: str) -> str:
+    """합니다체 → 보도체 (…합니다 → …한다, …있습니다 → …있다), so bullets read alike."""
+    s = sentence.strip()
+    s = re.sub(r"입니다([.!]?)$", r"이다\1", s)
+    s = re.sub(r"습니다([.!]?)$", r"다\1", s)
+
+    def drop_b(m: re.Match[str]) -> str:
+        syllable = m.group(1)
+        code = ord(syllable) - 0xAC00
+        if 0 <= code < 11172 and code % 28 == 17:  # final ㅂ → ㄴ (됩니다 → 된다)
+            return chr(ord(syllable) - 17 + 4) + "다" + m.group(2)
+        return m.group(0)
+
+    s = re.sub(r"([가-힣])니다([.!]?)$", drop_b, s)
+    s = re.sub(r"!+$", ".", s)
+    if re.search(r"[가-힣]$", s) and s.endswith("다"):
+        s += "."
+    return s
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters: asides dropped, then cut at a clause boundary."""
+    text = _SPACES.sub(" ", _PAREN_ASIDE.sub("", text)).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    for mark in (", ", "며 ", "고 ", " "):
+        pos = cut.rfind(mark)
+        if pos >= limit // 2:
+            return cut[: pos + (1 if mark == ", " else len(mark) - 1)].rstrip(" ,") + "…"
+    return cut.rstrip() + "…"
+
+
+def headline_of(title: str, fallback: str) -> str:
+    title = _SPACES.sub(" ", title).strip().strip("#").strip()
+    return shorten(title or fallback or "제목 없음", HEADLINE_MAX) or "제목 없음"
+
+
+def _candidates(body: str, title: str = "") -> list[str]:
+    """Body sentences worth reading: no tables, headings, boilerplate or contact lines."""
+    out: list[str] = []
+    title_grams = _bigrams(title)
+    for para in body.split("\n"):
+        line = para.strip()
+        if not line or line.startswith(("|", "#", "![", "- 출처", "* ", "※")):
+            continue
+        if _NOISE.search(line) or PHONE.search(line) or not re.search(r"[가-힣]", line):
+            continue
+        line = re.sub(r"^[□ㅇ◦▸➊-➓①-⑳•·\-\s]+", "", line.replace("**", ""))
+        if len(line) < 20:
+            continue
+        for sentence in split_sentences(line):
+            if not 20 <= len(sentence) <= 400 or len(re.findall(r"[가-힣]", sentence)) < 8:
+                continue
+            if len(sentence) < 40 and not _ENDED.search(sentence):
+                continue  # a heading or a byline, not a sentence
+            if title_grams and len(_bigrams(sentence) & title_grams) >= 0.8 * len(
+                _bigrams(sentence) or {""}
+            ):
+                continue  # the title again
+            out.append(sentence)
+    return out
+
+
+def score_sentences(sentences: list[str], title: str, weights: Weights) -> list[float]:
+    title_grams = _bigrams(title)
+    scores = []
+    for i, sentence in enumerate(sentences):
+        score = weights.position / (1 + 0.35 * i)
+        if title_grams:
+            score += weights.title * len(_bigrams(sentence) & title_grams) / len(title_grams)
+        score += weights.figures * min(len(_FIGURE.findall(sentence)), 3) / 3
+        score += weights.agencies * min(len(find_agencies(sentence)), 2) / 2
+        if "“" in sentence or '"' in sentence:  # quotes are colour, not facts
+            score -= 0.2
+        scores.append(score)
+    return scores
+
+
+def pick_bullets(sentences: list[str], title: str, weights: Weights = DEFAULT_WEIGHTS) -> list[str]:
+    scores = score_sentences(sentences, title, weights)
+    ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    chosen: list[int] = []
+    seen: list[set[str]] = []
+    for i in ranked:
+        grams = _bigrams(sentences[i])
+        if any(len(grams & s) > 0.7 * max(len(grams), 1) for s in seen):
+            continue  # near-duplicate of a chosen sentence
+        chosen.append(i)
+        seen.append(grams)
+        if len(chosen) == MAX_BULLETS or (len(chosen) >= MIN_BULLETS and scores[i] < 0.6):
+            break
+    bullets = [shorten(to_news_style(sentences[i]), BULLET_MAX) for i in sorted(chosen)]
+    return [b for b in bullets if b]
+
+
+def _label_for_amount(sentence: str) -> str:
+    for word, label in (("추경", "추경 예산"), ("예산", "예산"), ("투자", "투자 규모")):
+        if word in sentence:
+            return label
+    return "지원 규모" if "지원" in sentence else "금액"
+
+
+def _label_for_date(sentence: str) -> str:
+    for words, label in (
+        (("신청", "접수", "모집", "공모"), "신청 기간"),
+        (("시행", "적용"), "시행일"),
+        (("개최", "축제", "행사", "열린", "열려"), "일정"),
+    ):
+        if any(w in sentence for w in words):
+            return label
+    return "날짜"
+
+
+def find_amounts(sentences: list[str], limit: int = 4) -> list[Labeled]:
+    out: dict[str, Labeled] = {}
+    for sentence in sentences:
+        for m in _AMOUNT.finditer(sentence):
+            value = m.group(0).strip()
+            key = re.sub(r"[\s,]|^(총|최대|약)", "", value)
+            if key not in out and len(out) < limit:
+                out[key] = Labeled(label=_label_for_amount(sentence), value=value)
+    return list(out.values())
+
+
+def find_dates(sentences: list[str], limit: int = 3) -> list[Labeled]:
+    out: dict[str, Labeled] = {}
+    for sentence in sentences:
+        ranges = list(_DATE_RANGE.finditer(sentence))
+        matches = ranges or list(_DATE.finditer(sentence))[:1]
+        for m in matches:
+            value = m.group(0).strip()[:120]
+            key = re.sub(r"\s", "", value)
+            if any(key in k for k in out):
+                continue
+            if key not in out and len(out) < limit:
+                out[key] = Labeled(label=_label_for_date(sentence), value=value)
+    return list(out.values())
+
+
+def find_regions(text: str, limit: int = 5) -> list[str]:
+    found: dict[str, None] = {}
+    for m in _REGION_WORD.finditer(text):
+        found.setdefault(m.group(0), None)
+    by_region: dict[str, str] = {}
+    for name in found:
+        by_region.setdefault(_REGION_OF[name], name)
+    return list(by_region.values())[:limit]
+
+
+class ExtractiveSummarizer:
+    """Summarizer protocol without any network: the offline default and the LLM's fallback."""
+
+    name = "extractive"
+
+    def __init__(
+        self, taxonomy: Taxonomy = DEFAULT_TAXONOMY, weights: Weights = DEFAULT_WEIGHTS
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.weights = weights
+
+    async def summarize(self, doc: Document) -> Summary:
+        return self.summarize_now(doc)
+
+    def summarize_now(self, doc: Document) -> Summary:
+        """The digest of ``doc``; a minimal one (title only) if anything goes wrong."""
+        try:
+            return self._summarize(doc)
+        except Exception:  # hostile text must never stop the pipeline
+            log.exception("extractive summary failed (story %s)", doc.story_id)
+            return Summary(
+                headline=headline_of(doc.title, doc.text[:80]),
+                bullets=[],
+                source_url=doc.url,
+                topics=[self.taxonomy.names[-1]] if self.taxonomy.names else [],
+            )
+
+    def _summarize(self, doc: Document) -> Summary:
+        text = doc.text[:MAX_INPUT]
+        if looks_like_html(text):
+            text = plain_text(text)
+        body = body_text(text)
+        title = doc.title.strip()
+        sentences = _candidates(body, title)
+        bullets = pick_bullets(sentences, title, self.weights)
+        facts_from = [title, *sentences]
+        organization = doc.source if doc.source and find_agencies(doc.source) else None
+        contacts = extract_contacts(text, organization=organization)[:MAX_CONTACTS]
+        return Summary(
+            headline=headline_of(title, sentences[0] if sentences else ""),
+            bullets=bullets,
+            topics=self.taxonomy.classify(title, body),
+            agencies=find_agencies(f"{title}\n{body}")[:5],
+            regions=find_regions(f"{title}\n{body}"),
+            key_dates=find_dates(facts_from),
+            amounts=find_amounts(facts_from),
+            contacts=contacts,
+            source_url=doc.url,
+            summarizer="extractive",
+            prompt_version="",
+        )
