@@ -73,7 +73,7 @@ _NOISE = re.compile(
     r"뉴스댓글|최신뉴스|많이 본|구독|로그인|첨부파일|\.hwpx|\.pdf|SOURCE:|출처\s*:|"
     r"보도시점|등록일|조회수?\s*:|https?://| \| |Translated|기사승인|Last Updated"
 )
-_ENDED = re.compile(r"(다|요|음|함|됨|임|없음|바람)[.!?”\"’']*$|[.!?]$")
+_ENDED = re.compile(r"(다|음|함|됨|바람)[.!?”\"’']*$|[.!?]$")
 _FIGURE = re.compile(r"\d[\d,.]*\s*(조|억|만|천)?\s*(원|%|명|개|건|곳|개사|월|일|년)")
 _AMOUNT = re.compile(
     r"(?:(?:총|최대|약)\s?)?\d[\d,]*(?:\.\d+)?\s?조(?:\s?\d[\d,]*\s?억)?\s?원"

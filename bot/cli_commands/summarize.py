@@ -1,0 +1,73 @@
+"""``sokbo summarize PATH|URL|-``: one document's digest, as text or JSON (prompt checks)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from bot.app import App
+from bot.summarize import LLMSummarizer, build_summarizer
+from bot.summarize.model import Summary
+from bot.summarize.source import read_document
+
+
+def _read(source: str, app: App) -> tuple[str, str]:
+    """(raw text, url) of a path, an http(s) URL or ``-`` (stdin)."""
+    if source == "-":
+        return sys.stdin.read(), ""
+    if source.startswith(("http://", "https://")):
+        response = httpx.get(
+            source,
+            follow_redirects=True,
+            timeout=app.settings.feeds.total_timeout,
+            headers={"user-agent": app.settings.feeds.user_agent},
+        )
+        response.raise_for_status()
+        return response.text, str(response.url)
+    return Path(source).read_text(encoding="utf-8", errors="replace"), ""
+
+
+def render_text(summary: Summary) -> str:
+    """Through the console renderer (bot/render/text.py), as a chat would show it."""
+    from bot.messages import Alert
+    from bot.render.text import render_alert
+
+    alert = Alert(
+        story_id=0,
+        summary=summary,
+        source=summary.summarizer,
+        published_at=datetime.now(UTC),
+        url=summary.source_url,
+    )
+    return render_alert(alert)
+
+
+def cmd_summarize(app: App, args: argparse.Namespace) -> int:
+    try:
+        raw, url = _read(args.source, app)
+    except (OSError, httpx.HTTPError) as e:
+        print(f"cannot read {args.source}: {e}", file=sys.stderr)
+        return 1
+    doc = read_document(raw, url=url)
+    summarizer = build_summarizer(app.settings, app.engine, app.clock)
+    if isinstance(summarizer, LLMSummarizer):
+        app.migrate()  # the LLM cache and token budget live in the database
+
+    async def run() -> Summary:
+        try:
+            return await summarizer.summarize(doc)
+        finally:
+            if isinstance(summarizer, LLMSummarizer):
+                await summarizer.close()
+
+    summary = asyncio.run(run())
+    if args.format == "json":
+        print(summary.model_dump_json(indent=2))
+    else:
+        print(render_text(summary))
+    return 0
