@@ -17,7 +17,7 @@ import logging
 import os
 import time
 import warnings
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -37,7 +37,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import TelegramSettings
 from bot.messages import Message
-from bot.pacing import KeyedBuckets, TokenBucket
+from bot.pacing import KeyedBuckets
 from bot.render.telegram import render_message
 from bot.types import ChatRef, SendResult
 
@@ -62,6 +62,7 @@ GONE_BAD_REQUESTS = (
     "user is deactivated",
 )
 BACKOFF_MAX = 300.0
+WINDOW_MARGIN = 0.02  # seconds of slack for network jitter between us and Telegram
 
 
 def is_group(chat_id: str) -> bool:
@@ -87,7 +88,11 @@ class Pacing:
 
     def __init__(self, settings: TelegramSettings, now: Callable[[], float] = time.monotonic):
         self.enabled = settings.pacing
-        self.overall = TokenBucket(settings.rate_global, 1.0, now)
+        self.now = now
+        self.interval = 1.0 / settings.rate_global
+        self.next_slot = 0.0  # the global budget as evenly spaced slots (no wake-up loss)
+        # ... and never more than rate_global sends in any second, even after a late wake-up.
+        self.recent: deque[float] = deque(maxlen=max(1, int(settings.rate_global)))
         self.per_chat = KeyedBuckets(settings.rate_per_chat, 1.0, now)
         per_second = settings.rate_group_per_minute / 60.0
         self.per_group = KeyedBuckets(per_second, 1.0, now)
@@ -105,7 +110,12 @@ class Pacing:
         """Wait for a slot in the global budget (every chat shares it)."""
         if not self.enabled:
             return
-        while (wait := self.overall.try_take()) > 0:
+        slot = max(self.now(), self.next_slot)
+        if len(self.recent) == self.recent.maxlen:
+            slot = max(slot, self.recent[0] + 1.0 + WINDOW_MARGIN)
+        self.next_slot = slot + self.interval
+        self.recent.append(slot)
+        if (wait := slot - self.now()) > 0:
             await asyncio.sleep(wait)
 
 
