@@ -23,8 +23,10 @@ from bot.store.migrate import upgrade
 
 if TYPE_CHECKING:
     from bot.adapters import Adapter
+    from bot.adapters.telegram_app import TelegramBot
     from bot.commands import CommandCore
     from bot.ingest import CycleReport
+    from bot.messages import SearchPage
     from bot.pipeline import PipelineReport
     from bot.summarize.base import Summarizer
 
@@ -48,12 +50,14 @@ class App:
     # platform → adapter; the console is always there, chat platforms register in build()
     adapters: dict[str, Adapter] = field(default_factory=lambda: _console_adapters())
     _summarizer: Summarizer | None = field(default=None, repr=False)
+    _telegram: TelegramBot | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
         engine = create_engine(settings.database.url)
         app = cls(settings=settings, engine=engine, clock=clock or SystemClock())
         app.register_slack()
+        app.register_telegram()
         return app
 
     def migrate(self) -> None:
@@ -61,7 +65,13 @@ class App:
 
     def services(self) -> list[Service]:
         """The long-running loops ``sokbo run`` starts; each stops when the event is set."""
-        return [self.poll_service, self.outbox_service, self.digest_service, *self.slack_services()]
+        return [
+            self.poll_service,
+            self.outbox_service,
+            self.digest_service,
+            *self.slack_services(),
+            *self.telegram_services(),
+        ]
 
     # --- ingest (issue 2) ---------------------------------------------------------------
 
@@ -158,6 +168,30 @@ class App:
             return []
         service = slack_service(self.settings, self.command_core(), adapter.client)
         return [service] if service is not None else []
+
+    # --- telegram (issue 5) ------------------------------------------------------------
+
+    def register_telegram(self) -> None:
+        """Telegram serves and delivers when TELEGRAM_BOT_TOKEN is set (one Bot for both)."""
+        if not self.settings.secrets.telegram_bot_token or self._telegram is not None:
+            return
+        from bot.adapters.telegram import TelegramAdapter
+        from bot.adapters.telegram_app import TelegramBot
+        from bot.search import search
+
+        limit = self.settings.search.default_limit
+
+        def page(query: str, offset: int) -> SearchPage:
+            return search(self.engine, query, limit=limit, offset=offset, now=self.clock.now())
+
+        bot = TelegramBot(
+            self.settings, self.engine, self.command_core(), search=page, now=self.clock.now
+        )
+        self._telegram = bot
+        self.adapters["telegram"] = TelegramAdapter(bot.bot, self.settings.telegram)
+
+    def telegram_services(self) -> list[Service]:
+        return [self._telegram.run] if self._telegram is not None else []
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Run every service until ``stop`` is set (or SIGINT/SIGTERM)."""
