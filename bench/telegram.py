@@ -281,7 +281,7 @@ def pct(values: list[float], q: float) -> float:
 async def main() -> None:
     process = EmulatorProcess()
     emulator = Emulator(process.url)
-    title, url, summary = story_summary()
+    _, url, summary = story_summary()
     alert = Alert(1, summary, "정책브리핑 보도자료", datetime.now(UTC), url)
     [text] = render_message(alert)
     try:
