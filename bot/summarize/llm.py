@@ -239,9 +239,8 @@ class LLMSummarizer:
 
     async def summarize(self, doc: Document) -> Summary:
         """The grounded LLM digest, from the cache when possible; the extractive one on failure."""
-        fallback = self.extractive.summarize_now(doc)
         try:
-            return await self.summarize_llm(doc, fallback=fallback)
+            return await self.summarize_llm(doc)
         except Unavailable as e:
             record("fallback_unavailable", doc.story_id, e.reason)
             if doc.story_id is not None and self.settings.resummarize_when_back:
@@ -253,7 +252,7 @@ class LLMSummarizer:
         except Exception as e:  # an LLM problem must never stop the pipeline
             log.exception("LLM summary failed (story %s)", doc.story_id)
             record("fallback_error", doc.story_id, repr(e))
-        return fallback
+        return self.extractive.summarize_now(doc)
 
     def content_key(self, doc: Document) -> str:
         return doc.content_hash or hashlib.sha256(doc.text.encode("utf-8", "replace")).hexdigest()
