@@ -307,7 +307,9 @@ def search(
     filters = _filters(since, until, agency, topic, feed_id)
     try:
         with engine.connect() as conn, _time_limit(conn):
-            candidates = _candidates(conn, parsed, filters, now, half_life_days)
+            # Documents of one story compete for one place: keep a margin beyond the page.
+            keep = 3 * (offset + limit) + 3
+            candidates = _candidates(conn, parsed, filters, now, half_life_days, keep)
             ranked = _rank_stories(candidates)
             page = ranked[offset : offset + limit]
             hits = _hits(conn, page, parsed)
@@ -388,55 +390,64 @@ def _candidates(
     filters: Mapping[str, Any],
     now: datetime,
     half_life_days: float,
+    keep: int,
 ) -> list[_Candidate]:
-    params = {**filters, "cap": CANDIDATES}
+    """The ``keep`` best of the newest ``CANDIDATES`` matching documents, ranked in SQL."""
+    params = {
+        **filters,
+        "cap": CANDIDATES,
+        "keep": keep,
+        "now_days": now.timestamp() / 86400,
+        "half": half_life_days,
+    }
     times = _typed(*(k for k in ("since", "until") if k in filters))
     if conn.dialect.name == "postgresql":
         params["q"] = tsquery(query)
         weight = 1 / TITLE_WEIGHT
-        sql = sa.text(
-            f"""
+        sql = f"""
             SELECT c.id, c.kind, c.ref_id, c.story_id, c.published_at,
-                   ts_rank_cd('{{{weight}, {weight}, {weight}, 1}}', c.tsv,
-                              CAST(:q AS tsquery)) AS relevance
+                   ts_rank_cd('{{{weight}, {weight}, {weight}, 1}}', c.tsv, CAST(:q AS tsquery))
+                   * (0.5 + 0.5 * power(0.5, GREATEST(
+                        :now_days - EXTRACT(EPOCH FROM c.published_at) / 86400, 0) / :half))
+                   AS score
             FROM (SELECT d.id, d.kind, d.ref_id, d.story_id, d.published_at, d.tsv
                   FROM search_docs d
                   WHERE d.tsv @@ CAST(:q AS tsquery){_where(filters)}
                   ORDER BY d.id DESC LIMIT :cap) AS c
             """
-        ).bindparams(*times)
     else:
         params["q"] = fts5_match(query)
-        sql = sa.text(
-            f"""
-            SELECT d.id, d.kind, d.ref_id, d.story_id, d.published_at,
-                   -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS relevance
-            FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
-            WHERE search_fts MATCH :q{_where(filters)}
-            ORDER BY search_fts.rowid DESC LIMIT :cap
+        raw: Any = conn.connection.driver_connection
+        raw.create_function("sokbo_blend", 3, blend, deterministic=True)
+        sql = f"""
+            SELECT c.id, c.kind, c.ref_id, c.story_id, c.published_at,
+                   sokbo_blend(c.relevance, :now_days - (julianday(c.published_at) - 2440587.5),
+                               :half) AS score
+            FROM (SELECT d.id, d.kind, d.ref_id, d.story_id, d.published_at,
+                         -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS relevance
+                  FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
+                  WHERE search_fts MATCH :q{_where(filters)}
+                  ORDER BY search_fts.rowid DESC LIMIT :cap) AS c
             """
-        ).bindparams(*times)
-    out = []
-    for row in conn.execute(sql, params):
-        published = _utc(row.published_at)
-        age_days = max((now - published).total_seconds() / 86400, 0.0)
-        out.append(
-            _Candidate(
-                doc_id=row.id,
-                kind=row.kind,
-                ref_id=row.ref_id,
-                story_id=row.story_id,
-                published_at=published,
-                score=blend(float(row.relevance), age_days, half_life_days),
-            )
+    sql += " ORDER BY score DESC, c.published_at DESC, c.id DESC LIMIT :keep"
+    return [
+        _Candidate(
+            doc_id=row.id,
+            kind=row.kind,
+            ref_id=row.ref_id,
+            story_id=row.story_id,
+            published_at=_utc(row.published_at),
+            score=float(row.score),
         )
-    return out
+        for row in conn.execute(sa.text(sql).bindparams(*times), params)
+    ]
 
 
 def blend(relevance: float, age_days: float, half_life_days: float) -> float:
     """Relevance scaled by recency: a story loses up to half its score as it ages, half of
-    that every ``half_life_days`` (so old, exact matches still beat new, loose ones)."""
-    return relevance * (0.5 + 0.5 * math.pow(0.5, age_days / half_life_days))
+    that every ``half_life_days`` (so old, exact matches still beat new, loose ones).
+    PostgreSQL computes the same expression in SQL."""
+    return relevance * (0.5 + 0.5 * math.pow(0.5, max(age_days, 0.0) / half_life_days))
 
 
 def _rank_stories(candidates: Sequence[_Candidate]) -> list[_Candidate]:

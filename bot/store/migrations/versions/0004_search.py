@@ -3,7 +3,9 @@
 ``search_docs`` holds one row per indexed article and per story digest, with what filters
 need (story, feed, date, agencies, topics). The tokens live in an engine-specific index:
 an FTS5 table ``search_fts`` (rowid = search_docs.id) on SQLite, a ``tsv`` tsvector column
-with a GIN index on PostgreSQL. See docs/search.md.
+with a GIN index on PostgreSQL. FTS5 keeps a one-character prefix index so the prefix
+query of a trailing syllable (``300억`` → ``"300 억" *``) reads one posting list instead of
+merging every bigram that starts with it. See docs/search.md.
 
 Revision ID: 0004_search
 Revises: 0003_core
@@ -44,7 +46,7 @@ def upgrade() -> None:
     else:
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5("
-            "title, body, content='', tokenize='unicode61 remove_diacritics 0')"
+            "title, body, content='', tokenize='unicode61 remove_diacritics 0', prefix='1')"
         )
 
 
