@@ -77,7 +77,7 @@ class Taxonomy:
         return self.aliases.get(key) or self.aliases.get(key.replace("·", ""))
 
     def classify(self, title: str, text: str, *, limit: int = 3) -> list[str]:
-        """Up to ``limit`` topics for a story, strongest first; ``기타`` when none fits."""
+        """``limit`` topics for a story, strongest first, plus any the title names; ``기타`` if none."""
         scores: dict[str, int] = {}
         lowered_title, lowered_text = title.lower(), text.lower()
         for name, words in self.keywords.items():
@@ -88,7 +88,13 @@ class Taxonomy:
             if score >= 2:
                 scores[name] = score
         ranked = sorted(scores, key=lambda n: (-scores[n], self.names.index(n)))
-        return ranked[:limit] or [OTHER]
+        chosen = ranked[:limit]
+        # A topic the headline names is always kept, even when the body talks more of others:
+        # "지능형 반도체 혁신" must reach 반도체 subscribers.
+        chosen += [
+            n for n in ranked[limit:] if any(w.lower() in lowered_title for w in self.keywords[n])
+        ]
+        return chosen or [OTHER]
 
 
 def build_taxonomy(extra: Mapping[str, Sequence[str]] | None = None) -> Taxonomy:
