@@ -77,7 +77,7 @@ class Taxonomy:
         return self.aliases.get(key) or self.aliases.get(key.replace("·", ""))
 
     def classify(self, title: str, text: str, *, limit: int = 3) -> list[str]:
-        """``limit`` topics for a story, strongest first, plus any the title names; ``기타`` if none."""
+        """The ``limit`` strongest topics plus any the title names; ``기타`` when none fits."""
         scores: dict[str, int] = {}
         lowered_title, lowered_text = title.lower(), text.lower()
         for name, words in self.keywords.items():
