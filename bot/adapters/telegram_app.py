@@ -363,6 +363,8 @@ class TelegramBot:
         current = await self.core.handle(
             ref, user, "/subscribe", is_admin=is_admin, is_group=is_group
         )
+        if not current.topic_choices:  # refused (not an admin): say why, change nothing
+            return current.text
         followed = dict(current.topic_choices).get(topic)
         if followed is None:
             return "더 이상 없는 주제입니다."
