@@ -189,6 +189,13 @@ class Emulator:
     def block(self, chat_id: int) -> None:
         self._post("/control/block", {"chat_id": chat_id})
 
+    def unblock(self, chat_id: int) -> None:
+        self._post("/control/unblock", {"chat_id": chat_id})
+
+    def attempts(self, chat_id: int | str) -> int:
+        """sendMessage calls the bot made to ``chat_id``, answered or refused."""
+        return int(self._post("/control/attempts", {"chat_id": str(chat_id)}))
+
     def migrate(self, chat_id: int, to: int) -> None:
         self._post("/control/migrate", {"chat_id": chat_id, "to": to})
 

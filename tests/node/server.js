@@ -241,6 +241,7 @@ function freshControl() {
     window: [],
     commands: {},
     webhookStatuses: [],
+    attempts: new Map(), // chat id → sendMessage calls, answered or refused
     sentAt: [],
     counts: {
       sent: 0, random429: 0, scripted: 0, refused: 0,
@@ -330,6 +331,8 @@ function compatRoutes(app, server) {
 
   app.all('/bot:token/sendMessage', (req, res) => {
     const b = body(req);
+    const chatKey = String(b.chat_id);
+    c().attempts.set(chatKey, (c().attempts.get(chatKey) || 0) + 1);
     const failure = server.failureFor('sendMessage', b.chat_id);
     if (failure) { c().counts.refused += 1; fail(res, failure); return; }
     if (!b.text || !String(b.text).trim()) { fail(res, badRequest('Bad Request: message text is empty')); return; }
@@ -445,6 +448,8 @@ function compatRoutes(app, server) {
     ok(res, true);
   });
   app.post('/control/block', (req, res) => { c().blocked.add(String(req.body.chat_id)); ok(res, true); });
+  app.post('/control/unblock', (req, res) => { c().blocked.delete(String(req.body.chat_id)); ok(res, true); });
+  app.post('/control/attempts', (req, res) => ok(res, c().attempts.get(String(req.body.chat_id)) || 0));
   app.post('/control/kick', (req, res) => { c().kicked.add(String(req.body.chat_id)); ok(res, true); });
   app.post('/control/notFound', (req, res) => { c().notFound.add(String(req.body.chat_id)); ok(res, true); });
   app.post('/control/migrate', (req, res) => {
@@ -493,6 +498,7 @@ function compatRoutes(app, server) {
       commands: c().commands,
       webhook_statuses: c().webhookStatuses,
       answered_callbacks: (c().answeredCallbacks || []).length,
+      callback_answers: (c().answeredCallbacks || []).map((a) => a.text || ''),
     });
   });
 }
