@@ -114,9 +114,9 @@ class App:
 
     def summarizer(self) -> Summarizer:
         if self._summarizer is None:
-            from bot.pipeline import default_summarizer
+            from bot.summarize import build_summarizer
 
-            self._summarizer = default_summarizer(self.settings, self.engine, self.clock)
+            self._summarizer = build_summarizer(self.settings, self.engine, self.clock)
         return self._summarizer
 
     async def process_pending(self) -> PipelineReport:
@@ -127,6 +127,7 @@ class App:
             summarizer=self.summarizer(),
             clock=self.clock,
             console=self.adapters["console"],
+            resummarize=self.settings.llm.resummarize_when_back,
         )
 
     def command_core(self) -> CommandCore:

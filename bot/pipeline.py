@@ -8,7 +8,6 @@ so a story that later arrives from a second feed is never delivered again.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,17 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.adapters import Adapter
-from bot.agencies import find_agencies
 from bot.clock import Clock
-from bot.config import Settings
 from bot.matching import Matcher
+from bot.search import index_pending
 from bot.store.chats import as_utc, instant_rules
 from bot.store.deliveries import enqueue
 from bot.store.schema import articles, feeds, stories
 from bot.store.stories import assign_pending, load_alerts, story_rows_facts
+from bot.summarize import LLMSummarizer, retry_pending
 from bot.summarize.base import Document, Summarizer
-from bot.summarize.model import Summary
-from bot.topics import DEFAULT_TAXONOMY, Taxonomy
 from bot.types import ChatRef
 
 log = logging.getLogger(__name__)
@@ -40,6 +37,7 @@ class PipelineReport:
     new_story_ids: list[int] = field(default_factory=list)
     merged_story_ids: list[int] = field(default_factory=list)
     summarized: int = 0
+    resummarized: int = 0
     indexed: int = 0
     matched_stories: int = 0
     deliveries: int = 0
@@ -52,20 +50,24 @@ async def process_pending(
     clock: Clock,
     console: Adapter | None = None,
     limit: int = 500,
+    resummarize: bool = False,
 ) -> PipelineReport:
-    """Run every pending step once; prints each new story's Alert on ``console`` when given."""
+    """Run every pending step once; prints each new story's Alert on ``console`` when given.
+
+    With ``resummarize`` (``llm.resummarize_when_back``), stories that got the extractive
+    digest while the LLM was unavailable are summarized again by the LLM once it answers.
+    """
     report = PipelineReport()
     grouped = assign_pending(engine, clock.now())
     report.new_story_ids = grouped.new_story_ids
     report.merged_story_ids = grouped.merged_story_ids
     report.summarized = await summarize_pending(engine, summarizer, clock.now(), limit=limit)
-    if importlib.util.find_spec("bot.search") is not None:
-        from bot.search import index_pending
-
-        try:
-            report.indexed = index_pending(engine)
-        except Exception:  # search is a convenience: delivery must go on without it
-            log.exception("search indexing failed; will retry next cycle")
+    if resummarize and isinstance(summarizer, LLMSummarizer):
+        report.resummarized = await resummarize_pending(engine, summarizer, clock.now())
+    try:
+        report.indexed = index_pending(engine)
+    except Exception:  # search is a convenience: delivery must go on without it
+        log.exception("search indexing failed; will retry next cycle")
     report.matched_stories, report.deliveries = match_pending(engine, clock.now(), limit=limit)
     if console is not None and report.new_story_ids:
         alerts = load_alerts(engine, report.new_story_ids)
@@ -100,32 +102,9 @@ async def summarize_pending(
         )
     done = 0
     for story_id in todo:
-        with engine.connect() as conn:
-            row = conn.execute(
-                sa.select(
-                    articles.c.title,
-                    articles.c.text,
-                    articles.c.url,
-                    articles.c.published_at,
-                    articles.c.content_hash,
-                    feeds.c.name,
-                )
-                .join(feeds, feeds.c.id == articles.c.feed_id)
-                .where(articles.c.story_id == story_id)
-                .order_by(articles.c.id)
-                .limit(1)
-            ).first()
-        if row is None:
+        doc = story_document(engine, story_id)
+        if doc is None:
             continue
-        doc = Document(
-            title=row.title,
-            text=row.text,
-            url=row.url,
-            published_at=as_utc(row.published_at),
-            source=row.name,
-            content_hash=row.content_hash,
-            story_id=story_id,
-        )
         try:
             summary = await summarizer.summarize(doc)
         except Exception:
@@ -139,6 +118,49 @@ async def summarize_pending(
             )
         done += 1
     return done
+
+
+def story_document(engine: Engine, story_id: int) -> Document | None:
+    """The Document a story is summarized from: its first article (None if it has none)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(
+                articles.c.title,
+                articles.c.text,
+                articles.c.url,
+                articles.c.published_at,
+                articles.c.content_hash,
+                feeds.c.name,
+            )
+            .join(feeds, feeds.c.id == articles.c.feed_id)
+            .where(articles.c.story_id == story_id)
+            .order_by(articles.c.id)
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    return Document(
+        title=row.title,
+        text=row.text,
+        url=row.url,
+        published_at=as_utc(row.published_at),
+        source=row.name,
+        content_hash=row.content_hash,
+        story_id=story_id,
+    )
+
+
+async def resummarize_pending(engine: Engine, summarizer: LLMSummarizer, now: datetime) -> int:
+    """Replace extractive fallbacks by LLM digests once the LLM answers again."""
+    redone = await retry_pending(engine, summarizer, lambda sid: story_document(engine, sid))
+    with engine.begin() as conn:
+        for story_id, summary in redone.items():
+            conn.execute(
+                stories.update()
+                .where(stories.c.id == story_id)
+                .values(summary=summary.model_dump_json(), summarized_at=now)
+            )
+    return len(redone)
 
 
 def match_pending(engine: Engine, now: datetime, *, limit: int) -> tuple[int, int]:
@@ -157,33 +179,3 @@ def match_pending(engine: Engine, now: datetime, *, limit: int) -> tuple[int, in
         with engine.begin() as conn:
             conn.execute(stories.update().where(stories.c.id == row.id).values(matched_at=now))
     return len(found), created
-
-
-class TitleSummarizer:
-    """Stand-in used only if the summarizer package cannot be imported: title and lead."""
-
-    name = "title"
-
-    def __init__(self, taxonomy: Taxonomy = DEFAULT_TAXONOMY) -> None:
-        self.taxonomy = taxonomy
-
-    async def summarize(self, doc: Document) -> Summary:
-        lead = " ".join(doc.text.split())[:117]
-        return Summary(
-            headline=(doc.title.strip() or doc.url or "제목 없음")[:60],
-            bullets=[lead] if lead else [],
-            topics=self.taxonomy.classify(doc.title, doc.text),
-            agencies=find_agencies(doc.title + "\n" + doc.text[:500]),
-            source_url=doc.url,
-            summarizer=self.name,
-        )
-
-
-def default_summarizer(settings: Settings, engine: Engine, clock: Clock) -> Summarizer:
-    """The summarizer of bot.summarize (LLM or extractive), or the title stand-in."""
-    try:
-        from bot.summarize import build_summarizer
-    except ImportError:
-        log.warning("bot.summarize.build_summarizer unavailable; using titles as summaries")
-        return TitleSummarizer()
-    return build_summarizer(settings, engine, clock)

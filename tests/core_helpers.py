@@ -10,10 +10,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.agencies import find_agencies
 from bot.messages import Message
 from bot.store.chats import ensure_chat
 from bot.store.schema import articles, feeds, stories
+from bot.summarize.base import Document
 from bot.summarize.model import Summary
+from bot.topics import DEFAULT_TAXONOMY
 from bot.types import ChatRef, SendResult
 
 
@@ -97,4 +100,21 @@ def count(engine: Engine, table: sa.Table, *where: sa.ColumnElement[bool]) -> in
     with engine.connect() as conn:
         return int(
             conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
+        )
+
+
+class TitleSummarizer:
+    """A fast summarizer for pipeline tests that do not test summaries: title and lead."""
+
+    name = "title"
+
+    async def summarize(self, doc: Document) -> Summary:
+        lead = " ".join(doc.text.split())[:117]
+        return Summary(
+            headline=(doc.title.strip() or "제목 없음")[:60],
+            bullets=[lead] if lead else [],
+            topics=DEFAULT_TAXONOMY.classify(doc.title, doc.text),
+            agencies=find_agencies(doc.title + "\n" + doc.text[:500]),
+            source_url=doc.url,
+            summarizer=self.name,
         )

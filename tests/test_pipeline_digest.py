@@ -13,14 +13,15 @@ from bot.adapters.console import ConsoleAdapter
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.messages import DailyDigest
-from bot.pipeline import TitleSummarizer, default_summarizer, process_pending
+from bot.pipeline import process_pending
 from bot.schedule import DigestScheduler, Leadership
 from bot.store import create_engine
 from bot.store.chats import add_rules, ensure_chat, update_chat
 from bot.store.deliveries import digest_rows
 from bot.store.schema import deliveries, stories
+from bot.summarize import build_summarizer
 from bot.types import ChatRef
-from tests.core_helpers import FakeAdapter, add_article, add_feed, count
+from tests.core_helpers import FakeAdapter, TitleSummarizer, add_article, add_feed, count
 
 
 def chat_with(engine: Engine, chat_id: str, now: datetime, *rules: tuple[str, str]) -> int:
@@ -65,7 +66,7 @@ async def test_pipeline_groups_matches_once_and_prints(engine: Engine, clock: Fi
 async def test_default_summarizer_is_the_summarize_package(
     engine: Engine, clock: FixedClock
 ) -> None:
-    summarizer = default_summarizer(Settings(), engine, clock)
+    summarizer = build_summarizer(Settings(), engine, clock)
     assert summarizer.name != "title"
 
 

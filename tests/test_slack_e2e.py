@@ -29,7 +29,7 @@ from bot.clock import FixedClock
 from bot.commands import CommandCore
 from bot.config import DeliverySettings, Secrets, Settings, SlackSettings
 from bot.outbox import Outbox
-from bot.pipeline import default_summarizer, process_pending
+from bot.pipeline import process_pending
 from bot.schedule import DigestScheduler
 from bot.store import create_engine
 from bot.store.articles import upsert_articles
@@ -37,6 +37,7 @@ from bot.store.chats import get_chat
 from bot.store.deliveries import state_counts
 from bot.store.feeds import add_feed
 from bot.store.schema import chats
+from bot.summarize import build_summarizer
 from bot.summarize.contacts import extract_contacts
 from bot.types import Article, ChatRef
 from tests.conftest import DATA
@@ -108,7 +109,7 @@ class World:
             contacts=tuple(extract_contacts(body)),
         )
         upsert_articles(self.engine, [article], self.clock.now())
-        summarizer = default_summarizer(self.settings, self.engine, self.clock)
+        summarizer = build_summarizer(self.settings, self.engine, self.clock)
         await process_pending(self.engine, summarizer=summarizer, clock=self.clock)
 
     async def drain(self, rounds: int = 50, step: float = 1.0) -> None:
