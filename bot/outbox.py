@@ -13,6 +13,9 @@ The adapter's :class:`~bot.types.SendResult` decides what happens next:
 Crash safety: a row is marked right after its send returns, so a ``kill -9`` can repeat only
 the sends in flight (at most ``delivery.workers`` per process: one per concurrent sender).
 Rows claimed but not yet sent are reclaimed when their lease expires.
+
+Each batch claims and records through one autocommit connection
+(:func:`~bot.store.deliveries.outcome_connection`): a mark is one statement, one round trip.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from bot.adapters import Adapter
 from bot.clock import Clock
@@ -76,13 +79,13 @@ class Outbox:
 
     async def drain_once(self) -> int:
         """Claim one batch and deliver it; returns the number of rows handled."""
+        with store.outcome_connection(self.engine) as db:
+            return await self._drain(db)
+
+    async def _drain(self, db: Connection) -> int:
         now = self.clock.now()
         batch = store.claim(
-            self.engine,
-            self.worker,
-            now,
-            limit=self.settings.batch_size,
-            lease=self.settings.lease,
+            db, self.worker, now, limit=self.settings.batch_size, lease=self.settings.lease
         )
         if not batch:
             return 0
@@ -102,36 +105,40 @@ class Outbox:
             async with gate:
                 for index, row in enumerate(rows):
                     if (self.clock.now() - started).total_seconds() > self.settings.lease / 2:
-                        store.renew(self.engine, self.worker, self.clock.now())
+                        store.renew(db, self.worker, self.clock.now())
                         started = self.clock.now()
-                    stop = await self._deliver(row)
+                    stop = await self._deliver(db, row)
                     if stop is not None:
                         rest = [r.id for r in rows[index + 1 :]]
                         if isinstance(stop, str):
-                            store.mark_dead(self.engine, rest, "chat gone")
+                            store.mark_dead(db, rest, "chat gone")
                         else:
-                            store.release(self.engine, rest, stop, note=None)
+                            store.release(db, rest, stop, note=None)
                         return
 
-        await asyncio.gather(*(deliver_chat(rows) for rows in by_chat.values()))
+        # every sender finishes before the connection is given back, even if one fails
+        results = await asyncio.gather(
+            *(deliver_chat(rows) for rows in by_chat.values()), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         return len(batch)
 
-    async def _deliver(self, row: store.Claimed) -> datetime | str | None:
+    async def _deliver(self, db: Connection, row: store.Claimed) -> datetime | str | None:
         """Send one row and record it; returns what the chat's other rows should do."""
         now = self.clock.now()
         if row.paused:
-            store.mark_dead(self.engine, [row.id], "chat paused")
+            store.mark_dead(db, [row.id], "chat paused")
             return None
         if row.attempts >= self.settings.max_attempts:
-            store.mark_dead(
-                self.engine, [row.id], f"gave up after {row.attempts} attempts (worker died)"
-            )
+            store.mark_dead(db, [row.id], f"gave up after {row.attempts} attempts (worker died)")
             return None
         adapter = self.adapters.get(row.chat.platform)
         alert = self._alerts.get(row.story_id)
         if adapter is None or alert is None:
             what = "no adapter for " + row.chat.platform if adapter is None else "story missing"
-            store.release(self.engine, [row.id], now + timedelta(seconds=60), note=what)
+            store.release(db, [row.id], now + timedelta(seconds=60), note=what)
             return now + timedelta(seconds=60)
         try:
             result = await adapter.send(row.chat, alert)
@@ -139,11 +146,11 @@ class Outbox:
             log.exception("adapter %s raised for delivery %d", row.chat.platform, row.id)
             result = SendResult.retry(0, f"adapter error: {type(e).__name__}: {e}")
         if result.outcome == "sent":
-            await self._mark_sent(row.id)
+            await self._mark_sent(db, row.id)
             return None
-        return self.record(row, result)
+        return self.record(db, row, result)
 
-    async def _mark_sent(self, delivery_id: int) -> None:
+    async def _mark_sent(self, db: Connection, delivery_id: int) -> None:
         """Group commit: senders that finished together are marked in one transaction.
 
         The yield lets the other senders finish their sends; the first to resume marks every
@@ -154,13 +161,13 @@ class Outbox:
         await asyncio.sleep(0)
         if self._sent:
             ids, self._sent = self._sent, []
-            store.mark_sent(self.engine, ids, self.clock.now())
+            store.mark_sent(db, ids, self.clock.now())
 
-    def record(self, row: store.Claimed, result: SendResult) -> datetime | str | None:
+    def record(self, db: store.Db, row: store.Claimed, result: SendResult) -> datetime | str | None:
         """Apply one outcome to the store (see the module docstring)."""
         now = self.clock.now()
         if result.outcome == "sent":
-            store.mark_sent(self.engine, [row.id], now)
+            store.mark_sent(db, [row.id], now)
             return None
         if result.outcome == "retry":
             attempts = row.attempts + 1
@@ -168,7 +175,7 @@ class Outbox:
             wait = backoff(attempts, result.retry_after)
             until = now + timedelta(seconds=wait)
             store.mark_failed(
-                self.engine,
+                db,
                 row.id,
                 attempts=attempts,
                 reason=result.reason or "send failed",
@@ -178,26 +185,26 @@ class Outbox:
             if dead:
                 log.warning("delivery %d dead after %d attempts: %s", row.id, attempts, result)
                 return None
-            store.delay_chat(self.engine, row.chat_pk, until)
+            store.delay_chat(db, row.chat_pk, until)
             return until
         if result.outcome == "deferred":
             until = now + timedelta(seconds=max(result.retry_after or 1.0, 0.05))
-            store.release(self.engine, [row.id], until, note=None)
-            store.delay_chat(self.engine, row.chat_pk, until)
+            store.release(db, [row.id], until, note=None)
+            store.delay_chat(db, row.chat_pk, until)
             return until
         if result.outcome == "gone":
             reason = result.reason or "chat gone"
             log.warning("chat %s gone (%s): pausing it", row.chat, reason)
             pause_chat(self.engine, row.chat, reason, now=now)
-            store.mark_dead(self.engine, [row.id], f"chat gone: {reason}")
+            store.mark_dead(db, [row.id], f"chat gone: {reason}")
             return "dead"
         if result.outcome == "migrated" and result.new_chat_id:
             log.info("chat %s migrated to %s", row.chat, result.new_chat_id)
             migrate_chat(self.engine, row.chat.platform, row.chat.chat_id, result.new_chat_id)
-            store.release(self.engine, [row.id], now, note="chat migrated; resending")
+            store.release(db, [row.id], now, note="chat migrated; resending")
             return now
         store.mark_failed(
-            self.engine,
+            db,
             row.id,
             attempts=row.attempts + 1,
             reason=f"unknown send outcome {result.outcome!r}",
