@@ -54,6 +54,15 @@ async def test_ok_with_user_agent_and_validators(server: FeedServer) -> None:
     assert second["if-modified-since"] == "Fri, 10 Apr 2026 00:00:00 GMT"
 
 
+async def test_not_modified_keeps_the_connection(server: FeedServer) -> None:
+    """A 304 costs no new TCP (or TLS) connection: the next request reuses the same one."""
+    url = server.add("/same", DOC, etag='"v1"')
+    async with Fetcher(SETTINGS) as fetcher:
+        for _ in range(3):
+            assert (await fetcher.fetch(url, etag='"v1"')).not_modified
+    assert len(server.peers) == 3 and len(set(server.peers)) == 1
+
+
 async def test_gzip_is_decoded(server: FeedServer) -> None:
     url = server.add("/gz", DOC, gzip=True)
     async with Fetcher(SETTINGS) as fetcher:

@@ -129,6 +129,7 @@ class Fetcher:
     async def _read(self, url: str, response: httpx.Response) -> FetchResult:
         headers = {k.lower(): v for k, v in response.headers.items()}
         if response.status_code == 304:
+            await response.aread()  # the (empty) body must be read for the connection to be reused
             return FetchResult(url, 304, headers=headers, etag=headers.get("etag"),
                                last_modified=headers.get("last-modified"))  # fmt: skip
         if response.status_code >= 400 or response.status_code < 200:
