@@ -47,7 +47,7 @@ __all__ = ["CANDIDATES", "index_pending", "parse", "search"]
 
 log = logging.getLogger(__name__)
 
-CANDIDATES = 1000  # newest matching documents ranked per query: bounds the work of any query
+CANDIDATES = 500  # newest matching documents ranked per query: bounds the work of any query
 TITLE_WEIGHT = 4.0  # a match in a title or digest headline counts four times a body match
 QUERY_TIMEOUT_S = 2.0
 SNIPPET_CHARS = 120
