@@ -26,6 +26,7 @@ import asyncio
 import io
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -165,6 +166,20 @@ async def raw_baseline(emulator: Emulator, n: int, text: str) -> float:
         return n / (time.perf_counter() - start)
 
 
+def emulator_ceiling(emulator: Emulator, n: int) -> float:
+    """The emulator's own capacity: node POSTing sendMessage to it (tests/node/load.js)."""
+    port = emulator.url.rsplit(":", 1)[1]
+    out = subprocess.run(
+        ["node", "load.js", port, str(n), str(WORKERS)],
+        cwd=ROOT / "tests" / "node",
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return float(out.split("=")[1].split()[0])
+
+
 async def adapter_only(emulator: Emulator, n: int, alert: Alert) -> float:
     async with make_bot(emulator) as bot:
         adapter = TelegramAdapter(bot, TelegramSettings(pacing=False))
@@ -288,8 +303,10 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             print(f"(a) pacing off, {CHATS:,} chats, {WORKERS} concurrent sends, one story")
-            raws, adapters = [], []
+            raws, adapters, ceilings = [], [], []
             for _ in range(3):
+                emulator.reset()
+                ceilings.append(emulator_ceiling(emulator, 3000))
                 emulator.reset()
                 raws.append(await raw_baseline(emulator, 2000, text))
                 emulator.reset()
@@ -299,6 +316,8 @@ async def main() -> None:
             engine = build_db(workdir / "a.db", CHATS)
             full, sent = await outbox_run(emulator, engine, pacing=False, window=None)
             engine.dispose()
+            ceiling = statistics.median(ceilings)
+            print(f"    emulator ceiling, node client (median of 3 × 3,000): {ceiling:8.0f} msg/s")
             print(f"    raw httpx baseline (median of 3 × 2,000): {raw:8.0f} msg/s")
             print(
                 f"    adapter only: render + PTB (median of 3):  {only:8.0f} msg/s"

@@ -15,8 +15,15 @@
  */
 
 const axios = require('axios');
+const debug = require('debug');
 const routeIndex = require('telegram-test-api/lib/routes/index');
+const requestLogger = require('telegram-test-api/lib/modules/requestLogger');
 const TelegramServer = require('telegram-test-api');
+
+// The package's request logger JSON-encodes every request (headers and body) even when its
+// debug channel is off; under load that was a large share of the emulator's CPU. Keep it only
+// when DEBUG asks for it.
+if (!debug.enabled('TelegramServer:request')) requestLogger.requestLogger = (req, res, next) => next();
 
 const ALLOWED_TAGS = new Set([
   'b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a',
@@ -507,6 +514,9 @@ routeIndex.routes.unshift(compatRoutes);
 
 const port = Number(process.argv[2] || 9000);
 const server = new CompatServer({ port, host: '127.0.0.1', storeTimeout: 24 * 3600 });
+// No ETag hashing of every answer and no X-Powered-By: the Bot API sends neither.
+server.webServer.set('etag', false);
+server.webServer.disable('x-powered-by');
 server.start().then(() => {
   process.stdout.write(`listening ${port}\n`);
 });
