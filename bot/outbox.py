@@ -26,6 +26,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import deque
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -89,7 +90,7 @@ class Outbox:
         )
         if not batch:
             return 0
-        missing = [c.story_id for c in batch if c.story_id not in self._alerts]
+        missing = sorted({c.story_id for c in batch} - self._alerts.keys())
         if missing:
             if len(self._alerts) > 1000:
                 self._alerts.clear()
@@ -97,12 +98,14 @@ class Outbox:
         by_chat: dict[int, list[store.Claimed]] = {}
         for row in batch:
             by_chat.setdefault(row.chat_pk, []).append(row)
-        gate = asyncio.Semaphore(self.settings.workers)
+        chats = deque(by_chat.values())
         started = self.clock.now()
 
-        async def deliver_chat(rows: list[store.Claimed]) -> None:
+        async def sender() -> None:
+            """Deliver chat after chat (each chat's rows in order) until none are left."""
             nonlocal started
-            async with gate:
+            while chats:
+                rows = chats.popleft()
                 for index, row in enumerate(rows):
                     if (self.clock.now() - started).total_seconds() > self.settings.lease / 2:
                         store.renew(db, self.worker, self.clock.now())
@@ -114,12 +117,11 @@ class Outbox:
                             store.mark_dead(db, rest, "chat gone")
                         else:
                             store.release(db, rest, stop, note=None)
-                        return
+                        break
 
         # every sender finishes before the connection is given back, even if one fails
-        results = await asyncio.gather(
-            *(deliver_chat(rows) for rows in by_chat.values()), return_exceptions=True
-        )
+        senders = min(self.settings.workers, len(chats))
+        results = await asyncio.gather(*(sender() for _ in range(senders)), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result
@@ -154,12 +156,14 @@ class Outbox:
         """Group commit: senders that finished together are marked in one transaction.
 
         The yield lets the other senders finish their sends; the first to resume marks every
-        id collected so far. The store call blocks the loop, so when any sender resumes its
-        id is already marked: each sender still has at most one unmarked send at any time.
+        id collected so far, and the others, finding theirs marked, go on to their next send
+        (they must not mark the ids collected since: that would split the group into ones).
+        The store call blocks the loop, so when any sender resumes its id is already marked:
+        each sender still has at most one unmarked send at any time.
         """
         self._sent.append(delivery_id)
         await asyncio.sleep(0)
-        if self._sent:
+        if delivery_id in self._sent:
             ids, self._sent = self._sent, []
             store.mark_sent(db, ids, self.clock.now())
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
 from bot.config import DeliverySettings
+from bot.messages import Message
 from bot.outbox import Outbox
 from bot.store import create_engine
 from bot.store.chats import get_chat
@@ -146,3 +147,33 @@ def test_claim_sets_attempts_only_for_reclaims(engine: Engine, clock: FixedClock
     clock.advance(11)
     assert claim(engine, "b", clock.now(), limit=5, lease=10)[0].attempts == 1
     assert claim(engine, "c", clock.now() + timedelta(seconds=1), limit=5, lease=10) == []
+
+
+async def test_group_commit_marks_together_and_keeps_one_unmarked_send_per_sender(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """Senders that finish together share one mark; none ever has two sends unmarked."""
+    story = add_story(engine, "딥테크 육성", clock.now())
+    enqueue(engine, add_chats(engine, 40, clock.now()), story, clock.now())
+    marks: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("UPDATE deliveries") and "sent_at" in statement:
+            marks.append(statement)
+
+    class Watching(FakeAdapter):
+        peak = 0
+
+        async def send(self, chat: ChatRef, message: Message) -> SendResult:
+            marked = count(engine, deliveries, deliveries.c.state == "sent")
+            self.peak = max(self.peak, len(self.sent) - marked)
+            return await super().send(chat, message)
+
+    adapter = Watching()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    outbox = Outbox(engine, {"fake": adapter}, clock, settings(workers=4), worker="w1")
+    assert await outbox.drain_once() == 40
+    sa.event.remove(engine, "before_cursor_execute", seen)
+    assert state_counts(engine) == {"sent": 40}
+    assert adapter.peak <= 4  # a kill -9 repeats at most one send per sender
+    assert len(marks) <= 12  # about 40 / 4 group commits, not one per send
