@@ -3,20 +3,25 @@
 ``build_summarizer`` picks the LLM path when OPENAI_API_KEY is set, else the extractive one;
 the LLM path falls back to the extractive digest per story. ``EVENT_COUNTS`` counts the
 grounding repairs and fallbacks of this process (each is also logged with its story id).
+
+The heavy parts (openai, the Korean analyser) load on first use, so importing
+``bot.summarize.model`` (as bot.messages does) stays cheap for the poller and its workers.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.summarize.base import Document, Summarizer
-from bot.summarize.extractive import ExtractiveSummarizer
-from bot.summarize.llm import EVENT_COUNTS, LLMSummarizer, retry_pending
-from bot.summarize.model import Summary
-from bot.summarize.prompts import load_prompt
-from bot.topics import build_taxonomy
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from bot.clock import Clock
+    from bot.config import Settings
+    from bot.summarize.base import Document, Summarizer
+    from bot.summarize.extractive import ExtractiveSummarizer
+    from bot.summarize.llm import EVENT_COUNTS, LLMSummarizer, retry_pending
+    from bot.summarize.model import Summary
 
 __all__ = [
     "EVENT_COUNTS",
@@ -29,9 +34,33 @@ __all__ = [
     "retry_pending",
 ]
 
+_LAZY = {
+    "EVENT_COUNTS": "bot.summarize.llm",
+    "LLMSummarizer": "bot.summarize.llm",
+    "retry_pending": "bot.summarize.llm",
+    "ExtractiveSummarizer": "bot.summarize.extractive",
+    "Document": "bot.summarize.base",
+    "Summarizer": "bot.summarize.base",
+    "Summary": "bot.summarize.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 def build_summarizer(settings: Settings, engine: Engine, clock: Clock) -> Summarizer:
     """The LLM summarizer when an API key is configured, else the extractive one."""
+    from bot.summarize.extractive import ExtractiveSummarizer
+    from bot.summarize.llm import LLMSummarizer
+    from bot.summarize.prompts import load_prompt
+    from bot.topics import build_taxonomy
+
     taxonomy = build_taxonomy(settings.topics.extra)
     extractive = ExtractiveSummarizer(taxonomy)
     api_key = settings.secrets.openai_api_key
