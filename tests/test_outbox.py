@@ -177,3 +177,21 @@ async def test_group_commit_marks_together_and_keeps_one_unmarked_send_per_sende
     assert state_counts(engine) == {"sent": 40}
     assert adapter.peak <= 4  # a kill -9 repeats at most one send per sender
     assert len(marks) <= 12  # about 40 / 4 group commits, not one per send
+
+
+async def test_postgres_outcome_session_setting_does_not_leak(
+    pg_url: str, clock: FixedClock
+) -> None:
+    """Marks skip the fsync wait on the worker's connection only, not on pooled neighbours."""
+    engine = create_engine(pg_url)
+    story = add_story(engine, "원전 수출", clock.now())
+    enqueue(engine, add_chats(engine, 5, clock.now()), story, clock.now())
+    outbox = Outbox(engine, {"fake": FakeAdapter()}, clock, settings(), worker="w1")
+    assert await outbox.drain_once() == 5
+    conns = [engine.connect() for _ in range(3)]  # every connection the pool holds
+    try:
+        assert {c.exec_driver_sql("SHOW synchronous_commit").scalar() for c in conns} == {"on"}
+    finally:
+        for c in conns:
+            c.close()
+    engine.dispose()

@@ -148,8 +148,10 @@ def outcome_connection(engine: Engine) -> Iterator[Connection]:
         try:
             yield conn
         finally:
-            if not conn.invalidated:
+            try:
                 conn.exec_driver_sql("RESET synchronous_commit")
+            except sa.exc.SQLAlchemyError:
+                conn.invalidate()  # never hand the setting on to the pool's next user
 
 
 @contextmanager
