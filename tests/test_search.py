@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -9,10 +10,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+import bot.search as search_module
 from bot.errors import CommandError
 from bot.messages import SearchPage
 from bot.search import index_pending, search
-from tests.search_corpus import BASE_TIME, add_feed, add_story, load_corpus
+from bot.store import create_engine
+from tests.search_corpus import BASE_TIME, QUERIES, add_feed, add_story, load_corpus
 
 NOW = BASE_TIME + timedelta(days=1)
 
@@ -302,3 +305,37 @@ def test_corpus_documents_are_found_from_both_forms(engine: Engine) -> None:
     seed = ids["seeds__000_6fb3ceb66007639a.txt"]
     assert find(engine, "딥테크를")[0] == seed
     assert find(engine, "양자컴퓨터", since=datetime(2000, 1, 1, tzinfo=UTC))[0] == seed
+
+
+def test_a_query_over_the_time_limit_is_explained(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_corpus(engine)
+    index_pending(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:  # what the limit does there: the server cancels
+            conn.execute(sa.text("SET LOCAL statement_timeout = 50"))
+            with pytest.raises(sa.exc.OperationalError) as info:
+                conn.execute(sa.text("SELECT pg_sleep(1)"))
+        assert search_module._is_timeout(info.value)
+        return
+    monkeypatch.setattr(search_module, "QUERY_TIMEOUT_S", -1.0)
+    with pytest.raises(CommandError, match="너무 오래"):
+        search(engine, "지원", now=NOW)
+
+
+def test_same_matches_on_both_engines(sqlite_url: str, pg_url: str) -> None:
+    cases = json.loads(QUERIES.read_text(encoding="utf-8"))["queries"]
+    found: list[list[set[str]]] = []
+    for url in (sqlite_url, pg_url):
+        engine = create_engine(url)
+        names = {v: k for k, v in load_corpus(engine).items()}
+        index_pending(engine)
+        found.append(
+            [
+                {names[h.story_id] for h in search(engine, c["query"], limit=50, now=NOW).hits}
+                for c in cases
+            ]
+        )
+        engine.dispose()
+    assert found[0] == found[1]

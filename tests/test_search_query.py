@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.errors import CommandError
-from bot.search import parse, snippet
+from bot.search import blend, parse, snippet
 from bot.search.query import (
     MAX_QUERY_CHARS,
     fts5_match,
@@ -138,3 +138,10 @@ def test_snippet_marks_words_split_by_punctuation_like_the_index() -> None:
     pattern = highlight_pattern(parse("AI반도체").terms)
     assert ("AI 반도체", True) in snippet("정부는 AI 반도체를 지원", pattern)
     assert snippet("매치 없음", pattern) == (("매치 없음", False),)
+
+
+def test_recency_blend_halves_at_most() -> None:
+    assert blend(2.0, 0, 30) == 2.0
+    assert blend(2.0, 30, 30) == 1.5
+    assert blend(2.0, 3000, 30) == pytest.approx(1.0)
+    assert blend(2.0, -5, 30) == 2.0  # a date in the future counts as now

@@ -560,7 +560,7 @@ def _time_limit(conn: Connection) -> Iterator[None]:
         return
     raw: Any = conn.connection.driver_connection
     deadline = time.monotonic() + QUERY_TIMEOUT_S
-    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 200)
     try:
         yield
     finally:
