@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from telegram import Bot  # noqa: E402
-from telegram.request import HTTPXRequest  # noqa: E402
 
 from bot.adapters.console import ConsoleAdapter  # noqa: E402
 from bot.adapters.telegram import TelegramAdapter  # noqa: E402
+from bot.adapters.telegram_request import AiohttpRequest  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import DeliverySettings, FeedSource, TelegramSettings, load_settings  # noqa: E402
@@ -142,7 +142,7 @@ def build_db(path: Path, n: int) -> sa.Engine:
 
 
 def make_bot(emulator: Emulator) -> Bot:
-    return Bot(TOKEN, base_url=emulator.base_url, request=HTTPXRequest(connection_pool_size=64))
+    return Bot(TOKEN, base_url=emulator.base_url, request=AiohttpRequest(connection_pool_size=64))
 
 
 async def raw_baseline(emulator: Emulator, n: int, text: str) -> float:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import bisect
+import heapq
+import itertools
+import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.adapters.telegram import Pacing, TelegramAdapter
+from bot.adapters.telegram_request import AiohttpRequest
 from bot.config import TelegramSettings
 from bot.messages import Alert, Notice
 from bot.summarize.model import Summary
@@ -31,7 +36,7 @@ class Tick:
 
 @pytest.fixture
 async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
-    b = Bot(TOKEN, base_url=emulator.base_url, request=HTTPXRequest(connection_pool_size=8))
+    b = Bot(TOKEN, base_url=emulator.base_url, request=AiohttpRequest(connection_pool_size=8))
     async with b:
         yield b
 
@@ -137,6 +142,64 @@ def test_pacing_defers_a_busy_chat_and_a_busy_group() -> None:
     assert pacing.chat_wait("-100") == 0
     off = Pacing(TelegramSettings(pacing=False), tick)
     assert all(off.chat_wait("1") == 0 for _ in range(10))
+
+
+class LateClock:
+    """A fake clock with a fake sleep that wakes sleepers up late, as a loaded machine does.
+
+    Sleepers are woken in time order by :meth:`run`; each wake-up is late by a seeded random
+    0-80 ms, and every now and then one sender is held up far longer (a GC pause, a slow
+    callback elsewhere in the loop).
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.t = 1000.0
+        self.rng = random.Random(seed)
+        self.sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self.order = itertools.count()
+
+    def __call__(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        late = self.rng.uniform(0, 0.08) + (0.4 if self.rng.random() < 0.02 else 0.0)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self.sleepers, (self.t + max(seconds, 0) + late, next(self.order), future))
+        await future
+
+    async def run(self, until: asyncio.Future[object]) -> None:
+        """Let every awake sender run, then wake the next sleeper; until ``until`` is done."""
+        while not until.done():
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if self.sleepers:
+                at, _, future = heapq.heappop(self.sleepers)
+                self.t = max(self.t, at)
+                future.set_result(None)
+
+
+async def test_global_pacing_never_exceeds_the_rate_in_any_second() -> None:
+    for seed in range(3):
+        clock = LateClock(seed)
+        pacing = Pacing(TelegramSettings(rate_global=30), clock, clock.sleep)
+        sends: list[float] = []
+
+        async def sender(
+            n: int, pacing: Pacing = pacing, clock: LateClock = clock, sends: list[float] = sends
+        ) -> None:
+            for _ in range(n):
+                await pacing.overall_turn()
+                sends.append(clock.t)  # the send happens at the moment the turn is granted
+                await asyncio.sleep(0)
+
+        senders = asyncio.gather(*(sender(60) for _ in range(16)))
+        await clock.run(senders)
+        await senders
+        assert len(sends) == 960
+        busiest = max(bisect.bisect_left(sends, t + 1.0) - i for i, t in enumerate(sends))
+        assert busiest <= 30, f"seed {seed}: {busiest} sends within one second"
+        rate = (len(sends) - 1) / (sends[-1] - sends[0])
+        assert rate >= 28.5, f"seed {seed}: only {rate:.2f} sends/s"
 
 
 async def test_paced_adapter_defers_instead_of_sending(bot: Bot, emulator: Emulator) -> None:

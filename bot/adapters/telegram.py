@@ -18,9 +18,10 @@ import os
 import time
 import warnings
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import aiohttp
 import httpx
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -35,6 +36,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.adapters.telegram_request import PoolTimeout
 from bot.config import TelegramSettings
 from bot.messages import Message
 from bot.pacing import KeyedBuckets
@@ -80,19 +82,40 @@ def retry_after_seconds(error: RetryAfter) -> float:
 def was_not_sent(error: NetworkError) -> bool:
     """True when the request certainly never reached Telegram (safe to repeat)."""
     cause = error.__cause__
-    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    return isinstance(
+        cause,
+        (
+            httpx.ConnectError,
+            httpx.ConnectTimeout,
+            httpx.PoolTimeout,
+            aiohttp.ClientConnectorError,  # refused, unreachable (AiohttpRequest)
+            aiohttp.ConnectionTimeoutError,  # no connection in time
+            PoolTimeout,  # every pooled connection stayed busy
+        ),
+    )
 
 
 class Pacing:
-    """Telegram's rate limits as token buckets on an injected monotonic clock."""
+    """Telegram's rate limits as token buckets on an injected monotonic clock (and sleep).
 
-    def __init__(self, settings: TelegramSettings, now: Callable[[], float] = time.monotonic):
+    The global budget is two rules at once: sends are spaced ``1 / rate_global`` apart as
+    evenly spaced slots (a late wake-up does not cost a slot), and a log of the last
+    ``rate_global`` actual send times guarantees that no 1 s window ever holds more than
+    ``rate_global`` sends, however late the event loop wakes a sender up.
+    """
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ):
         self.enabled = settings.pacing
         self.now = now
+        self.sleep = sleep
         self.interval = 1.0 / settings.rate_global
-        self.next_slot = 0.0  # the global budget as evenly spaced slots (no wake-up loss)
-        # ... and never more than rate_global sends in any second, even after a late wake-up.
-        self.recent: deque[float] = deque(maxlen=max(1, int(settings.rate_global)))
+        self.next_slot = 0.0
+        self.sent: deque[float] = deque(maxlen=max(1, int(settings.rate_global)))
         self.per_chat = KeyedBuckets(settings.rate_per_chat, 1.0, now)
         per_second = settings.rate_group_per_minute / 60.0
         self.per_group = KeyedBuckets(per_second, 1.0, now)
@@ -107,16 +130,21 @@ class Pacing:
         return self.per_group.try_take(chat_id)
 
     async def overall_turn(self) -> None:
-        """Wait for a slot in the global budget (every chat shares it)."""
+        """Wait for a slot in the global budget (every chat shares it), then log the send."""
         if not self.enabled:
             return
         slot = max(self.now(), self.next_slot)
-        if len(self.recent) == self.recent.maxlen:
-            slot = max(slot, self.recent[0] + 1.0 + WINDOW_MARGIN)
         self.next_slot = slot + self.interval
-        self.recent.append(slot)
-        if (wait := slot - self.now()) > 0:
-            await asyncio.sleep(wait)
+        while True:
+            now = self.now()
+            ready = slot
+            if len(self.sent) == self.sent.maxlen:  # the send rate_global sends ago
+                ready = max(ready, self.sent[0] + 1.0 + WINDOW_MARGIN)
+            if now >= ready:
+                break
+            await self.sleep(ready - now)
+        # no await between the check and the log: the caller sends right away
+        self.sent.append(now)
 
 
 class TelegramAdapter:

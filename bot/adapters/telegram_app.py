@@ -44,6 +44,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.telegram_request import AiohttpRequest
 from bot.config import Settings
 from bot.messages import Reply, SearchPage
 from bot.render.telegram import render_reply
@@ -193,9 +194,13 @@ class TelegramBot:
         self.search = search
         self.now = now
         builder = Application.builder().token(token).base_url(self.settings.base_url)
-        builder = builder.connection_pool_size(64).concurrent_updates(True)
-        if self.settings.mode == "polling":
-            builder = builder.get_updates_read_timeout(self.settings.poll_timeout + 10)
+        # every call on aiohttp (bot/adapters/telegram_request.py): sends (replies and the
+        # outbox's fan-out) share a pool; the long poll has its own connection and read timeout
+        long_poll = AiohttpRequest(
+            connection_pool_size=1, read_timeout=self.settings.poll_timeout + 10
+        )
+        builder = builder.request(AiohttpRequest(connection_pool_size=64))
+        builder = builder.get_updates_request(long_poll).concurrent_updates(True)
         self.application = builder.build()
         self.bot: Bot = self.application.bot
         self.admins = AdminCache(self.bot, self.settings.admin_cache_seconds)
