@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import os
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from bot.clock import Clock
 from bot.config import FeedSettings
 from bot.errors import FeedError, SokboError
 from bot.feeds.fetch import Fetcher
-from bot.feeds.parse import parse_feed
+from bot.feeds.worker import ParseWorkers
 from bot.messages import Alert
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
@@ -32,6 +33,10 @@ from bot.types import Article, Contact, Feed
 log = logging.getLogger(__name__)
 
 FeedStatus = Literal["ok", "not_modified", "partial", "failed"]
+# A cycle over this many feeds parses in worker processes (one per spare core, at most 2);
+# a small one parses in a thread, where starting a process would cost more than it saves.
+PARSE_IN_PROCESS_FROM = 64
+PARSE_WORKERS = max(0, min(2, (os.cpu_count() or 1) - 1))
 ContactExtractor = Callable[[str], Sequence[Contact]]
 
 
@@ -91,12 +96,19 @@ async def poll_cycle(
     if feeds is None:
         feeds = await asyncio.to_thread(feed_store.due_feeds, engine, started)
     store_lock = asyncio.Lock()  # one writer at a time: SQLite has one, and batches stay whole
-    results = await asyncio.gather(
-        *(
-            _poll_feed(engine, fetcher, settings, clock, feed, store_lock, extract_contacts)
-            for feed in feeds
-        )
-    )
+    # Feeds in flight (fetching, parsing or storing) at once: fetched documents wait for a
+    # parser here, so this bounds the documents held in memory to 2 × concurrency.
+    in_flight = asyncio.Semaphore(2 * settings.concurrency)
+    workers = PARSE_WORKERS if len(feeds) >= PARSE_IN_PROCESS_FROM else 0
+
+    async def poll(feed: Feed) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
+        async with in_flight:
+            return await _poll_feed(
+                engine, fetcher, parser, settings, clock, feed, store_lock, extract_contacts
+            )
+
+    async with ParseWorkers(workers) as parser:
+        results = await asyncio.gather(*(poll(feed) for feed in feeds))
     unchanged = [
         (o.feed.id, o.next_poll_at - timedelta(seconds=settings.poll_interval))
         for o, _, _ in results
@@ -122,6 +134,7 @@ async def poll_cycle(
 async def _poll_feed(
     engine: Engine,
     fetcher: Fetcher,
+    parser: ParseWorkers,
     settings: FeedSettings,
     clock: Clock,
     feed: Feed,
@@ -133,8 +146,7 @@ async def _poll_feed(
         result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         if result.not_modified:  # validators unchanged; recorded in one batch per cycle
             return _outcome(feed, "not_modified", clock.now(), settings), (), ()
-        parsed = await asyncio.to_thread(
-            parse_feed,
+        parsed = await parser.parse(
             result.body,
             feed_id=feed.id,
             base_url=result.url,

@@ -1,0 +1,179 @@
+"""Feed parsing in worker processes, so a busy cycle parses on another core than the fetching.
+
+feedparser is pure Python (~7 ms for a 20-item document): parsed in threads it competes with
+the event loop for the GIL. A worker is ``python -m bot.feeds.worker``; it imports only
+bot.feeds.parse (feedparser and the standard library, ~23 MB), not the poller's modules, which
+multiprocessing's spawn/forkserver would re-import through ``__main__``. Documents go over its
+stdin and parsed feeds come back over its stdout, length-prefixed pickles. If a worker dies,
+its documents and every later one are parsed in a thread instead: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pickle
+import struct
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.feeds.parse import ParsedFeed, parse_feed
+
+log = logging.getLogger(__name__)
+
+_HEADER = struct.Struct("!I")
+IN_FLIGHT = 2  # documents handed to one worker at a time: the pipe, not memory, holds the rest
+
+
+class WorkerGone(Exception):
+    """The worker process exited or broke its pipe."""
+
+
+class _Worker:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.pending: dict[int, asyncio.Future[ParsedFeed]] = {}
+        self.alive = True
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                (size,) = _HEADER.unpack(await stdout.readexactly(_HEADER.size))
+                job, result = pickle.loads(await stdout.readexactly(size))
+                future = self.pending.pop(job, None)
+                if future is not None and not future.done():
+                    if isinstance(result, str):
+                        future.set_exception(RuntimeError(result))
+                    else:
+                        future.set_result(result)
+        except (asyncio.IncompleteReadError, ConnectionError, pickle.UnpicklingError, EOFError):
+            pass
+        finally:
+            self.alive = False
+            for future in self.pending.values():
+                if not future.done():
+                    future.set_exception(WorkerGone())
+            self.pending.clear()
+
+
+class ParseWorkers:
+    """``size`` worker processes parsing documents; use as ``async with ParseWorkers(n) as w``.
+
+    While every worker is busy, one more document is parsed in a thread of this process (its
+    event loop is mostly waiting on the network by then). With ``size`` 0, or once every
+    worker has died, documents are parsed in threads only.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._workers: list[_Worker] = []
+        self._slots = asyncio.Semaphore(size * IN_FLIGHT + 1)
+        self._next_job = 0
+
+    async def __aenter__(self) -> ParseWorkers:
+        for _ in range(self.size):
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "bot.feeds.worker",
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                )
+            except OSError as e:  # parsing still happens, in a thread
+                log.warning("cannot start a parse worker (%s); parsing in threads", e)
+                break
+            self._workers.append(_Worker(process))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        for worker in self._workers:
+            stdin = worker.process.stdin
+            if stdin is not None:
+                stdin.close()
+        for worker in self._workers:
+            try:
+                await asyncio.wait_for(worker.process.wait(), timeout=5)
+            except TimeoutError:
+                worker.process.kill()
+                await worker.process.wait()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker.reader
+        self._workers.clear()
+
+    async def parse(
+        self,
+        body: bytes,
+        *,
+        feed_id: int,
+        base_url: str,
+        now: datetime,
+        headers: Mapping[str, str] | None = None,
+    ) -> ParsedFeed:
+        """:func:`parse_feed` in the least busy live worker, else in a thread."""
+        kwargs: dict[str, Any] = {
+            "feed_id": feed_id,
+            "base_url": base_url,
+            "now": now,
+            "headers": dict(headers or {}),
+        }
+        async with self._slots:
+            free = [w for w in self._workers if w.alive and len(w.pending) < IN_FLIGHT]
+            if free:
+                worker = min(free, key=lambda w: len(w.pending))
+                try:
+                    return await self._send(worker, body, kwargs)
+                except WorkerGone:
+                    log.warning("parse worker %d exited; parsing in threads", worker.process.pid)
+            if not any(w.alive for w in self._workers):
+                self._slots = asyncio.Semaphore(IN_FLIGHT)  # threads only from now on
+            return await asyncio.to_thread(parse_feed, body, **kwargs)
+
+    async def _send(self, worker: _Worker, body: bytes, kwargs: dict[str, Any]) -> ParsedFeed:
+        stdin = worker.process.stdin
+        assert stdin is not None
+        self._next_job += 1
+        job = self._next_job
+        future: asyncio.Future[ParsedFeed] = asyncio.get_running_loop().create_future()
+        worker.pending[job] = future
+        data = pickle.dumps((job, body, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            stdin.write(_HEADER.pack(len(data)) + data)
+            await stdin.drain()
+        except (ConnectionError, RuntimeError) as e:
+            worker.alive = False
+            worker.pending.pop(job, None)
+            raise WorkerGone() from e
+        return await future
+
+
+def main() -> None:
+    """The worker loop: read a document, parse it, write the result, until stdin closes."""
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but results may reach the result pipe
+    while header := source.read(_HEADER.size):
+        if len(header) < _HEADER.size:
+            return
+        (size,) = _HEADER.unpack(header)
+        job, body, kwargs = pickle.loads(source.read(size))
+        result: ParsedFeed | str
+        try:
+            result = parse_feed(body, **kwargs)
+        except Exception as e:  # parse_feed does not raise for bad input; this is a bug
+            result = f"{type(e).__name__}: {e}"
+        data = pickle.dumps((job, result), protocol=pickle.HIGHEST_PROTOCOL)
+        sink.write(_HEADER.pack(len(data)) + data)
+        sink.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""ParseWorkers: documents parsed in worker processes equal parse_feed's; a dead worker loses
+nothing (its documents are parsed in a thread); the worker imports only the parser."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.feeds.parse import parse_feed
+from bot.feeds.worker import ParseWorkers
+
+FEEDS = Path(__file__).parent / "data" / "feeds"
+NOW = datetime(2026, 4, 11, 0, 0, tzinfo=UTC)
+
+
+def documents() -> list[bytes]:
+    docs = [p.read_bytes() for p in sorted(FEEDS.glob("*.xml"))]
+    return [*docs, b"", b"<html><body>not a feed</body></html>", docs[0][: len(docs[0]) // 2]]
+
+
+async def parse_all(workers: ParseWorkers, docs: list[bytes]) -> list[object]:
+    return list(
+        await asyncio.gather(
+            *(
+                workers.parse(d, feed_id=i, base_url="https://example.kr/rss", now=NOW)
+                for i, d in enumerate(docs)
+            )
+        )
+    )
+
+
+def expected(docs: list[bytes]) -> list[object]:
+    return [
+        parse_feed(d, feed_id=i, base_url="https://example.kr/rss", now=NOW)
+        for i, d in enumerate(docs)
+    ]
+
+
+async def test_workers_give_what_parse_feed_gives() -> None:
+    docs = documents() * 3
+    async with ParseWorkers(2) as workers:
+        assert len(workers._workers) == 2
+        got = await parse_all(workers, docs)
+    assert got == expected(docs)
+
+
+async def test_no_workers_parses_in_threads() -> None:
+    docs = documents()
+    async with ParseWorkers(0) as workers:
+        assert await parse_all(workers, docs) == expected(docs)
+
+
+async def test_a_killed_worker_loses_no_document() -> None:
+    docs = documents() * 4
+    async with ParseWorkers(1) as workers:
+        worker = workers._workers[0]
+        first = asyncio.gather(*(asyncio.create_task(t) for t in [parse_all(workers, docs)]))
+        await asyncio.sleep(0)
+        worker.process.kill()
+        got = (await first)[0]
+        assert got == expected(docs)
+        assert not worker.alive
+        assert await parse_all(workers, docs[:3]) == expected(docs[:3])  # threads from now on
+
+
+def test_worker_imports_only_the_parser() -> None:
+    code = (
+        "import sys, bot.feeds.worker; "
+        "print(sorted(m for m in sys.modules if m.startswith(('bot', 'openai', 'sqlalchemy'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (
+        out.stdout.strip() == "['bot', 'bot.clock', 'bot.feeds', 'bot.feeds.parse', "
+        "'bot.feeds.worker', 'bot.types']"
+    )
