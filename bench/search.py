@@ -346,10 +346,14 @@ def archive(
     started = time.perf_counter()
     indexed = index_pending(engine, limit=len(articles) + 1, batch=2000)
     elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    assert index_pending(engine) == 0
+    idle_ms = (time.perf_counter() - started) * 1000
     index_mb, data_mb = size_of(engine)
     print(
         f"[{name}] indexed {indexed:,} in {elapsed:.1f} s = {indexed / elapsed:,.0f} articles/s;"
-        f" index {index_mb:,.0f} MB (articles+stories {data_mb:,.0f} MB)"
+        f" index {index_mb:,.0f} MB (articles+stories {data_mb:,.0f} MB);"
+        f" a call with nothing to index {idle_ms:,.0f} ms"
     )
     for text, options in queries[:20]:  # warm the cache the way a running bot has it
         search(engine, text, limit=10, now=NOW, **options)  # type: ignore[arg-type]
