@@ -141,16 +141,17 @@ def design() -> None:
             matched = found if matched is None else matched & found
         results["trigram LIKE"][q] = sorted(matched or ())[:10]
 
-    engine = create_engine(f"sqlite:///{tempfile.mkdtemp()}/quality.db")
-    upgrade(engine)
-    ids = load_corpus(engine)
-    index_pending(engine)
-    quality = evaluate(engine, ids)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite:///{tmp}/quality.db")
+        upgrade(engine)
+        ids = load_corpus(engine)
+        index_pending(engine)
+        quality = evaluate(engine, ids)
+        engine.dispose()
     print(
         f"recall@10  bigrams (chosen) {quality.recall_at_10:.3f} (MRR {quality.mrr:.3f})"
         + "".join(f" | {name} {_recall(r):.3f}" for name, r in results.items())
     )
-    engine.dispose()
 
 
 # --- 2. archive -----------------------------------------------------------------------
