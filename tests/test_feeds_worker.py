@@ -9,8 +9,18 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot import ingest
+from bot.clock import FixedClock
+from bot.config import FeedSettings, FeedSource
+from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.feeds.worker import ParseWorkers
+from bot.ingest import PARSE_IN_PROCESS_FROM, poll_cycle
+from bot.store import feeds as feed_store
+from tests.feed_server import rss
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 NOW = datetime(2026, 4, 11, 0, 0, tzinfo=UTC)
@@ -76,3 +86,31 @@ def test_worker_imports_only_the_parser() -> None:
         out.stdout.strip() == "['bot', 'bot.clock', 'bot.feeds', 'bot.feeds.parse', "
         "'bot.feeds.worker', 'bot.types']"
     )
+
+
+async def test_a_big_cycle_parses_in_workers_and_stores_everything(
+    engine: Engine, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "PARSE_WORKERS", 1)  # also on a one-core machine
+    count = PARSE_IN_PROCESS_FROM + 6
+    sources = []
+    for i in range(count):
+        path = tmp_path / f"feed{i}.xml"
+        items = [
+            {"title": f"글 {i}-{n}", "guid": f"g{i}-{n}", "description": "본문"} for n in range(3)
+        ]
+        body = rss(items) if i != 5 else rss(items)[:200]  # one truncated document
+        path.write_text(body, encoding="utf-8")
+        sources.append(FeedSource(name=f"feed {i}", url=path.as_uri()))
+    settings = FeedSettings(sources=tuple(sources))
+    feed_store.sync_sources(engine, sources, clock.now())
+    async with Fetcher(settings) as fetcher:
+        report = await poll_cycle(engine, fetcher, settings, clock)
+    statuses = sorted(o.status for o in report.outcomes)
+    assert statuses.count("ok") == count - 1
+    assert len(report.new) == 3 * (count - 1) + sum(
+        o.new for o in report.outcomes if o.feed.name == "feed 5"
+    )
+    assert {a.guid for a in report.new} >= {
+        f"g{i}-{n}" for i in range(count) if i != 5 for n in range(3)
+    }
