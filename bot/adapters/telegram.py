@@ -64,6 +64,7 @@ GONE_BAD_REQUESTS = (
     "user is deactivated",
 )
 BACKOFF_MAX = 300.0
+RENDER_CACHE = 64  # recently sent message objects whose rendering is kept
 WINDOW_MARGIN = 0.02  # seconds of slack for network jitter between us and Telegram
 
 
@@ -165,11 +166,12 @@ class TelegramAdapter:
         self.link_preview = LinkPreviewOptions(is_disabled=not settings.link_preview)
         self._failures: dict[str, int] = {}  # chat → consecutive network failures
         self._progress: OrderedDict[str, int] = OrderedDict()  # message key → parts delivered
+        self._renders: OrderedDict[int, tuple[Message, list[str], str]] = OrderedDict()
 
     async def send(self, chat: ChatRef, message: Message) -> SendResult:
-        parts = render_message(message)
-        key = _progress_key(chat, parts)
-        done = self._progress.get(key, 0)
+        parts, digest = self._render(message)
+        key = f"{chat.chat_id}/{chat.thread_id}/{digest}"
+        done = self._progress.get(key, 0) if self._progress else 0
         for index in range(done, len(parts)):
             wait = self.pacing.chat_wait(chat.chat_id)
             if wait > 0:
@@ -221,16 +223,27 @@ class TelegramAdapter:
         log.warning("telegram network error for chat %s (%s): %s", chat.chat_id, sure, error)
         return SendResult.retry(after, f"network error ({sure}): {error.message}")
 
+    def _render(self, message: Message) -> tuple[list[str], str]:
+        """Render once per message object: a fan-out sends one Alert object to every chat.
+
+        Keyed by identity (the outbox keeps one Alert per story), checked with ``is`` so a
+        reused id can never return another message's text.
+        """
+        cached = self._renders.get(id(message))
+        if cached is not None and cached[0] is message:
+            return cached[1], cached[2]
+        parts = render_message(message)
+        digest = hashlib.sha1("\x00".join(parts).encode(), usedforsecurity=False).hexdigest()
+        self._renders[id(message)] = (message, parts, digest)
+        while len(self._renders) > RENDER_CACHE:
+            self._renders.popitem(last=False)
+        return parts, digest
+
     def _remember(self, key: str, delivered: int) -> None:
         self._progress[key] = delivered
         self._progress.move_to_end(key)
         while len(self._progress) > 10_000:
             self._progress.popitem(last=False)
-
-
-def _progress_key(chat: ChatRef, parts: list[str]) -> str:
-    digest = hashlib.sha1("\x00".join(parts).encode(), usedforsecurity=False).hexdigest()
-    return f"{chat.chat_id}/{chat.thread_id}/{digest}"
 
 
 def _is_int(value: str) -> bool:
