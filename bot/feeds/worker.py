@@ -65,15 +65,15 @@ class _Worker:
 class ParseWorkers:
     """``size`` worker processes parsing documents; use as ``async with ParseWorkers(n) as w``.
 
-    While every worker is busy, one more document is parsed in a thread of this process (its
-    event loop is mostly waiting on the network by then). With ``size`` 0, or once every
-    worker has died, documents are parsed in threads only.
+    With ``size`` 0, or once every worker has died, documents are parsed in threads instead.
+    (Parsing in a thread as well while the workers are busy was slower: the poller process,
+    busy with HTTP and the database, is then the bottleneck.)
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._workers: list[_Worker] = []
-        self._slots = asyncio.Semaphore(size * IN_FLIGHT + 1)
+        self._slots = asyncio.Semaphore(max(1, size) * IN_FLIGHT)
         self._next_job = 0
 
     async def __aenter__(self) -> ParseWorkers:
@@ -127,9 +127,9 @@ class ParseWorkers:
             "headers": dict(headers or {}),
         }
         async with self._slots:
-            free = [w for w in self._workers if w.alive and len(w.pending) < IN_FLIGHT]
-            if free:
-                worker = min(free, key=lambda w: len(w.pending))
+            live = [w for w in self._workers if w.alive]
+            if live:
+                worker = min(live, key=lambda w: len(w.pending))
                 try:
                     return await self._send(worker, body, kwargs)
                 except WorkerGone:
