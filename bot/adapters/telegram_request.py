@@ -32,6 +32,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 FORM = "application/x-www-form-urlencoded"
+KEEPALIVE = 4.0  # seconds an idle pooled connection is kept
 
 
 class PoolTimeout(TimeoutError):
@@ -86,7 +87,11 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._slots = asyncio.Semaphore(self._pool_size)
             connector = aiohttp.TCPConnector(
-                limit=self._pool_size, limit_per_host=self._pool_size, keepalive_timeout=30
+                limit=self._pool_size,
+                limit_per_host=self._pool_size,
+                # below common server idle timeouts (node 5 s): never reuse a connection the
+                # server may be closing, which fails as "maybe sent" and costs a retry
+                keepalive_timeout=KEEPALIVE,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
