@@ -72,10 +72,14 @@ class Leadership:
         return False
 
     def release(self) -> None:
+        """Give up leadership: close the session that holds the lock, so it is freed at once."""
         if self._conn is not None:
+            raw = self._conn.connection.dbapi_connection
             with contextlib.suppress(sa.exc.DBAPIError):
-                self._conn.invalidate()  # ends the session, so the lock is freed at once
-                self._conn.close()
+                self._conn.invalidate()  # never hand this session back to the pool
+            with contextlib.suppress(Exception):
+                if raw is not None:
+                    raw.close()
             self._conn = None
 
 
