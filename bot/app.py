@@ -181,9 +181,17 @@ class App:
         from bot.search import search
 
         limit = self.settings.search.default_limit
+        half_life = self.settings.search.recency_half_life_days
 
         def page(query: str, offset: int) -> SearchPage:
-            return search(self.engine, query, limit=limit, offset=offset, now=self.clock.now())
+            return search(
+                self.engine,
+                query,
+                limit=limit,
+                offset=offset,
+                now=self.clock.now(),
+                half_life_days=half_life,
+            )
 
         bot = TelegramBot(
             self.settings, self.engine, self.command_core(), search=page, now=self.clock.now
