@@ -124,13 +124,17 @@ class ChildPeak(threading.Thread):
 
     def run(self) -> None:
         me = str(os.getpid())
+        own = Path(f"/proc/{me}/cmdline").read_bytes()
         while not self.stop.wait(0.1):
             total, count = 0.0, 0
             for child in Path(f"/proc/{me}/task/{me}/children").read_text().split():
-                if int(child) != self.skip:
-                    with contextlib.suppress(OSError, ValueError):
-                        total += rss_mb(child)
-                        count += 1
+                if int(child) == self.skip:
+                    continue
+                with contextlib.suppress(OSError, ValueError):
+                    if Path(f"/proc/{child}/cmdline").read_bytes() == own:
+                        continue  # forked but not yet exec'd: its RSS is this process's pages
+                    total += rss_mb(child)
+                    count += 1
             self.peak, self.most = max(self.peak, total), max(self.most, count)
 
 
