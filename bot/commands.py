@@ -369,7 +369,7 @@ class CommandCore:
                 "/mode both (둘 다)"
             )
         chat = self._chat(ctx)
-        chat_store.update_chat(self.engine, chat.id, mode=choice)
+        chat_store.update_chat(self.engine, chat.id, mode=choice, schedule_changed_at=ctx.now)
         extra = ""
         if choice != "instant":
             extra = f" 매일 {chat.daily_time} ({chat.timezone})에 요약을 보내 드려요."
@@ -397,9 +397,15 @@ class CommandCore:
                     "America/New_York 처럼 적어 주세요."
                 )
             tz = named
-        chat_store.update_chat(self.engine, chat.id, daily_time=hhmm, timezone=tz)
+        chat_store.update_chat(
+            self.engine, chat.id, daily_time=hhmm, timezone=tz, schedule_changed_at=ctx.now
+        )
         when = next_digest_at(
-            now=ctx.now, daily_time=hhmm, timezone=tz, last_digest_at=chat.last_digest_at
+            now=ctx.now,
+            daily_time=hhmm,
+            timezone=tz,
+            last_digest_at=chat.last_digest_at,
+            schedule_changed_at=ctx.now,
         )
         if chat.mode == "instant":
             note = "지금은 즉시 알림만 받고 있어요. 요약도 받으려면 /mode both"
@@ -471,6 +477,7 @@ class CommandCore:
                     daily_time=chat.daily_time,
                     timezone=chat.timezone,
                     last_digest_at=chat.last_digest_at,
+                    schedule_changed_at=chat.schedule_changed_at,
                 )
                 lines.append(f"다음 요약: {_when(when, chat.timezone)}")
             else:

@@ -67,30 +67,51 @@ def digest_day(now: datetime, timezone: str) -> date:
 
 
 def digest_due(
-    *, now: datetime, daily_time: str, timezone: str, last_digest_at: datetime | None
+    *,
+    now: datetime,
+    daily_time: str,
+    timezone: str,
+    last_digest_at: datetime | None,
+    schedule_changed_at: datetime | None = None,
 ) -> bool:
     """Whether a chat's digest should go out now: its local time has passed today's digest time
     and no digest went out on this local date yet (a bot that was down catches up the same day).
+
+    A slot that was already past when the chat chose its schedule is not owed: ``/time 07:30``
+    sent at 09:00 means tomorrow at 07:30, not now.
     """
     tz = zone(timezone)
     local = now.astimezone(tz)
     scheduled = datetime.combine(local.date(), parse_hhmm(daily_time), tz)
     if local < scheduled:
         return False
+    if schedule_changed_at is not None and scheduled < schedule_changed_at:
+        return False
     return last_digest_at is None or last_digest_at.astimezone(tz).date() < local.date()
 
 
 def next_digest_at(
-    *, now: datetime, daily_time: str, timezone: str, last_digest_at: datetime | None
+    *,
+    now: datetime,
+    daily_time: str,
+    timezone: str,
+    last_digest_at: datetime | None,
+    schedule_changed_at: datetime | None = None,
 ) -> datetime:
     """When the chat's next digest goes out (``now`` when it is due)."""
-    if digest_due(now=now, daily_time=daily_time, timezone=timezone, last_digest_at=last_digest_at):
+    if digest_due(
+        now=now,
+        daily_time=daily_time,
+        timezone=timezone,
+        last_digest_at=last_digest_at,
+        schedule_changed_at=schedule_changed_at,
+    ):
         return now
     tz = zone(timezone)
     local = now.astimezone(tz)
     day = local.date()
     scheduled = datetime.combine(day, parse_hhmm(daily_time), tz)
-    if local >= scheduled:  # today's went out already
+    if local >= scheduled:  # today's went out already, or was not owed
         scheduled = datetime.combine(day + timedelta(days=1), parse_hhmm(daily_time), tz)
     return scheduled
 

@@ -111,6 +111,7 @@ class DigestScheduler:
                 daily_time=c.daily_time,
                 timezone=c.timezone,
                 last_digest_at=c.last_digest_at,
+                schedule_changed_at=c.schedule_changed_at,
             )
         ]
 

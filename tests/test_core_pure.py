@@ -155,3 +155,33 @@ def test_build_digest_ranks_groups_and_caps() -> None:
         build_digest(items[4:5], rules, since=None, now=KST_8AM, timezone="UTC", max_items=3)
         is None
     )
+
+
+def test_a_slot_already_past_when_the_schedule_was_chosen_is_not_owed() -> None:
+    kst_0900 = datetime(2026, 4, 11, 0, 0, tzinfo=UTC)  # 09:00 KST
+    # /time 07:30 sent at 09:00: nothing now, next digest tomorrow 07:30 KST
+    due = digest_due(
+        now=kst_0900,
+        daily_time="07:30",
+        timezone="Asia/Seoul",
+        last_digest_at=None,
+        schedule_changed_at=kst_0900,
+    )
+    assert not due
+    when = next_digest_at(
+        now=kst_0900,
+        daily_time="07:30",
+        timezone="Asia/Seoul",
+        last_digest_at=None,
+        schedule_changed_at=kst_0900,
+    )
+    assert when == datetime(2026, 4, 11, 22, 30, tzinfo=UTC)
+    # chosen the evening before: today's 07:30 slot is owed, and caught up if the bot was down
+    evening = kst_0900 - timedelta(hours=14)
+    assert digest_due(
+        now=kst_0900,
+        daily_time="07:30",
+        timezone="Asia/Seoul",
+        last_digest_at=None,
+        schedule_changed_at=evening,
+    )

@@ -39,6 +39,7 @@ class Chat:
     paused_reason: str | None
     last_digest_at: datetime | None
     created_at: datetime
+    schedule_changed_at: datetime | None = None
 
 
 def as_utc(when: datetime | None) -> datetime | None:
@@ -69,6 +70,7 @@ def _chat(row: sa.Row[tuple[object, ...]]) -> Chat:
         paused_reason=m["paused_reason"],
         last_digest_at=as_utc(m["last_digest_at"]),
         created_at=as_utc(m["created_at"]) or datetime.now(UTC),
+        schedule_changed_at=as_utc(m["schedule_changed_at"]),
     )
 
 
@@ -188,8 +190,8 @@ def clear_rules(engine: Engine, chat_pk: int) -> int:
 
 
 def update_chat(engine: Engine, chat_pk: int, **values: object) -> None:
-    """Change settings columns (mode, daily_time, timezone, kind, last_digest_at)."""
-    allowed = {"mode", "daily_time", "timezone", "kind", "last_digest_at"}
+    """Change settings columns (mode, daily_time, timezone, kind, last_digest_at, …)."""
+    allowed = {"mode", "daily_time", "timezone", "kind", "last_digest_at", "schedule_changed_at"}
     if not set(values) <= allowed:
         raise ValueError(f"not a chat setting: {sorted(set(values) - allowed)}")
     with engine.begin() as conn:

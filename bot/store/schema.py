@@ -92,6 +92,8 @@ chats = sa.Table(
     sa.Column("paused_reason", sa.Text),  # None when paused by /pause; words when the chat is gone
     sa.Column("paused_at", UtcDateTime),
     sa.Column("last_digest_at", UtcDateTime),
+    # when mode/time/zone last changed: a digest slot before it is not owed
+    sa.Column("schedule_changed_at", UtcDateTime),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("platform", "chat_id", "thread_id", name="uq_chats_address"),
 )

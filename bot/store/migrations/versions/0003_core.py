@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("paused_reason", sa.Text),
         sa.Column("paused_at", UtcDateTime),
         sa.Column("last_digest_at", UtcDateTime),
+        sa.Column("schedule_changed_at", UtcDateTime),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.UniqueConstraint("platform", "chat_id", "thread_id", name="uq_chats_address"),
     )
