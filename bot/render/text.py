@@ -102,9 +102,14 @@ def render_notice(notice: Notice) -> str:
 
 
 def render_search(page: SearchPage) -> str:
+    """A page of results on its own, with a header line."""
     if not page.hits:
         return f"'{clean(page.query)}' 검색 결과가 없습니다."
-    lines = [f"'{clean(page.query)}' 검색 결과"]
+    return "\n".join([f"'{clean(page.query)}' 검색 결과", *_hit_lines(page)])
+
+
+def _hit_lines(page: SearchPage) -> list[str]:
+    lines = []
     for number, hit in enumerate(page.hits, start=page.offset + 1):
         meta = [clean(hit.agency)] if hit.agency else []
         meta.append(hit.published_at.astimezone(KST).strftime("%Y-%m-%d"))
@@ -115,7 +120,7 @@ def render_search(page: SearchPage) -> str:
         lines.append(f"   {clean(hit.url)}")
     if page.has_more:
         lines.append("(더 보기: 다음 페이지)")
-    return "\n".join(lines)
+    return lines
 
 
 def render_reply(reply: Reply) -> str:
@@ -124,8 +129,8 @@ def render_reply(reply: Reply) -> str:
         parts.append(
             "\n".join(f"[{'✔' if on else ' '}] {clean(topic)}" for topic, on in reply.topic_choices)
         )
-    if reply.search is not None:
-        parts.append(render_search(reply.search))
+    if reply.search is not None and reply.search.hits:  # reply.text already says how many
+        parts.append("\n".join(_hit_lines(reply.search)))
     return "\n\n".join(p for p in parts if p)
 
 
