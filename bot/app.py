@@ -119,14 +119,15 @@ class App:
             self._summarizer = build_summarizer(self.settings, self.engine, self.clock)
         return self._summarizer
 
-    async def process_pending(self) -> PipelineReport:
+    async def process_pending(self, *, print_stories: bool = True) -> PipelineReport:
+        """Run the pipeline; prints each new story's digest on the console unless told not to."""
         from bot.pipeline import process_pending
 
         return await process_pending(
             self.engine,
             summarizer=self.summarizer(),
             clock=self.clock,
-            console=self.adapters["console"],
+            console=self.adapters["console"] if print_stories else None,
             resummarize=self.settings.llm.resummarize_when_back,
         )
 

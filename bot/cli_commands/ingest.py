@@ -21,10 +21,9 @@ from bot.config import FeedSource
 from bot.errors import ConfigError, FeedError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
-from bot.ingest import CycleReport, placeholder_alert
-from bot.render.text import render_alert
+from bot.ingest import CycleReport
 from bot.store import feeds as feed_store
-from bot.types import Feed
+from bot.types import Article, Feed
 
 Handler = Callable[[App, argparse.Namespace], int]
 
@@ -56,31 +55,37 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
 
 @_closing
 def cmd_poll(app: App, args: argparse.Namespace) -> int:
-    """One cycle over every enabled feed; new items on stdout, failures on stderr."""
+    """One cycle over every enabled feed, through the pipeline (stories, digests, search index,
+    matching); in text each new story's digest is printed, in jsonl each new item."""
     app.migrate()
-    report = asyncio.run(app.poll_once())
-    for article in report.new:
-        source = report.feed_name(article.feed_id)
-        if args.format == "jsonl":
-            record: dict[str, object] = {
-                "id": article.id,
-                "feed": source,
-                "feed_id": article.feed_id,
-                "title": article.title,
-                "url": article.url,
-                "published": article.published_at.astimezone(KST).isoformat(),
-                "text": article.text,
-            }
-            if article.contacts:
-                record["contacts"] = [
-                    {k: v for k, v in asdict(c).items() if v} for c in article.contacts
-                ]
-            print(json.dumps(record, ensure_ascii=False))
-        else:
-            print(render_alert(placeholder_alert(article, source)))
-            print()
+
+    async def cycle() -> CycleReport:
+        report = await app.poll_once()
+        await app.process_pending(print_stories=args.format == "text")
+        return report
+
+    report = asyncio.run(cycle())
+    if args.format == "jsonl":
+        for article in report.new:
+            print(json.dumps(_item_record(article, report), ensure_ascii=False))
     _print_cycle(report)
     return 0
+
+
+def _item_record(article: Article, report: CycleReport) -> dict[str, object]:
+    """One new item for machines: ISO 8601 time with zone, contacts when known."""
+    record: dict[str, object] = {
+        "id": article.id,
+        "feed": report.feed_name(article.feed_id),
+        "feed_id": article.feed_id,
+        "title": article.title,
+        "url": article.url,
+        "published": article.published_at.astimezone(KST).isoformat(),
+        "text": article.text,
+    }
+    if article.contacts:
+        record["contacts"] = [{k: v for k, v in asdict(c).items() if v} for c in article.contacts]
+    return record
 
 
 def _print_cycle(report: CycleReport) -> None:
