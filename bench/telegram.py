@@ -21,10 +21,12 @@ in its own node process on 127.0.0.1; python-telegram-bot is pointed at it with 
     measured for real with a wall clock. Latency = wait + measured processing.
 
 The machine is shared (2 cores, several engineers): figures are noisy. Medians where noted.
+``--only b`` (or ``a``, ``c``; repeatable) runs just those parts; the default runs all three.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
 import os
@@ -323,7 +325,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def main() -> None:
+async def main(parts: set[str]) -> None:
     process = EmulatorProcess()
     emulator = Emulator(process.url)
     _, url, summary = story_summary()
@@ -333,68 +335,75 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             print(f"load average at start: {load()}  (2 cores, shared: figures are noisy)")
-            print(f"(a) pacing off, {CHATS:,} chats, {WORKERS} concurrent sends, one story")
-            ceilings, aio, raws, adapters, fulls, cpus = [], [], [], [], [], []
-            for run in range(3):
+            if "a" in parts:
+                print(f"(a) pacing off, {CHATS:,} chats, {WORKERS} concurrent sends, one story")
+                ceilings, aio, raws, adapters, fulls, cpus = [], [], [], [], [], []
+                for run in range(3):
+                    emulator.reset()
+                    ceilings.append(emulator_ceiling(emulator, 3000))
+                    emulator.reset()
+                    aio.append(await raw_aiohttp(emulator, 2000, text))
+                    emulator.reset()
+                    raws.append(await raw_baseline(emulator, 2000, text))
+                    emulator.reset()
+                    adapters.append(await adapter_only(emulator, 2000, alert))
+                    emulator.reset()
+                    engine = build_db(workdir / f"a{run}.db", CHATS)
+                    full, sent = await outbox_run(emulator, engine, pacing=False, window=None)
+                    engine.dispose()
+                    fulls.append(full)
+                    cpus.append(outbox_run.cpu_per_message)  # type: ignore[attr-defined]
+                med = statistics.median
+                ceiling, base = med(ceilings), med(aio)
+                print("    medians of 3 runs (msg/s; × = ratio to the raw aiohttp baseline)")
+
+                def row(name: str, value: float, note: str = "") -> None:
+                    print(f"    {name:<46} {value:6.0f}  = {value / base:.2f} ×{note}")
+
+                row("emulator ceiling, node client (3,000)", ceiling)
+                row("raw aiohttp POSTs, no PTB, no DB (2,000)", base)
+                row("raw httpx POSTs, no PTB, no DB (2,000)", med(raws))
+                row("adapter only: render + PTB (2,000)", med(adapters))
+                row(f"full path: outbox + adapter + PTB ({sent:,})", med(fulls), "  (target ≥ 500)")
+                per = med(cpus)
+                print(
+                    f"    bot process CPU per message (full path): {per * 1000:.2f} ms →"
+                    f" at Telegram's 30 msg/s the bot's own cost is {per * 30:.1%}"
+                    " of the time budget (target < 6 %)"
+                )
+                runs = ", ".join(f"{fulls[i]:.0f} msg/s {cpus[i] * 1000:.2f} ms" for i in range(3))
+                print(f"    full path runs: {runs}")
+
+            if "b" in parts:
+                print(
+                    "(b) pacing on: 30 msg/s overall, 1 msg/s per chat;"
+                    " emulator enforces the limits"
+                )
                 emulator.reset()
-                ceilings.append(emulator_ceiling(emulator, 3000))
-                emulator.reset()
-                aio.append(await raw_aiohttp(emulator, 2000, text))
-                emulator.reset()
-                raws.append(await raw_baseline(emulator, 2000, text))
-                emulator.reset()
-                adapters.append(await adapter_only(emulator, 2000, alert))
-                emulator.reset()
-                engine = build_db(workdir / f"a{run}.db", CHATS)
-                full, sent = await outbox_run(emulator, engine, pacing=False, window=None)
+                emulator.limits(global_=30, per_chat=1)
+                engine = build_db(workdir / "b.db", CHATS)
+                rate, sent = await outbox_run(emulator, engine, pacing=True, window=20.0)
                 engine.dispose()
-                fulls.append(full)
-                cpus.append(outbox_run.cpu_per_message)  # type: ignore[attr-defined]
-            med = statistics.median
-            ceiling, base = med(ceilings), med(aio)
-            print("    medians of 3 runs (msg/s; × = ratio to the raw aiohttp baseline)")
+                stats = emulator.stats()
+                caused = sum(stats["limit429"].values())
+                print(f"    sustained over 20 s: {rate:.2f} msg/s ({sent} messages; target ≥ 28.5)")
+                print(
+                    f"    429s caused by the bot: {caused} {stats['limit429']};"
+                    f" max in any 1 s: {stats['max_in_one_second']}"
+                )
 
-            def row(name: str, value: float, note: str = "") -> None:
-                print(f"    {name:<46} {value:6.0f}  = {value / base:.2f} ×{note}")
-
-            row("emulator ceiling, node client (3,000)", ceiling)
-            row("raw aiohttp POSTs, no PTB, no DB (2,000)", base)
-            row("raw httpx POSTs, no PTB, no DB (2,000)", med(raws))
-            row("adapter only: render + PTB (2,000)", med(adapters))
-            row(f"full path: outbox + adapter + PTB ({sent:,})", med(fulls), "  (target ≥ 500)")
-            per = med(cpus)
-            print(
-                f"    bot process CPU per message (full path): {per * 1000:.2f} ms → at Telegram's"
-                f" 30 msg/s the bot's own cost is {per * 30:.1%} of the time budget (target < 6 %)"
-            )
-            runs = ", ".join(f"{fulls[i]:.0f} msg/s {cpus[i] * 1000:.2f} ms" for i in range(3))
-            print(f"    full path runs: {runs}")
-
-            print("(b) pacing on: 30 msg/s overall, 1 msg/s per chat; emulator enforces the limits")
-            emulator.reset()
-            emulator.limits(global_=30, per_chat=1)
-            engine = build_db(workdir / "b.db", CHATS)
-            rate, sent = await outbox_run(emulator, engine, pacing=True, window=20.0)
-            engine.dispose()
-            stats = emulator.stats()
-            caused = sum(stats["limit429"].values())
-            print(f"    sustained over 20 s: {rate:.2f} msg/s ({sent} messages; target ≥ 28.5)")
-            print(
-                f"    429s caused by the bot: {caused} {stats['limit429']};"
-                f" max in any 1 s: {stats['max_in_one_second']}"
-            )
-
-            print("(c) feed item → first subscriber's message, 60 s poll interval, extractive")
-            emulator.reset()
-            totals, processing = await latency(emulator, workdir)
-            print(
-                f"    processing (measured): p50 {pct(processing, 0.5):.2f} s,"
-                f" p95 {pct(processing, 0.95):.2f} s"
-            )
-            print(
-                f"    end to end incl. wait for the next poll (computed): "
-                f"p50 {pct(totals, 0.5):.1f} s, p95 {pct(totals, 0.95):.1f} s over 20 items"
-            )
+            if "c" in parts:
+                print("(c) feed item → first subscriber's message, 60 s poll interval, extractive")
+                emulator.reset()
+                totals, processing = await latency(emulator, workdir)
+                print(
+                    f"    processing (measured): p50 {pct(processing, 0.5):.2f} s,"
+                    f" p95 {pct(processing, 0.95):.2f} s"
+                )
+                print(
+                    f"    end to end incl. wait for the next poll (computed): "
+                    f"p50 {pct(totals, 0.5):.1f} s, p95 {pct(totals, 0.95):.1f} s over 20 items"
+                )
         print(f"load average at end: {load()}")
     finally:
         emulator.http.close()
@@ -402,4 +411,8 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description="Telegram delivery benchmark")
+    parser.add_argument(
+        "--only", action="append", choices="abc", help="run only this part (repeatable)"
+    )
+    asyncio.run(main(set(parser.parse_args().only or "abc")))

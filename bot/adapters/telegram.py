@@ -2,8 +2,9 @@
 
 The adapter never retries by itself: Telegram's errors become :class:`SendResult` outcomes and
 the outbox decides. Pacing follows Telegram's limits (about 30 messages/s overall, 1/s per
-chat, 20/min per group): the global bucket is waited for, an empty per-chat or per-group
-bucket answers ``deferred`` so the outbox serves other chats meanwhile.
+chat, 20/min per group), counted on arrival as Telegram counts them: the overall budget is
+waited for, a busy chat or group answers ``deferred`` so the outbox serves other chats
+meanwhile.
 
 A message longer than 4,096 characters goes out in parts; the parts already delivered are
 remembered (in memory) so a retry or a deferral resumes after them instead of repeating them.
@@ -12,13 +13,14 @@ remembered (in memory) so a retry or a deferral resumes after them instead of re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import time
 import warnings
-from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import aiohttp
@@ -39,7 +41,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.adapters.telegram_request import PoolTimeout
 from bot.config import TelegramSettings
 from bot.messages import Message
-from bot.pacing import KeyedBuckets
+from bot.pacing import AnsweredWindow, KeyedWindows
 from bot.render.telegram import render_message
 from bot.types import ChatRef, SendResult
 
@@ -65,7 +67,9 @@ GONE_BAD_REQUESTS = (
 )
 BACKOFF_MAX = 300.0
 RENDER_CACHE = 64  # recently sent message objects whose rendering is kept
-WINDOW_MARGIN = 0.02  # seconds of slack for network jitter between us and Telegram
+# Seconds added to every limit's window: servers stamp arrivals in whole milliseconds. Network
+# jitter needs no margin: the windows count from answers (see Pacing).
+WINDOW_MARGIN = 0.005
 
 
 def is_group(chat_id: str) -> bool:
@@ -96,13 +100,21 @@ def was_not_sent(error: NetworkError) -> bool:
     )
 
 
-class Pacing:
-    """Telegram's rate limits as token buckets on an injected monotonic clock (and sleep).
+def window_of(count: float, period: float) -> tuple[int, float]:
+    """``count`` messages per ``period`` s as a whole number of messages per window."""
+    return (int(count), period) if count >= 1 else (1, period / count)
 
-    The global budget is two rules at once: sends are spaced ``1 / rate_global`` apart as
-    evenly spaced slots (a late wake-up does not cost a slot), and a log of the last
-    ``rate_global`` actual send times guarantees that no 1 s window ever holds more than
-    ``rate_global`` sends, however late the event loop wakes a sender up.
+
+class Pacing:
+    """Telegram's limits, counted where Telegram counts them: when a message arrives.
+
+    Overall ``rate_global`` per second, ``rate_per_chat`` per second per chat and
+    ``rate_group_per_minute`` per minute per group, each an :class:`AnsweredWindow`: a send
+    holds its place from release until one window after its answer, and Telegram stamped it
+    before answering, so however late the event loop or the network delivers it, no window
+    at Telegram's end holds one message too many. Sends are also spaced ``1 / rate_global``
+    apart (slots; a late wake-up does not cost one) so the budget is used evenly instead of in
+    bursts that would slow every answer and so hold each place longer.
     """
 
     def __init__(
@@ -116,36 +128,58 @@ class Pacing:
         self.sleep = sleep
         self.interval = 1.0 / settings.rate_global
         self.next_slot = 0.0
-        self.sent: deque[float] = deque(maxlen=max(1, int(settings.rate_global)))
-        self.per_chat = KeyedBuckets(settings.rate_per_chat, 1.0, now)
-        per_second = settings.rate_group_per_minute / 60.0
-        self.per_group = KeyedBuckets(per_second, 1.0, now)
+        self.overall = AnsweredWindow(*window_of(settings.rate_global, 1.0), WINDOW_MARGIN)
+        self.per_chat = KeyedWindows(*window_of(settings.rate_per_chat, 1.0), now, WINDOW_MARGIN)
+        per_group = window_of(settings.rate_group_per_minute, 60.0)
+        self.per_group = KeyedWindows(*per_group, now, WINDOW_MARGIN)
 
     def chat_wait(self, chat_id: str) -> float:
-        """0 and a token taken, or the seconds this chat must wait (nothing taken then)."""
+        """0 and the chat's place taken (give it back with :meth:`chat_answered`), or the
+        seconds this chat must wait (nothing taken then)."""
         if not self.enabled:
             return 0.0
-        wait = self.per_chat.try_take(chat_id)
-        if wait > 0 or not is_group(chat_id):
+        group = is_group(chat_id)
+        wait = self.per_chat.wait(chat_id)
+        if group:
+            wait = max(wait, self.per_group.wait(chat_id))
+        if wait > 0:
             return wait
-        return self.per_group.try_take(chat_id)
+        self.per_chat.release(chat_id)
+        if group:
+            self.per_group.release(chat_id)
+        return 0.0
 
-    async def overall_turn(self) -> None:
-        """Wait for a slot in the global budget (every chat shares it), then log the send."""
+    def chat_answered(self, chat_id: str) -> None:
+        """The send :meth:`chat_wait` allowed got its answer (or failed, or never went)."""
         if not self.enabled:
+            return
+        self.per_chat.answered(chat_id)
+        if is_group(chat_id):
+            self.per_group.answered(chat_id)
+
+    @contextlib.asynccontextmanager
+    async def overall_turn(self) -> AsyncIterator[None]:
+        """Wait for a place in the overall budget (every chat shares it); send inside the
+        block, which holds the place until the answer is back."""
+        if not self.enabled:
+            yield
             return
         slot = max(self.now(), self.next_slot)
         self.next_slot = slot + self.interval
         while True:
             now = self.now()
-            ready = slot
-            if len(self.sent) == self.sent.maxlen:  # the send rate_global sends ago
-                ready = max(ready, self.sent[0] + 1.0 + WINDOW_MARGIN)
-            if now >= ready:
+            wait = self.overall.wait(now)
+            if wait is None:  # rate_global sends unanswered: look again a slot later
+                wait = self.interval
+            wait = max(wait, slot - now)
+            if wait <= 0:
                 break
-            await self.sleep(ready - now)
-        # no await between the check and the log: the caller sends right away
-        self.sent.append(now)
+            await self.sleep(wait)
+        self.overall.release()  # no await since the check: the caller sends right away
+        try:
+            yield
+        finally:
+            self.overall.answered(self.now())
 
 
 class TelegramAdapter:
@@ -176,8 +210,11 @@ class TelegramAdapter:
             wait = self.pacing.chat_wait(chat.chat_id)
             if wait > 0:
                 return SendResult.deferred(wait)
-            await self.pacing.overall_turn()
-            result = await self._send_part(chat, parts[index])
+            try:
+                async with self.pacing.overall_turn():
+                    result = await self._send_part(chat, parts[index])
+            finally:
+                self.pacing.chat_answered(chat.chat_id)
             if result.outcome != "sent":
                 return result
             if index + 1 < len(parts):
