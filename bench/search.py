@@ -337,6 +337,70 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
+def slowest(
+    engine: Engine,
+    queries: list[tuple[str, dict[str, object]]],
+    latencies: list[float],
+    count: int = 10,
+) -> None:
+    """The ``count`` slowest queries: total time, the candidate statement alone, how many
+    documents match (uncapped) and the plan, to see what the tail is made of."""
+    name = engine.dialect.name
+    order = sorted(range(len(queries)), key=lambda i: -latencies[i])[:count]
+    print(f"[{name}] {count} slowest queries:")
+    for i in order:
+        text, options = queries[i]
+        parsed = parse(text)
+        filters = search_module._filters(
+            options.get("since"),  # type: ignore[arg-type]
+            None,
+            options.get("agency"),  # type: ignore[arg-type]
+            None,
+            None,
+        )
+        with engine.connect() as conn:
+            t = time.perf_counter()
+            search_module._candidates(conn, parsed, filters, NOW, 30.0, 33)
+            candidates_ms = (time.perf_counter() - t) * 1000
+            statement, params = search_module.candidate_sql(name, parsed, filters, NOW, 30.0, 33)
+            binds = search_module._typed(*(k for k in ("since", "until") if k in filters))
+            if name == "postgresql":
+                where = search_module._where(filters)
+                matches = conn.execute(
+                    sa.text(
+                        f"SELECT count(*) FROM search_docs d WHERE d.tsv @@ CAST(:q AS tsquery)"
+                        f"{where}"
+                    ).bindparams(*binds),
+                    params,
+                ).scalar_one()
+                plan = [
+                    r[0]
+                    for r in conn.execute(
+                        sa.text("EXPLAIN (ANALYZE, COSTS OFF) " + statement.text).bindparams(
+                            *binds
+                        ),
+                        params,
+                    )
+                ]
+            else:
+                matches = conn.execute(
+                    sa.text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :q"), params
+                ).scalar_one()
+                plan = [
+                    str(r[-1])
+                    for r in conn.execute(
+                        sa.text("EXPLAIN QUERY PLAN " + statement.text).bindparams(*binds), params
+                    )
+                ]
+        print(
+            f"  {latencies[i]:6.1f} ms (candidates {candidates_ms:5.1f} ms)"
+            f" {text!r} {options or ''}"
+            f" -> {params['q']!r}, {matches:,} matching docs"
+        )
+        for line in plan:
+            print(f"      {line.strip()}")
+
+
 def archive(
     engine: Engine, articles: list[dict[str, object]], queries: list[tuple[str, dict[str, object]]]
 ) -> None:
@@ -372,6 +436,7 @@ def archive(
         f"[{name}] index: {len(queries)} queries p50 {statistics.median(latencies):.1f} ms, "
         f"p95 {pct(latencies, 95):.1f} ms, max {max(latencies):.1f} ms ({empty} with no hits)"
     )
+    slowest(engine, queries, latencies)
     sample = [q for q, options in queries if not options][:: max(1, 180 // LIKE_SAMPLE)][
         :LIKE_SAMPLE
     ]
