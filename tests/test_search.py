@@ -339,3 +339,57 @@ def test_same_matches_on_both_engines(sqlite_url: str, pg_url: str) -> None:
         )
         engine.dispose()
     assert found[0] == found[1]
+
+
+def test_a_crash_mid_indexing_skips_nothing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = add_feed(engine)
+    ids = [
+        add_story(engine, feed, title=f"수소 소식 {i}", text="수소 충전소", published_at=BASE_TIME)
+        for i in range(3)
+    ]
+    real_write = search_module.write_docs
+    calls = []
+
+    def crash_on_second_batch(conn: sa.Connection, docs: list[object]) -> None:
+        calls.append(docs)
+        if len(calls) == 2:
+            raise RuntimeError("power cut")
+        real_write(conn, docs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_module, "write_docs", crash_on_second_batch)
+    with pytest.raises(RuntimeError):
+        index_pending(engine, batch=1)
+    monkeypatch.setattr(search_module, "write_docs", real_write)
+    assert index_pending(engine) == 2  # the batch that failed was rolled back, still queued
+    assert sorted(find(engine, "수소")) == sorted(ids)
+    assert index_pending(engine) == 0
+
+
+def test_finding_pending_work_does_not_walk_the_archive(engine: Engine) -> None:
+    feed = add_feed(engine)
+    add_story(engine, feed, title="수소 충전소", text="수소 충전소 확충", published_at=BASE_TIME)
+    index_pending(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM search_queue")).scalar_one() == 0
+        # Updates that do not change what is indexed queue nothing.
+        conn.execute(sa.text("UPDATE stories SET matched_at = first_seen_at"))
+        conn.commit()
+        assert conn.execute(sa.text("SELECT count(*) FROM search_queue")).scalar_one() == 0
+    assert index_pending(engine) == 0
+
+
+def test_deleted_article_and_article_leaving_its_story_are_unindexed(engine: Engine) -> None:
+    feed = add_feed(engine)
+    gone = add_story(engine, feed, title="수소 충전소", text="수소", published_at=BASE_TIME)
+    moved = add_story(engine, feed, title="수소 버스", text="수소", published_at=BASE_TIME)
+    index_pending(engine)
+    assert sorted(find(engine, "수소")) == sorted([gone, moved])
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM articles WHERE story_id = :s"), {"s": gone})
+        conn.execute(
+            sa.text("UPDATE articles SET story_id = NULL WHERE story_id = :s"), {"s": moved}
+        )
+    assert index_pending(engine) == 0
+    assert find(engine, "수소") == []

@@ -77,60 +77,83 @@ class _Doc:
     old_id: int | None
 
 
-_PENDING_ARTICLES = sa.text(
+_QUEUED = sa.text("SELECT id, kind, ref_id FROM search_queue ORDER BY id LIMIT :n")
+
+_ARTICLES = sa.text(
     """
     SELECT a.id, a.story_id, a.feed_id, a.title, a.text, a.published_at,
            COALESCE(a.updated_at, a.fetched_at) AS stamp, d.id AS old_id
     FROM articles a
     LEFT JOIN search_docs d ON d.kind = 'article' AND d.ref_id = a.id
-    WHERE a.id > :after AND a.story_id IS NOT NULL
-      AND (d.id IS NULL OR d.story_id <> a.story_id
-           OR d.source_stamp <> COALESCE(a.updated_at, a.fetched_at))
+    WHERE a.id IN :ids AND a.story_id IS NOT NULL
     ORDER BY a.id
-    LIMIT :n
     """
-)
+).bindparams(sa.bindparam("ids", expanding=True))
 
-_PENDING_SUMMARIES = sa.text(
+_SUMMARIES = sa.text(
     """
     SELECT s.id, s.summary, s.published_at,
            COALESCE(s.summarized_at, s.first_seen_at) AS stamp, d.id AS old_id
     FROM stories s
     LEFT JOIN search_docs d ON d.kind = 'summary' AND d.ref_id = s.id
-    WHERE s.id > :after AND s.summary IS NOT NULL
-      AND (d.id IS NULL OR d.source_stamp <> COALESCE(s.summarized_at, s.first_seen_at))
+    WHERE s.id IN :ids AND s.summary IS NOT NULL
     ORDER BY s.id
-    LIMIT :n
     """
-)
+).bindparams(sa.bindparam("ids", expanding=True))
 
 
 def index_pending(engine: Engine, *, limit: int = 10_000, batch: int = 500) -> int:
     """Index up to ``limit`` articles (once they belong to a story) and story digests that
     are new or changed since they were indexed; returns how many were indexed.
 
-    Each call walks the articles and stories once (by id, joined to search_docs through
-    its unique index), one transaction per batch.
+    The work comes from ``search_queue``, which triggers on articles and stories fill
+    (migration 0004): with nothing new this is one empty index read, whatever the size of
+    the archive. Each batch writes its entries and deletes its queue rows (by id, so a row
+    queued meanwhile stays) in one transaction: a crash leaves the rest queued.
     """
     done = 0
-    for pending in (_PENDING_ARTICLES, _PENDING_SUMMARIES):
-        after = 0
-        while done < limit:
-            with engine.begin() as conn:
-                rows = conn.execute(pending, {"after": after, "n": min(batch, limit - done)})
-                records = [row._mapping for row in rows]
-                if not records:
-                    break
-                after = records[-1]["id"]
-                if pending is _PENDING_ARTICLES:
-                    docs = [_article_doc(r) for r in records]
-                else:
-                    docs = [_summary_doc(r) for r in records]
+    while done < limit:
+        with engine.begin() as conn:
+            queued = conn.execute(_QUEUED, {"n": min(batch, limit - done)}).all()
+            if not queued:
+                break
+            refs: dict[str, set[int]] = {"article": set(), "summary": set()}
+            for row in queued:
+                refs.setdefault(row.kind, set()).add(row.ref_id)
+            written = 0
+            for kind, statement, make in (
+                ("article", _ARTICLES, _article_doc),
+                ("summary", _SUMMARIES, _summary_doc),
+            ):
+                if not refs[kind]:
+                    continue
+                rows = conn.execute(statement, {"ids": sorted(refs[kind])})
+                docs = [make(row._mapping) for row in rows]
                 write_docs(conn, docs)
-            done += len(docs)
+                _drop_docs(conn, kind, refs[kind] - {d.ref_id for d in docs})
+                written += len(docs)
+            conn.execute(
+                sa.text("DELETE FROM search_queue WHERE id IN :ids").bindparams(
+                    sa.bindparam("ids", expanding=True)
+                ),
+                {"ids": [row.id for row in queued]},
+            )
+        done += written
     if done:
         log.info("search: indexed %d documents", done)
     return done
+
+
+def _drop_docs(conn: Connection, kind: str, ref_ids: set[int]) -> None:
+    """Remove the entries of deleted articles and digests (and of articles that left their
+    story); on SQLite their FTS5 rows stay behind, joined to nothing."""
+    if ref_ids:
+        conn.execute(
+            sa.text("DELETE FROM search_docs WHERE kind = :kind AND ref_id IN :refs").bindparams(
+                sa.bindparam("refs", expanding=True)
+            ),
+            {"kind": kind, "refs": sorted(ref_ids)},
+        )
 
 
 def _article_doc(row: sa.RowMapping) -> _Doc:
@@ -393,6 +416,32 @@ def _candidates(
     keep: int,
 ) -> list[_Candidate]:
     """The ``keep`` best of the newest ``CANDIDATES`` matching documents, ranked in SQL."""
+    if conn.dialect.name != "postgresql":
+        raw: Any = conn.connection.driver_connection
+        raw.create_function("sokbo_blend", 3, blend, deterministic=True)
+    statement, params = candidate_sql(conn.dialect.name, query, filters, now, half_life_days, keep)
+    return [
+        _Candidate(
+            doc_id=row.id,
+            kind=row.kind,
+            ref_id=row.ref_id,
+            story_id=row.story_id,
+            published_at=_utc(row.published_at),
+            score=float(row.score),
+        )
+        for row in conn.execute(statement, params)
+    ]
+
+
+def candidate_sql(
+    dialect: str,
+    query: Query,
+    filters: Mapping[str, Any],
+    now: datetime,
+    half_life_days: float,
+    keep: int,
+) -> tuple[sa.TextClause, dict[str, Any]]:
+    """The candidate statement and its parameters (bench/search.py prints its plan)."""
     params = {
         **filters,
         "cap": CANDIDATES,
@@ -401,7 +450,7 @@ def _candidates(
         "half": half_life_days,
     }
     times = _typed(*(k for k in ("since", "until") if k in filters))
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         params["q"] = tsquery(query)
         weight = 1 / TITLE_WEIGHT
         sql = f"""
@@ -417,8 +466,6 @@ def _candidates(
             """
     else:
         params["q"] = fts5_match(query)
-        raw: Any = conn.connection.driver_connection
-        raw.create_function("sokbo_blend", 3, blend, deterministic=True)
         sql = f"""
             SELECT c.id, c.kind, c.ref_id, c.story_id, c.published_at,
                    sokbo_blend(c.relevance, :now_days - (julianday(c.published_at) - 2440587.5),
@@ -430,17 +477,7 @@ def _candidates(
                   ORDER BY search_fts.rowid DESC LIMIT :cap) AS c
             """
     sql += " ORDER BY score DESC, c.published_at DESC, c.id DESC LIMIT :keep"
-    return [
-        _Candidate(
-            doc_id=row.id,
-            kind=row.kind,
-            ref_id=row.ref_id,
-            story_id=row.story_id,
-            published_at=_utc(row.published_at),
-            score=float(row.score),
-        )
-        for row in conn.execute(sa.text(sql).bindparams(*times), params)
-    ]
+    return sa.text(sql).bindparams(*times), params
 
 
 def blend(relevance: float, age_days: float, half_life_days: float) -> float:

@@ -170,6 +170,17 @@ search_docs = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# Articles and digests changed since they were indexed, appended by triggers on articles and
+# stories (migration 0004); index_pending deletes the rows it has indexed, by id.
+search_queue = sa.Table(
+    "search_queue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("ref_id", sa.Integer, nullable=False),
+    sqlite_autoincrement=True,
+)
+
 # --- summaries (issue 3): LLM cache, daily token usage, stories awaiting an LLM retry -------
 
 llm_cache = sa.Table(
