@@ -448,7 +448,11 @@ class CommandCore:
         if len(query) > MAX_SEARCH:
             return Reply(f"검색어는 {MAX_SEARCH}자 이내로 적어 주세요.")
         page = search_stories(
-            self.engine, query, now=ctx.now, limit=self.settings.search.default_limit
+            self.engine,
+            query,
+            now=ctx.now,
+            limit=self.settings.search.default_limit,
+            half_life_days=self.settings.search.recency_half_life_days,
         )
         if not page.hits:
             return Reply(f"'{shown(query)}' 에 맞는 소식을 찾지 못했어요.", search=page)
@@ -549,12 +553,16 @@ def _zones() -> set[str]:
     return _ZONES
 
 
-def search_stories(engine: Engine, query: str, *, now: datetime, limit: int) -> SearchPage:
+def search_stories(
+    engine: Engine, query: str, *, now: datetime, limit: int, half_life_days: float = 30.0
+) -> SearchPage:
     """``bot.search.search`` when that module is installed; else a substring search of titles."""
     if importlib.util.find_spec("bot.search") is not None:
         from bot import search as full_search
 
-        return full_search.search(engine, query, limit=limit, now=now)
+        return full_search.search(
+            engine, query, limit=limit, now=now, half_life_days=half_life_days
+        )
     words = query.split()
     condition = sa.and_(*(stories.c.title.contains(w, autoescape=True) for w in words))
     with engine.connect() as conn:
