@@ -422,7 +422,7 @@ def archive(
     print(
         f"[{name}] indexed {indexed:,} in {elapsed:.1f} s = {indexed / elapsed:,.0f} articles/s;"
         f" index {index_mb:,.0f} MB (articles+stories {data_mb:,.0f} MB);"
-        f" a call with nothing to index {idle_ms:,.0f} ms"
+        f" a call with nothing to index {idle_ms:,.2f} ms"
     )
     for text, options in queries[:20]:  # warm the cache the way a running bot has it
         search(engine, text, limit=10, now=NOW, **options)  # type: ignore[arg-type]
