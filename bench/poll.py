@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import feedparser
+import sqlalchemy as sa
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,6 +177,8 @@ async def our_cycle(port: int, db: Path) -> tuple[float, float, int, int, float]
                 .where(feeds_table.c.url == sources[i].url)
                 .values(etag=f'"f{i}"')
             )
+    commits = [0]
+    sa.event.listen(engine, "commit", lambda _conn: commits.__setitem__(0, commits[0] + 1))
     cpu0, wait0, wall0 = cpu(), cpu_wait(), time.perf_counter()
     async with Fetcher(settings) as fetcher:
         report = await poll_cycle(engine, fetcher, settings, clock)
@@ -184,7 +187,7 @@ async def our_cycle(port: int, db: Path) -> tuple[float, float, int, int, float]
     outcomes = ", ".join(f"{s} {statuses.count(s)}" for s in sorted(set(statuses)))
     print(
         f"  {wall:.2f} s wall, {cpu_s:.2f} s CPU (incl. parse workers), waited {waited:.2f} s "
-        f"for a CPU; outcomes: {outcomes}"
+        f"for a CPU; {commits[0]} transactions; outcomes: {outcomes}"
     )
     engine.dispose()
     return wall, cpu_s, len(report.new), len(report.failed), waited

@@ -27,6 +27,8 @@ from bot.feeds.worker import ParseWorkers
 from bot.messages import Alert
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
+from bot.store.articles import UpsertResult
+from bot.store.feeds import FeedFailure, FeedSuccess
 from bot.summarize.model import Summary
 from bot.types import Article, Contact, Feed
 
@@ -95,31 +97,18 @@ async def poll_cycle(
     started = clock.now()
     if feeds is None:
         feeds = await asyncio.to_thread(feed_store.due_feeds, engine, started)
-    store_lock = asyncio.Lock()  # one writer at a time: SQLite has one, and batches stay whole
-    # Feeds in flight (fetching, parsing or storing) at once: fetched documents wait for a
-    # parser here, so this bounds the documents held in memory to 2 × concurrency.
+    # Feeds being fetched or parsed at once: fetched documents wait for a parser here, so this
+    # bounds the documents held in memory to 2 × concurrency. Parsed items then wait for the
+    # writer, which bounds them by its own limit.
     in_flight = asyncio.Semaphore(2 * settings.concurrency)
     workers = PARSE_WORKERS if len(feeds) >= PARSE_IN_PROCESS_FROM else 0
-
-    async def poll(feed: Feed) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
-        async with in_flight:
-            return await _poll_feed(
-                engine, fetcher, parser, settings, clock, feed, store_lock, extract_contacts
+    async with ParseWorkers(workers) as parser, CycleWriter(engine, settings, clock) as writer:
+        results = await asyncio.gather(
+            *(
+                _poll_feed(fetcher, parser, writer, in_flight, settings, clock, f, extract_contacts)
+                for f in feeds
             )
-
-    async with ParseWorkers(workers) as parser:
-        results = await asyncio.gather(*(poll(feed) for feed in feeds))
-    unchanged = [
-        (o.feed.id, o.next_poll_at - timedelta(seconds=settings.poll_interval))
-        for o, _, _ in results
-        if o.status == "not_modified" and o.next_poll_at is not None
-    ]
-    try:
-        await asyncio.to_thread(
-            feed_store.record_not_modified, engine, unchanged, poll_interval=settings.poll_interval
         )
-    except Exception:  # the feeds stay due and are simply asked again next cycle
-        log.exception("could not record %d unchanged feeds", len(unchanged))
     new = tuple(a for outcome, fresh, _ in results for a in fresh)
     edited = tuple(a for outcome, _, changed in results for a in changed)
     return CycleReport(
@@ -132,54 +121,34 @@ async def poll_cycle(
 
 
 async def _poll_feed(
-    engine: Engine,
     fetcher: Fetcher,
     parser: ParseWorkers,
+    writer: CycleWriter,
+    in_flight: asyncio.Semaphore,
     settings: FeedSettings,
     clock: Clock,
     feed: Feed,
-    store_lock: asyncio.Lock,
     extract_contacts: ContactExtractor | None,
 ) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
     retry_after: float | None = None
     try:
-        result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        if result.not_modified:  # validators unchanged; recorded in one batch per cycle
-            return _outcome(feed, "not_modified", clock.now(), settings), (), ()
-        parsed = await parser.parse(
-            result.body,
-            feed_id=feed.id,
-            base_url=result.url,
-            now=clock.now(),
-            headers=result.headers,
-        )
-        if not parsed.articles and parsed.error:
-            raise FeedError(parsed.error)
-        items = parsed.articles
-        if extract_contacts is not None:
-            items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
-        now = clock.now()
-        async with store_lock:
-            stored = await asyncio.to_thread(article_store.upsert_articles, engine, items, now)
-            await asyncio.to_thread(
-                feed_store.record_success,
-                engine,
-                feed.id,
-                now,
-                poll_interval=settings.poll_interval,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                warning=parsed.error,
-            )
-        if parsed.error:
-            log.warning("feed %d %s: %s", feed.id, feed.name, parsed.error)
-        status: FeedStatus = "partial" if parsed.error else "ok"
+        async with in_flight:
+            fetched = await _fetch_and_parse(fetcher, parser, clock, feed, extract_contacts)
+        if fetched is None:  # 304: validators unchanged; recorded with the next batch
+            now = clock.now()
+            writer.not_modified(feed.id, now)
+            return _outcome(feed, "not_modified", now, settings), (), ()
+        items, success = fetched
+        stored = await writer.store(items, success)
+        if success.warning:
+            log.warning("feed %d %s: %s", feed.id, feed.name, success.warning)
+        status: FeedStatus = "partial" if success.warning else "ok"
         outcome = replace(
-            _outcome(feed, status, now, settings),
+            _outcome(feed, status, clock.now(), settings),
             new=len(stored.new),
             edited=len(stored.edited),
             items=len(items),
-            error=parsed.error,
+            error=success.warning,
         )
         return outcome, stored.new, stored.edited
     except FeedError as e:
@@ -190,22 +159,7 @@ async def _poll_feed(
     except Exception as e:  # a bug must not stop the other feeds; it is logged in full
         log.exception("feed %d %s: unexpected error", feed.id, feed.name)
         error = f"internal error: {type(e).__name__}: {e}"
-    now = clock.now()
-    try:
-        async with store_lock:
-            next_poll = await asyncio.to_thread(
-                feed_store.record_failure,
-                engine,
-                feed.id,
-                now,
-                error,
-                backoff_initial=settings.backoff_initial,
-                backoff_max=settings.backoff_max,
-                retry_after=retry_after,
-            )
-    except Exception:
-        log.exception("feed %d %s: could not record the failure", feed.id, feed.name)
-        next_poll = None
+    next_poll = await writer.fail(FeedFailure(feed.id, error, retry_after))
     log.warning(
         "feed %d %s failed: %s (next try %s)",
         feed.id,
@@ -214,6 +168,258 @@ async def _poll_feed(
         next_poll.isoformat(timespec="seconds") if next_poll else "unknown",
     )
     return FeedOutcome(feed, "failed", error=error, next_poll_at=next_poll), (), ()
+
+
+_Stored = tuple[tuple[Article, ...], FeedSuccess, asyncio.Future[UpsertResult]]
+
+
+async def _fetch_and_parse(
+    fetcher: Fetcher,
+    parser: ParseWorkers,
+    clock: Clock,
+    feed: Feed,
+    extract_contacts: ContactExtractor | None,
+) -> tuple[tuple[Article, ...], FeedSuccess] | None:
+    """The feed's items and what to record with them; None for a 304. Raises FeedError."""
+    result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+    if result.not_modified:
+        return None
+    parsed = await parser.parse(
+        result.body,
+        feed_id=feed.id,
+        base_url=result.url,
+        now=clock.now(),
+        headers=result.headers,
+    )
+    if not parsed.articles and parsed.error:
+        raise FeedError(parsed.error)
+    items = parsed.articles
+    if extract_contacts is not None:
+        items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
+    return tuple(items), FeedSuccess(feed.id, result.etag, result.last_modified, parsed.error)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What the writer takes in one go: feeds with items, failures, 304 answers."""
+
+    stores: list[_Stored]
+    failures: list[tuple[FeedFailure, asyncio.Future[datetime | None]]]
+    unchanged: list[tuple[int, datetime]]
+
+
+class CycleWriter:
+    """Stores a cycle's results in few transactions: what arrives within ``linger`` seconds
+    (up to ``max_items`` articles) is written in one, with every 304 and failure since.
+
+    A feed's validators (ETag, Last-Modified) are saved in the transaction that stores its
+    items, never before: a crash loses nothing committed and the feed is fetched in full
+    again. If a batch fails, its feeds are stored one transaction each, so one feed's bad
+    data fails only that feed. At most 2 × ``max_items`` articles wait; more wait to be taken.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: FeedSettings,
+        clock: Clock,
+        *,
+        max_items: int = 100,
+        linger: float = 0.25,
+    ) -> None:
+        self.engine, self.settings, self.clock = engine, settings, clock
+        self.max_items, self.linger = max_items, linger
+        self._pending = _Batch([], [], [])
+        self._items = 0  # articles waiting in self._pending
+        self._wake = asyncio.Event()
+        self._room = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+        self._broken: BaseException | None = None
+
+    async def __aenter__(self) -> CycleWriter:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+
+    async def store(self, items: tuple[Article, ...], success: FeedSuccess) -> UpsertResult:
+        """Store one feed's items with its validators; returns once committed."""
+        while self._items >= 2 * self.max_items and self._broken is None:
+            self._room.clear()
+            await self._room.wait()
+        future: asyncio.Future[UpsertResult] = asyncio.get_running_loop().create_future()
+        self._pending.stores.append((items, success, future))
+        self._items += len(items)
+        self._wake.set()
+        if self._broken is not None:
+            self._fail_all(self._pending)
+        return await future
+
+    async def fail(self, failure: FeedFailure) -> datetime | None:
+        """Record a failure; returns the feed's next poll time (None if it was not recorded)."""
+        future: asyncio.Future[datetime | None] = asyncio.get_running_loop().create_future()
+        self._pending.failures.append((failure, future))
+        self._wake.set()
+        if self._broken is not None:
+            self._fail_all(self._pending)
+        return await future
+
+    def not_modified(self, feed_id: int, when: datetime) -> None:
+        """A 304 answer: recorded with the next batch; if that fails the feed is simply due."""
+        self._pending.unchanged.append((feed_id, when))
+
+    def _has_work(self) -> bool:
+        pending = self._pending
+        return bool(pending.stores or pending.failures or pending.unchanged)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._has_work():
+                if self._closing:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            deadline = loop.time() + self.linger  # let the feeds parsed meanwhile join
+            while not self._closing and self._items < self.max_items:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), remaining)
+            batch = self._take()
+            try:
+                stored, next_polls = await asyncio.to_thread(self._write, batch)
+            except BaseException as e:  # a bug here must not leave a feed waiting forever
+                self._broken = e
+                self._fail_all(batch)
+                self._fail_all(self._pending)
+                self._room.set()
+                raise
+            for (_, _, future), result in zip(batch.stores, stored, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+            for failure, failed in batch.failures:
+                if not failed.done():
+                    failed.set_result(next_polls.get(failure.feed_id))
+
+    def _fail_all(self, batch: _Batch) -> None:
+        for _, _, future in batch.stores:
+            if not future.done():
+                future.set_exception(RuntimeError(f"store failed: {self._broken!r}"))
+        for _, failed in batch.failures:
+            if not failed.done():
+                failed.set_result(None)
+        batch.stores.clear()
+        batch.failures.clear()
+
+    def _take(self) -> _Batch:
+        """Up to ``max_items`` articles (at least one feed), each feed once, and everything
+        else pending."""
+        pending = self._pending
+        taken: list[_Stored] = []
+        rest: list[_Stored] = []
+        items, seen = 0, set[int]()
+        for entry in pending.stores:
+            items_, success, _ = entry
+            if rest or (taken and items + len(items_) > self.max_items) or success.feed_id in seen:
+                rest.append(entry)
+                continue
+            taken.append(entry)
+            seen.add(success.feed_id)
+            items += len(items_)
+        self._pending = _Batch(rest, [], [])
+        self._items -= items
+        self._room.set()
+        return _Batch(taken, pending.failures, pending.unchanged)
+
+    def _write(self, batch: _Batch) -> tuple[list[UpsertResult | Exception], dict[int, datetime]]:
+        """In a thread: the whole batch in one transaction, else each feed in its own."""
+        now = self.clock.now()
+        settings = self.settings
+        failures = [f for f, _ in batch.failures]
+        try:
+            with self.engine.begin() as conn:
+                stored = article_store.upsert_in(
+                    conn, [a for items, _, _ in batch.stores for a in items], now
+                )
+                feed_store.record_successes(
+                    conn, [s for _, s, _ in batch.stores], now, poll_interval=settings.poll_interval
+                )
+                next_polls = feed_store.record_failures(
+                    conn, failures, now,
+                    backoff_initial=settings.backoff_initial, backoff_max=settings.backoff_max,
+                )  # fmt: skip
+                feed_store.record_not_modified_in(
+                    conn, batch.unchanged, poll_interval=settings.poll_interval
+                )
+            return _split(stored, [s.feed_id for _, s, _ in batch.stores]), next_polls
+        except Exception:
+            log.exception(
+                "storing a batch of %d feeds failed; storing them one by one", len(batch.stores)
+            )
+        return self._write_each(batch, now)
+
+    def _write_each(
+        self, batch: _Batch, now: datetime
+    ) -> tuple[list[UpsertResult | Exception], dict[int, datetime]]:
+        settings = self.settings
+        results: list[UpsertResult | Exception] = []
+        failures = [f for f, _ in batch.failures]
+        for items, success, _ in batch.stores:
+            try:
+                with self.engine.begin() as conn:
+                    result = article_store.upsert_in(conn, items, now)
+                    feed_store.record_successes(
+                        conn, [success], now, poll_interval=settings.poll_interval
+                    )
+                results.append(result)
+            except Exception as e:  # this feed's items and validators were rolled back together
+                results.append(e)
+        next_polls: dict[int, datetime] = {}
+        for failure in failures:
+            try:
+                with self.engine.begin() as conn:
+                    next_polls.update(
+                        feed_store.record_failures(
+                            conn,
+                            [failure],
+                            now,
+                            backoff_initial=settings.backoff_initial,
+                            backoff_max=settings.backoff_max,
+                        )
+                    )
+            except Exception:
+                log.exception("feed %d: could not record the failure", failure.feed_id)
+        try:
+            feed_store.record_not_modified(
+                self.engine, batch.unchanged, poll_interval=settings.poll_interval
+            )
+        except Exception:  # the feeds stay due and are simply asked again next cycle
+            log.exception("could not record %d unchanged feeds", len(batch.unchanged))
+        return results, next_polls
+
+
+def _split(stored: UpsertResult, feed_ids: Sequence[int]) -> list[UpsertResult | Exception]:
+    """One batch's result, per feed, in the order of ``feed_ids``."""
+    new: dict[int, list[Article]] = {f: [] for f in feed_ids}
+    edited: dict[int, list[Article]] = {f: [] for f in feed_ids}
+    for article in stored.new:
+        new[article.feed_id].append(article)
+    for article in stored.edited:
+        edited[article.feed_id].append(article)
+    return [UpsertResult(tuple(new[f]), tuple(edited[f])) for f in feed_ids]
 
 
 def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:

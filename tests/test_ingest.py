@@ -6,19 +6,31 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import FeedSettings, FeedSource
+from bot.errors import SokboError
 from bot.feeds.fetch import Fetcher
-from bot.ingest import CycleReport, first_sentences, placeholder_alert, poll_cycle, run_polling
+from bot.ingest import (
+    CycleReport,
+    CycleWriter,
+    first_sentences,
+    placeholder_alert,
+    poll_cycle,
+    run_polling,
+)
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
-from bot.types import Contact
+from bot.store.articles import UpsertResult
+from bot.store.feeds import FeedFailure, FeedSuccess
+from bot.types import Article, Contact
 from tests.feed_server import FeedServer, rss
 
 GOOD = [
@@ -219,3 +231,135 @@ def test_placeholder_alert_is_valid_summary() -> None:
     assert alert.summary.bullets == ["첫 문장이다.", "둘째 문장이다!", "셋째 문장인가?"]
     assert len(alert.summary.headline) == 60
     assert first_sentences("가" * 300, 1)[0].endswith("…")
+
+
+def _articles(feed_id: int, prefix: str, n: int = 3) -> tuple[Article, ...]:
+    from datetime import UTC, datetime
+
+    return tuple(
+        Article(
+            feed_id=feed_id,
+            guid=f"{prefix}-{i}",
+            url=f"https://x.kr/{prefix}/{i}",
+            title=f"{prefix} {i}",
+            text="본문",
+            published_at=datetime(2026, 4, 10, tzinfo=UTC),
+            content_hash=f"h{i}",
+        )
+        for i in range(n)
+    )
+
+
+async def test_writer_stores_many_feeds_in_one_transaction_and_isolates_a_bad_one(
+    engine: Engine, clock: FixedClock
+) -> None:
+    sources = [FeedSource(name=n, url=f"https://{n}.kr/") for n in ("a", "b", "c", "d")]
+    a, b, c, d = feed_store.sync_sources(engine, sources, clock.now())
+    settings = settings_for(sources)
+    commits = []
+    sa.event.listen(engine, "commit", lambda conn: commits.append(1))
+    async with CycleWriter(engine, settings, clock, linger=0.2) as writer:
+        writer.not_modified(d.id, clock.now())
+        got = await asyncio.gather(
+            writer.store(_articles(a.id, "a"), FeedSuccess(a.id, '"a1"', None)),
+            writer.store(_articles(b.id, "b"), FeedSuccess(b.id, None, "Fri, 10 Apr", "경고")),
+            writer.fail(FeedFailure(c.id, "HTTP 500")),
+        )
+    assert len(commits) == 1  # one transaction for the whole batch
+    stored_a, stored_b, next_poll = got
+    assert isinstance(stored_a, UpsertResult) and isinstance(stored_b, UpsertResult)
+    assert [x.guid for x in stored_a.new] == ["a-0", "a-1", "a-2"]
+    assert {x.feed_id for x in stored_b.new} == {b.id}
+    assert next_poll == clock.now() + _seconds(60)
+    feeds = {f.id: f for f in feed_store.list_feeds(engine)}
+    assert feeds[a.id].etag == '"a1"' and feeds[b.id].last_modified == "Fri, 10 Apr"
+    assert feeds[b.id].last_error == "경고" and feeds[c.id].consecutive_failures == 1
+    assert feeds[d.id].last_success_at == clock.now()
+
+    # an item the database refuses (its feed does not exist) fails only its own feed
+    commits.clear()
+    clock.advance(300)
+    edited = tuple(replace(x, text="고친 본문", content_hash="new") for x in _articles(a.id, "a"))
+    async with CycleWriter(engine, settings, clock, linger=0.2) as writer:
+        results = await asyncio.gather(
+            writer.store(edited, FeedSuccess(a.id, '"a2"', None)),
+            writer.store(_articles(9999, "ghost"), FeedSuccess(9999, '"g"', None)),
+            writer.store(
+                _articles(b.id, "b") + _articles(b.id, "b"), FeedSuccess(b.id, None, None)
+            ),
+            return_exceptions=True,
+        )
+    assert isinstance(results[1], Exception)
+    first, _, again = results
+    assert isinstance(first, UpsertResult) and len(first.edited) == 3 and first.new == ()
+    assert isinstance(again, UpsertResult) and again.new == again.edited == ()  # duplicates
+    assert article_store.count_articles(engine) == 6
+    assert feed_store.get_feed(engine, a.id).etag == '"a2"'  # type: ignore[union-attr]
+
+
+def test_a_crash_mid_cycle_keeps_what_was_committed_and_saves_no_validator_alone(
+    engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = [FeedSource(name=n, url=f"https://{n}.kr/") for n in ("a", "b")]
+    a, b = feed_store.sync_sources(engine, sources, clock.now())
+    settings = settings_for(sources)
+    real = feed_store.record_successes
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise SystemExit("killed mid-transaction")
+
+    async def cycle_killed_in_its_second_batch() -> None:
+        async with CycleWriter(engine, settings, clock, linger=0) as writer:
+            await writer.store(_articles(a.id, "a"), FeedSuccess(a.id, '"a1"', None))
+            monkeypatch.setattr(feed_store, "record_successes", crash)
+            await writer.store(_articles(b.id, "b"), FeedSuccess(b.id, '"b1"', None))
+
+    with pytest.raises(SystemExit):  # escapes the event loop, as a kill would end the process
+        asyncio.run(cycle_killed_in_its_second_batch())
+    monkeypatch.setattr(feed_store, "record_successes", real)
+    assert article_store.count_articles(engine, a.id) == 3
+    assert feed_store.get_feed(engine, a.id).etag == '"a1"'  # type: ignore[union-attr]
+    assert article_store.count_articles(engine, b.id) == 0  # rolled back with its validator
+    assert feed_store.get_feed(engine, b.id).etag is None  # type: ignore[union-attr]
+
+
+async def test_validators_are_saved_only_with_the_items(
+    engine: Engine, server: FeedServer, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If a feed's items cannot be stored, its ETag is not saved either: otherwise the next
+    cycle's 304 would hide items that were never stored. The other feed is not affected."""
+    urls = {
+        "ok": server.add("/ok", rss(GOOD), etag='"ok1"'),
+        "bad": server.add("/bad", rss([{"title": "안 저장된 글", "guid": "b-1"}]), etag='"bad1"'),
+    }
+    sources = [FeedSource(name=name, url=url) for name, url in urls.items()]
+    settings = settings_for(sources)
+    feed_store.sync_sources(engine, sources, clock.now())
+    ids = {f.name: f.id for f in feed_store.list_feeds(engine)}
+    real = feed_store.record_successes
+
+    def refuse_bad(conn: object, successes: list[FeedSuccess], *a: object, **kw: object) -> None:
+        if any(s.feed_id == ids["bad"] for s in successes):
+            raise SokboError("disk full")
+        real(conn, successes, *a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feed_store, "record_successes", refuse_bad)
+    report = await cycle(engine, settings, clock)
+    by_name = {o.feed.name: o for o in report.outcomes}
+    assert (by_name["ok"].status, by_name["ok"].new) == ("ok", 2)
+    assert (by_name["bad"].status, by_name["bad"].error) == ("failed", "SokboError: disk full")
+    assert article_store.count_articles(engine, ids["bad"]) == 0
+    bad = feed_store.get_feed(engine, ids["bad"])
+    assert bad is not None and bad.etag is None and bad.consecutive_failures == 1
+    assert feed_store.get_feed(engine, ids["ok"]).etag == '"ok1"'  # type: ignore[union-attr]
+
+    monkeypatch.setattr(feed_store, "record_successes", real)
+    clock.advance(300)
+    report2 = await cycle(engine, settings, clock)
+    by_name = {o.feed.name: o for o in report2.outcomes}
+    assert server.hits("/bad")[-1].get("if-none-match") is None  # fetched in full again
+    assert (by_name["bad"].status, by_name["bad"].new) == ("ok", 1)
+    assert by_name["ok"].status == "not_modified"
+    assert [a.title for a in report2.new] == ["안 저장된 글"]
+    bad = feed_store.get_feed(engine, ids["bad"])
+    assert bad is not None and bad.etag == '"bad1"' and bad.consecutive_failures == 0

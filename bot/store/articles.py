@@ -60,49 +60,72 @@ def _article(row: Any) -> Article:
 
 
 def upsert_articles(engine: Engine, items: Iterable[Article], now: datetime) -> UpsertResult:
-    """Store one batch (any feeds). Same guid twice in the batch: the first wins."""
+    """Store one batch (any feeds) in one transaction. Same guid twice in the batch: the first
+    wins."""
+    with engine.begin() as conn:
+        return upsert_in(conn, items, now)
+
+
+def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> UpsertResult:
+    """:func:`upsert_articles` in the caller's transaction: one query per chunk finds what is
+    stored already, new rows go in with one multi-row insert, edited rows are updated."""
     unique: dict[tuple[int, str], Article] = {}
     for item in items:
         unique.setdefault((item.feed_id, item.guid), item)
     if not unique:
         return UpsertResult()
-    new: list[Article] = []
+    keys = list(unique)
+    existing: dict[tuple[int, str], tuple[int, str, int | None]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        wanted = set(chunk)
+        query = sa.select(
+            articles.c.id, articles.c.feed_id, articles.c.guid, articles.c.content_hash,
+            articles.c.story_id,
+        ).where(
+            articles.c.feed_id.in_(sorted({f for f, _ in chunk})),
+            articles.c.guid.in_(sorted({g for _, g in chunk})),
+        )  # fmt: skip
+        for row in conn.execute(query):
+            key = (row.feed_id, row.guid)
+            if key in wanted:  # the two IN lists also match other feeds' guids
+                existing[key] = (row.id, row.content_hash, row.story_id)
+    new = _insert(conn, [item for key, item in unique.items() if key not in existing], now)
     edited: list[Article] = []
+    changes: list[dict[str, Any]] = []
     unchanged = 0
-    with engine.begin() as conn:
-        keys = list(unique)
-        existing: dict[tuple[int, str], tuple[int, str, int | None]] = {}
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            for feed_id in {k[0] for k in chunk}:
-                guids = [g for f, g in chunk if f == feed_id]
-                query = sa.select(
-                    articles.c.id, articles.c.guid, articles.c.content_hash, articles.c.story_id
-                ).where(articles.c.feed_id == feed_id, articles.c.guid.in_(guids))
-                for row in conn.execute(query):
-                    existing[(feed_id, row.guid)] = (row.id, row.content_hash, row.story_id)
-        to_insert = [item for key, item in unique.items() if key not in existing]
-        new = _insert(conn, to_insert, now)
-        for key, item in unique.items():
-            if key not in existing:
-                continue
-            row_id, old_hash, story_id = existing[key]
-            if old_hash == item.content_hash:
-                unchanged += 1
-                continue
-            conn.execute(
-                articles.update()
-                .where(articles.c.id == row_id)
-                .values(
-                    title=item.title,
-                    text=item.text,
-                    url=item.url,
-                    content_hash=item.content_hash,
-                    contacts=contacts_to_json(item.contacts),
-                    updated_at=to_db(now),
-                )
-            )
-            edited.append(replace(item, id=row_id, story_id=story_id))
+    for key, item in unique.items():
+        if key not in existing:
+            continue
+        row_id, old_hash, story_id = existing[key]
+        if old_hash == item.content_hash:
+            unchanged += 1
+            continue
+        changes.append(
+            {
+                "row_id": row_id,
+                "new_title": item.title,
+                "new_text": item.text,
+                "new_url": item.url,
+                "new_hash": item.content_hash,
+                "new_contacts": contacts_to_json(item.contacts),
+            }
+        )
+        edited.append(replace(item, id=row_id, story_id=story_id))
+    if changes:
+        conn.execute(
+            articles.update()
+            .where(articles.c.id == sa.bindparam("row_id"))
+            .values(
+                title=sa.bindparam("new_title"),
+                text=sa.bindparam("new_text"),
+                url=sa.bindparam("new_url"),
+                content_hash=sa.bindparam("new_hash"),
+                contacts=sa.bindparam("new_contacts"),
+                updated_at=to_db(now),
+            ),
+            changes,
+        )
     return UpsertResult(tuple(new), tuple(edited), unchanged)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from bot.config import FeedSource
 from bot.errors import FeedError
@@ -170,18 +171,64 @@ def record_success(
     ``warning`` (e.g. a malformed document whose items were recovered) is kept as the last
     error so `feeds list` shows it, but does not count as a failure.
     """
-    values: dict[str, Any] = {
-        "last_success_at": to_db(now),
-        "consecutive_failures": 0,
-        "next_poll_at": to_db(now + timedelta(seconds=poll_interval)),
-        "etag": etag[:500] if etag else None,
-        "last_modified": last_modified[:100] if last_modified else None,
-    }
-    if warning:
-        values["last_error"] = warning
-        values["last_error_at"] = to_db(now)
     with engine.begin() as conn:
-        conn.execute(feeds.update().where(feeds.c.id == feed_id).values(**values))
+        record_successes(
+            conn, [FeedSuccess(feed_id, etag, last_modified, warning)], now,
+            poll_interval=poll_interval,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSuccess:
+    """A feed whose answer (and items) were stored: its new validators and any warning."""
+
+    feed_id: int
+    etag: str | None
+    last_modified: str | None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFailure:
+    """A feed whose fetch, parse or store failed, in words."""
+
+    feed_id: int
+    error: str
+    retry_after: float | None = None
+
+
+def record_successes(
+    conn: Connection, successes: Sequence[FeedSuccess], now: datetime, *, poll_interval: float
+) -> None:
+    """Many successes in the caller's transaction — the one that stored their items, so the
+    validators are never saved without the items (a later 304 would hide them)."""
+    ok_at, next_at = to_db(now), to_db(now + timedelta(seconds=poll_interval))
+    plain = feeds.update().where(feeds.c.id == sa.bindparam("fid"))
+    plain = plain.values(
+        last_success_at=ok_at,
+        consecutive_failures=0,
+        next_poll_at=next_at,
+        etag=sa.bindparam("new_etag"),
+        last_modified=sa.bindparam("new_lm"),
+    )
+    warned = plain.values(last_error=sa.bindparam("warning"), last_error_at=ok_at)
+    for statement, group in (
+        (plain, [s for s in successes if not s.warning]),
+        (warned, [s for s in successes if s.warning]),
+    ):
+        if group:
+            conn.execute(
+                statement,
+                [
+                    {
+                        "fid": s.feed_id,
+                        "new_etag": s.etag[:500] if s.etag else None,
+                        "new_lm": s.last_modified[:100] if s.last_modified else None,
+                        "warning": s.warning,
+                    }
+                    for s in group
+                ],
+            )
 
 
 def record_failure(
@@ -196,30 +243,72 @@ def record_failure(
 ) -> datetime:
     """A fetch or parse failed: count it and push the next poll back; returns that time."""
     with engine.begin() as conn:
-        failures = (
-            conn.scalar(sa.select(feeds.c.consecutive_failures).where(feeds.c.id == feed_id)) or 0
-        ) + 1
+        next_polls = record_failures(
+            conn, [FeedFailure(feed_id, error, retry_after)], now,
+            backoff_initial=backoff_initial, backoff_max=backoff_max,
+        )  # fmt: skip
+    return next_polls[feed_id]
+
+
+def record_failures(
+    conn: Connection,
+    failures: Sequence[FeedFailure],
+    now: datetime,
+    *,
+    backoff_initial: float,
+    backoff_max: float,
+) -> dict[int, datetime]:
+    """Many failures in the caller's transaction: each counted, its next poll pushed back.
+    Returns each feed's next poll time."""
+    if not failures:
+        return {}
+    ids = sorted({f.feed_id for f in failures})
+    query = sa.select(feeds.c.id, feeds.c.consecutive_failures).where(feeds.c.id.in_(ids))
+    counts: dict[int, int] = {row.id: row.consecutive_failures for row in conn.execute(query)}
+    rows, next_polls = [], {}
+    for failure in failures:
+        failures_now = (counts.get(failure.feed_id) or 0) + 1
+        counts[failure.feed_id] = failures_now
         delay = backoff_seconds(
-            failures, initial=backoff_initial, maximum=backoff_max, retry_after=retry_after
-        )
+            failures_now, initial=backoff_initial, maximum=backoff_max,
+            retry_after=failure.retry_after,
+        )  # fmt: skip
         next_poll = now + timedelta(seconds=delay)
-        conn.execute(
-            feeds.update()
-            .where(feeds.c.id == feed_id)
-            .values(
-                consecutive_failures=failures,
-                last_error=error[:2000],
-                last_error_at=to_db(now),
-                next_poll_at=to_db(next_poll),
-            )
+        next_polls[failure.feed_id] = next_poll
+        rows.append(
+            {
+                "fid": failure.feed_id,
+                "count": failures_now,
+                "error": failure.error[:2000],
+                "next_at": to_db(next_poll),
+            }
         )
-    return next_poll
+    statement = (
+        feeds.update()
+        .where(feeds.c.id == sa.bindparam("fid"))
+        .values(
+            consecutive_failures=sa.bindparam("count"),
+            last_error=sa.bindparam("error"),
+            last_error_at=to_db(now),
+            next_poll_at=sa.bindparam("next_at"),
+        )
+    )
+    conn.execute(statement, rows)
+    return next_polls
 
 
 def record_not_modified(
     engine: Engine, updates: Iterable[tuple[int, datetime]], *, poll_interval: float
 ) -> None:
     """Many 304 answers in one transaction: each feed's success time and next poll."""
+    with engine.begin() as conn:
+        record_not_modified_in(conn, updates, poll_interval=poll_interval)
+
+
+def record_not_modified_in(
+    conn: Connection, updates: Iterable[tuple[int, datetime]], *, poll_interval: float
+) -> None:
+    """Many 304 answers in the caller's transaction: each feed's success time and next poll."""
     rows = [
         {
             "fid": feed_id,
@@ -239,5 +328,4 @@ def record_not_modified(
             consecutive_failures=0,
         )
     )
-    with engine.begin() as conn:
-        conn.execute(statement, rows)
+    conn.execute(statement, rows)
