@@ -29,6 +29,7 @@ from bot.matching import Rules, normalize_word
 from bot.messages import Reply, SearchHit, SearchPage
 from bot.render.text import render_digest
 from bot.store import chats as chat_store
+from bot.store import from_db
 from bot.store.chats import Chat, ChatLimitReached, RuleLimitReached
 from bot.store.schema import feeds, stories
 from bot.store.stories import digest_candidates
@@ -577,7 +578,7 @@ def search_stories(
             story_id=r.id,
             headline=r.title[:60],
             agency=None,
-            published_at=chat_store.as_utc(r.published_at) or now,
+            published_at=from_db(r.published_at) or now,
             snippet=((r.title[:120], False),),
             url=r.url,
         )

@@ -19,7 +19,8 @@ from bot.adapters import Adapter
 from bot.clock import Clock
 from bot.matching import Matcher
 from bot.search import index_pending
-from bot.store.chats import as_utc, instant_rules
+from bot.store import from_db
+from bot.store.chats import instant_rules
 from bot.store.deliveries import enqueue
 from bot.store.schema import articles, feeds, stories
 from bot.store.stories import assign_pending, load_alerts, story_rows_facts
@@ -143,7 +144,7 @@ def story_document(engine: Engine, story_id: int) -> Document | None:
         title=row.title,
         text=row.text,
         url=row.url,
-        published_at=as_utc(row.published_at),
+        published_at=from_db(row.published_at),
         source=row.name,
         content_hash=row.content_hash,
         story_id=story_id,

@@ -10,6 +10,7 @@ pass that recovers items from truncated documents.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 import html
 import re
@@ -184,16 +185,7 @@ def _article(
 
 
 def _with_date(article: Article, when: datetime) -> Article:
-    return Article(
-        feed_id=article.feed_id,
-        guid=article.guid,
-        url=article.url,
-        title=article.title,
-        text=article.text,
-        published_at=when,
-        content_hash=article.content_hash,
-        contacts=article.contacts,
-    )
+    return dataclasses.replace(article, published_at=when)
 
 
 def _best_content(entry: Mapping[str, Any]) -> str:

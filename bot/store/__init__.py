@@ -6,6 +6,7 @@ async callers run them directly (SQLite) or in a thread where they may block.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def to_db(when: datetime) -> datetime:
+    """Aware UTC for storage (SQLite keeps no zone, so everything is written in UTC)."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return when.astimezone(UTC)
+
+
+def from_db(when: datetime | None) -> datetime | None:
+    """Aware UTC from either engine (SQLite gives naive values, which are UTC by construction)."""
+    if when is None:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from bot.store.feeds import from_db, to_db
+from bot.store import from_db, to_db
 from bot.store.schema import articles
 from bot.types import Article, Contact
 

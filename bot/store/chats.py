@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.errors import StoreError
 from bot.matching import Rules
+from bot.store import from_db
 from bot.store.schema import chats, deliveries, digests, rules
 from bot.types import ChatRef
 
@@ -42,13 +43,6 @@ class Chat:
     schedule_changed_at: datetime | None = None
 
 
-def as_utc(when: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (stored as UTC): make them aware again."""
-    if when is None:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
 def _address(ref: ChatRef) -> sa.ColumnElement[bool]:
     return sa.and_(
         chats.c.platform == ref.platform,
@@ -68,9 +62,9 @@ def _chat(row: sa.Row[tuple[object, ...]]) -> Chat:
         timezone=m["timezone"],
         paused=bool(m["paused"]),
         paused_reason=m["paused_reason"],
-        last_digest_at=as_utc(m["last_digest_at"]),
-        created_at=as_utc(m["created_at"]) or datetime.now(UTC),
-        schedule_changed_at=as_utc(m["schedule_changed_at"]),
+        last_digest_at=from_db(m["last_digest_at"]),
+        created_at=from_db(m["created_at"]) or datetime.now(UTC),
+        schedule_changed_at=from_db(m["schedule_changed_at"]),
     )
 
 

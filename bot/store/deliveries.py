@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
-from bot.store.chats import as_utc, insert_ignore
+from bot.store import from_db
+from bot.store.chats import insert_ignore
 from bot.store.schema import chats, deliveries, digests
 from bot.types import ChatRef
 
@@ -267,7 +268,7 @@ def state_counts(engine: Engine, story_id: int | None = None) -> dict[str, int]:
 def next_due(engine: Engine) -> datetime | None:
     """When the earliest waiting delivery is due (the worker sleeps until then at most)."""
     with engine.connect() as conn:
-        return as_utc(
+        return from_db(
             conn.execute(
                 sa.select(sa.func.min(deliveries.c.next_attempt_at)).where(
                     deliveries.c.state.in_(DUE_STATES)

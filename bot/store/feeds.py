@@ -12,22 +12,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.config import FeedSource
 from bot.errors import FeedError
+from bot.store import from_db, to_db
 from bot.store.schema import articles, feeds
 from bot.types import Feed
-
-
-def to_db(when: datetime) -> datetime:
-    """Aware UTC for storage (SQLite keeps no zone, so everything is written in UTC)."""
-    if when.tzinfo is None:
-        raise ValueError("naive datetime given to the store")
-    return when.astimezone(UTC)
-
-
-def from_db(when: datetime | None) -> datetime | None:
-    """Aware UTC from either engine (SQLite gives naive values, which are UTC by construction)."""
-    if when is None:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _feed(row: Any) -> Feed:

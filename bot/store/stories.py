@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.digest import DigestCandidate
 from bot.matching import LEAD_CHARS, StoryFacts, story_facts
 from bot.messages import Alert
-from bot.store.chats import as_utc
+from bot.store import from_db
 from bot.store.schema import articles, feeds, stories
 from bot.stories import StoryKeys, story_keys
 from bot.summarize.model import Summary
@@ -172,7 +172,7 @@ def load_alerts(engine: Engine, story_ids: Sequence[int]) -> dict[int, Alert]:
             story_id=r.id,
             summary=load_summary(r.summary, r.title, r.url),
             source=", ".join(names.get(r.id, [])),
-            published_at=as_utc(r.published_at) or datetime.now(UTC),
+            published_at=from_db(r.published_at) or datetime.now(UTC),
             url=r.url,
         )
         for r in rows
@@ -224,8 +224,8 @@ def digest_candidates(
             url=r.url,
             topics=tuple(summary.topics),
             agencies=tuple(sorted(facts.agencies)),
-            published_at=as_utc(r.published_at) or until,
-            first_seen_at=as_utc(r.first_seen_at) or until,
+            published_at=from_db(r.published_at) or until,
+            first_seen_at=from_db(r.first_seen_at) or until,
             contacts=tuple(summary.contacts),
             source_count=r.source_count,
         )
