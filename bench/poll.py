@@ -43,7 +43,7 @@ SLOW = [10, *range(201, 2000, 200)][:10]  # one in the 1-in-10 sample, like the 
 BROKEN = [20, *range(203, 2000, 200)][:10]
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 SAMPLE = [i for i in range(FEEDS) if i % 10 == 0]
-DATA = ROOT.parent / "shared" / "data" / "articles"
+DATA = ROOT / "tests" / "data" / "docs"
 
 
 def changed(i: int) -> bool:
@@ -53,7 +53,7 @@ def changed(i: int) -> bool:
 def bodies() -> list[str]:
     texts = [
         p.read_text(encoding="utf-8").split("## 본문", 1)[-1][:1500]
-        for p in sorted(DATA.glob("1*.txt"))
+        for p in sorted(DATA.glob("articles__1*.txt"))
     ]
     docs = []
     for i in range(FEEDS):

@@ -44,7 +44,7 @@ from bot.summarize.model import Summary
 from bot.types import ChatRef
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT.parent / "shared" / "data" / "articles" / "10_gt_중소벤처기업부_156754060.txt"
+DOC = ROOT / "tests" / "data" / "docs" / "articles__10_gt_중소벤처기업부_156754060.txt"
 TOKEN = "xoxb-test-token"
 WORKERS = DeliverySettings().workers
 

@@ -68,7 +68,7 @@ from bot.types import ChatRef  # noqa: E402
 from tests.feed_server import FeedServer  # noqa: E402
 from tests.telegram_emulator import TOKEN, Emulator, EmulatorProcess  # noqa: E402
 
-DOC = ROOT.parent / "shared" / "data" / "articles" / "10_gt_중소벤처기업부_156754060.txt"
+DOC = ROOT / "tests" / "data" / "docs" / "articles__10_gt_중소벤처기업부_156754060.txt"
 CHATS = 10_000
 WORKERS = 16  # concurrent sends (outbox delivery.workers for this run), same for the baseline
 

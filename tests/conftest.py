@@ -23,7 +23,8 @@ from bot.store.migrate import upgrade
 PG_ADMIN_URL = os.environ.get(
     "SOKBO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# Copies of ../shared/data (provenance in tests/data/docs/SOURCES.md), named "<folder>__<file>".
+DOCS = Path(__file__).resolve().parent / "data" / "docs"
 
 
 def _pg_admin() -> Engine:

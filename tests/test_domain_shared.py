@@ -7,7 +7,7 @@ from bot.korean import split_sentences, stem
 from bot.pacing import KeyedBuckets, TokenBucket
 from bot.topics import OTHER, build_taxonomy
 
-from .conftest import DATA
+from .conftest import DOCS
 
 
 def test_topic_aliases_resolve_to_canonical_names() -> None:
@@ -27,7 +27,7 @@ def test_extra_topics_from_config_extend_the_taxonomy() -> None:
 
 def test_classify_real_release() -> None:
     taxonomy = build_taxonomy()
-    text = (DATA / "seeds" / "000_6fb3ceb66007639a.txt").read_text(encoding="utf-8")
+    text = (DOCS / "seeds__000_6fb3ceb66007639a.txt").read_text(encoding="utf-8")
     topics = taxonomy.classify("딥테크 300억 원으로 지능형 반도체 혁신 촉진", text)
     assert "반도체" in topics and "창업·벤처" in topics
     assert taxonomy.classify("알림", "내용 없음") == [OTHER]

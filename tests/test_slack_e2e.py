@@ -2,7 +2,7 @@
 
 A test plays Slack: it POSTs signed, form-encoded slash commands to ``/slack/events`` and reads
 what the bot sent from the local Web API server (chat.postMessage) and from the commands'
-``response_url``. Stories come from a real press release in /work/shared/data through the
+``response_url``. Stories come from a real press release in tests/data/docs through the
 core's pipeline (grouping → extractive summary → search index → matching → outbox).
 """
 
@@ -40,14 +40,14 @@ from bot.store.schema import chats
 from bot.summarize import build_summarizer
 from bot.summarize.contacts import extract_contacts
 from bot.types import Article, ChatRef
-from tests.conftest import DATA
+from tests.conftest import DOCS
 from tests.slack_api import SlackApi
 from tests.slack_helpers import command_body, post_command
 
 SECRET = "e2e-signing-secret-0123456789abcdef"
-RELEASE = DATA / "articles" / "10_gt_중소벤처기업부_156754060.txt"
+RELEASE = DOCS / "articles__10_gt_중소벤처기업부_156754060.txt"
 RELEASE_URL = "https://www.korea.kr/briefing/pressReleaseView.do?newsId=156754060"
-OTHER = DATA / "articles" / "15_gt_경찰청_156754183.txt"
+OTHER = DOCS / "articles__15_gt_경찰청_156754183.txt"
 
 
 def _release(path: Path) -> tuple[str, str]:
