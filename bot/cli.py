@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from bot import __version__
 from bot.app import App
 from bot.config import Settings, load_settings
@@ -122,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SokboError as e:
         print(f"sokbo: {e}", file=sys.stderr)
+        return 1
+    except sa.exc.SQLAlchemyError as e:  # the database failed outside the paths that wrap it
+        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        print(f"sokbo: database error: {reason}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -56,3 +56,28 @@ def test_cli_exits_2_without_traceback(tmp_path: Path, capsys: pytest.CaptureFix
 def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[1] / "config.example.toml"
     load_settings(example, {})
+
+
+def test_unreachable_database_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOKBO_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    assert main(["db", "upgrade"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the database" in err and "Traceback" not in err
+
+
+def test_database_from_a_newer_version_is_refused_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    import sqlite3
+
+    db = tmp_path / "newer.db"
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('9999_future')")
+    monkeypatch.setenv("SOKBO_DATABASE_URL", f"sqlite:///{db}")
+    assert main(["db", "upgrade"]) == 1
+    err = capsys.readouterr().err
+    assert "newer version of sokbo" in err and "Traceback" not in err
