@@ -54,6 +54,9 @@ def cmd_summarize(app: App, args: argparse.Namespace) -> int:
         print(f"cannot read {args.source}: {e}", file=sys.stderr)
         return 1
     doc = read_document(raw, url=url)
+    if not doc.text.strip() and not doc.title.strip():
+        print(f"nothing to summarize: {args.source} has no text", file=sys.stderr)
+        return 1
     summarizer = build_summarizer(app.settings, app.engine, app.clock)
     if isinstance(summarizer, LLMSummarizer):
         app.migrate()  # the LLM cache and token budget live in the database
