@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
-from aiohttp import web
+from aiohttp import ClientError, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -35,6 +35,18 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
 FAILURE_REPLY = "명령을 처리하는 중 문제가 생겼습니다. 잠시 후 다시 시도해 주세요."
+# apps.connections.open errors that no retry fixes: the app-level token itself is wrong
+REFUSED_APP_TOKEN = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "not_allowed_token_type",
+        "missing_scope",
+    }
+)
 
 
 class CommandCore(Protocol):
@@ -239,12 +251,32 @@ def slack_service(settings: Settings, core: CommandCore, client: AsyncWebClient)
     async def serve_socket_mode(stop: asyncio.Event) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        handler = AsyncSocketModeHandler(bolt, secrets.slack_app_token)
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        log.info("slack: connected in Socket Mode")
+        # Ask for the WebSocket URL ourselves first: slack_sdk's client retries a refused
+        # app token forever (a traceback every 10 s) without saying which setting is wrong.
+        app_token = secrets.slack_app_token or ""
+        url: str | None = None
         try:
+            opened = await client.apps_connections_open(app_token=app_token)
+            url = str(opened["url"])
+        except SlackApiError as e:
+            error = e.response.get("error")
+            if error in REFUSED_APP_TOKEN:
+                log.error(
+                    "slack: Socket Mode is off: Slack refused SLACK_APP_TOKEN (%s); it needs an "
+                    "app-level token (xapp-...) with connections:write. Other services go on.",
+                    error,
+                )
+                return
+            log.warning("slack: apps.connections.open failed (%s); retrying", error)
+        except (OSError, ClientError, TimeoutError) as e:  # network: the client retries
+            log.warning("slack: apps.connections.open failed (%s); retrying", e)
+        handler = AsyncSocketModeHandler(bolt, app_token)
+        handler.client.wss_uri = url  # None: the client asks for a URL itself, with retries
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack: connected in Socket Mode")
             await stop.wait()
-        finally:
+        finally:  # also when cancelled while connecting: close the client's aiohttp session
             await handler.close_async()  # type: ignore[no-untyped-call]
 
     return serve_socket_mode if secrets.slack_app_token else serve_http
