@@ -12,6 +12,11 @@ Slack does (``invalid_blocks``), and can be scripted:
   ``invalid_auth``, …);
 - per-channel rate: each channel has a token bucket (1 msg/s, short bursts); a post beyond it
   is answered 429 and counted in ``pace_violations`` — the figure pacing must keep at zero.
+
+Socket Mode: ``apps.connections.open`` (with the app-level token ``app_token``; anything else
+answers ``invalid_auth``) returns ``ws://127.0.0.1:PORT/socket/N``; the WebSocket there sends
+``hello`` like Slack does, then whatever envelopes the test sends with ``slash_command(...)``,
+and records each ``{"envelope_id": ...}`` the app sends back in ``acks``.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ import asyncio
 import json
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 
 @dataclass
@@ -57,6 +64,7 @@ class _ChannelBucket:
 @dataclass
 class SlackApi:
     token: str = "xoxb-test-token"
+    app_token: str = "xapp-1-A0SOKBO-test-token"
     bot_user_id: str = "UBOT"
     team_id: str = "T0TEST"
     channel_rate: float = 1.0  # Slack: about 1 message per second per channel
@@ -73,6 +81,9 @@ class SlackApi:
     scripted_429s: int = 0  # 429s issued because a test asked for them
     pace_violations: int = 0  # 429s issued because a channel exceeded its rate
     record_calls: bool = True
+    acks: list[dict[str, Any]] = field(default_factory=list)  # Socket Mode acks, in order
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)  # open Socket Mode links
+    _connections: int = 0
     _limit_next: int = 0
     _limit_fraction: float = 0.0
     _retry_after: int = 1
@@ -126,12 +137,63 @@ class SlackApi:
     def response_url(self, key: str) -> str:
         return f"http://127.0.0.1:{self.port}/respond/{key}"
 
+    async def connected(self, timeout: float = 5.0) -> web.WebSocketResponse:
+        """The open Socket Mode connection, once the app has made one."""
+        deadline = time.monotonic() + timeout
+        while not self.sockets:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no Socket Mode connection")
+            await asyncio.sleep(0.01)
+        return self.sockets[-1]
+
+    async def slash_command(
+        self, text: str, *, channel: str, user: str, command: str = "/sokbo"
+    ) -> str:
+        """Send a ``slash_commands`` envelope over the open socket; returns its envelope_id."""
+        socket = await self.connected()
+        envelope_id = str(uuid.uuid4())
+        payload = {
+            "token": "legacy-verification-token",
+            "team_id": self.team_id,
+            "team_domain": "sokbo-test",
+            "channel_id": channel,
+            "channel_name": channel.lower(),
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0SOKBO",
+            "is_enterprise_install": "false",
+            "response_url": self.response_url(envelope_id),
+            "trigger_id": "1.2.3",
+        }
+        await socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "payload": payload,
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+            }
+        )
+        return envelope_id
+
+    async def ack_for(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            for ack in self.acks:
+                if ack.get("envelope_id") == envelope_id:
+                    return ack
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no ack for envelope {envelope_id}")
+            await asyncio.sleep(0.01)
+
     # --- serving -----------------------------------------------------------------------
 
     async def start(self) -> str:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_get("/socket/{n}", self._socket)
         app.router.add_get("/_stats", self._stats)
         app.router.add_post("/_control", self._control)
         self._runner = web.AppRunner(app, access_log=None)
@@ -144,6 +206,8 @@ class SlackApi:
         return self.base_url
 
     async def stop(self) -> None:
+        for socket in list(self.sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -168,6 +232,8 @@ class SlackApi:
             self.calls.append((method, params))
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() or str(params.get("token", ""))
+        if method == "apps.connections.open":
+            return self._connections_open(token)
         if token != self.token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if self._limit_next > 0:
@@ -184,6 +250,41 @@ class SlackApi:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
         return handler(params)
+
+    def _connections_open(self, token: str) -> web.Response:
+        """Socket Mode: a fresh WebSocket URL, for the app-level token only."""
+        if token != self.app_token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        self._connections += 1
+        query = urlencode({"ticket": uuid.uuid4().hex, "app_id": "A0SOKBO"})
+        url = f"ws://127.0.0.1:{self.port}/socket/{self._connections}?{query}"
+        return web.json_response({"ok": True, "url": url})
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """One Socket Mode connection: ``hello`` first, then record the app's acks."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        try:
+            await socket.send_json(
+                {
+                    "type": "hello",
+                    "num_connections": len(self.sockets),
+                    "debug_info": {
+                        "host": "applink-local",
+                        "approximate_connection_time": 18060,
+                    },
+                    "connection_info": {"app_id": "A0SOKBO"},
+                }
+            )
+            async for message in socket:
+                if message.type == WSMsgType.TEXT:
+                    body = json.loads(message.data)
+                    if isinstance(body, dict) and "envelope_id" in body:
+                        self.acks.append(body)
+        finally:
+            self.sockets.remove(socket)
+        return socket
 
     def _ratelimited(self) -> web.Response:
         return web.json_response(
