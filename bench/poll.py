@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import FeedSettings, FeedSource  # noqa: E402
 from bot.feeds.fetch import Fetcher  # noqa: E402
+from bot.feeds.timeline import Timeline  # noqa: E402
 from bot.ingest import poll_cycle  # noqa: E402
 from bot.store import create_engine  # noqa: E402
 from bot.store import feeds as feed_store  # noqa: E402
@@ -41,7 +42,11 @@ FEEDS = 2000
 ITEMS = 20
 SLOW = [10, *range(201, 2000, 200)][:10]  # one in the 1-in-10 sample, like the whole set
 BROKEN = [20, *range(203, 2000, 200)][:10]
-RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+RUNS = int(ARGS[0]) if ARGS else 3
+# --trace (or SOKBO_POLL_TRACE=1): print each run's timeline (when feeds were fetched, parsed
+# and stored, the parse workers' idle time, the write batches).
+TRACE = "--trace" in sys.argv or os.environ.get("SOKBO_POLL_TRACE") == "1"
 SAMPLE = [i for i in range(FEEDS) if i % 10 == 0]
 DATA = ROOT / "tests" / "data" / "docs"
 
@@ -179,9 +184,10 @@ async def our_cycle(port: int, db: Path) -> tuple[float, float, int, int, float]
             )
     commits = [0]
     sa.event.listen(engine, "commit", lambda _conn: commits.__setitem__(0, commits[0] + 1))
+    timeline = Timeline() if TRACE else None
     cpu0, wait0, wall0 = cpu(), cpu_wait(), time.perf_counter()
     async with Fetcher(settings) as fetcher:
-        report = await poll_cycle(engine, fetcher, settings, clock)
+        report = await poll_cycle(engine, fetcher, settings, clock, timeline=timeline)
     wall, cpu_s, waited = time.perf_counter() - wall0, cpu() - cpu0, cpu_wait() - wait0
     statuses = [o.status for o in report.outcomes]
     outcomes = ", ".join(f"{s} {statuses.count(s)}" for s in sorted(set(statuses)))
@@ -189,6 +195,9 @@ async def our_cycle(port: int, db: Path) -> tuple[float, float, int, int, float]
         f"  {wall:.2f} s wall, {cpu_s:.2f} s CPU (incl. parse workers), waited {waited:.2f} s "
         f"for a CPU; {commits[0]} transactions; outcomes: {outcomes}"
     )
+    if timeline is not None:
+        slow_ids = {o.feed.id for o in report.outcomes if int(o.feed.url.rsplit("/", 1)[1]) in SLOW}
+        print(timeline.summary(slow_ids))
     engine.dispose()
     return wall, cpu_s, len(report.new), len(report.failed), waited
 

@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.config import FeedSettings
 from bot.errors import FeedError, SokboError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.timeline import Timeline
 from bot.feeds.worker import ParseWorkers
 from bot.messages import Alert
 from bot.store import articles as article_store
@@ -92,8 +93,12 @@ async def poll_cycle(
     *,
     feeds: Sequence[Feed] | None = None,
     extract_contacts: ContactExtractor | None = None,
+    timeline: Timeline | None = None,
 ) -> CycleReport:
-    """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed."""
+    """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed.
+
+    ``timeline`` (optional) records when each feed was fetched, parsed and stored.
+    """
     started = clock.now()
     if feeds is None:
         feeds = await asyncio.to_thread(feed_store.due_feeds, engine, started)
@@ -102,13 +107,28 @@ async def poll_cycle(
     # writer, which bounds them by its own limit.
     in_flight = asyncio.Semaphore(2 * settings.concurrency)
     workers = PARSE_WORKERS if len(feeds) >= PARSE_IN_PROCESS_FROM else 0
-    async with ParseWorkers(workers) as parser, CycleWriter(engine, settings, clock) as writer:
+    async with (
+        ParseWorkers(workers, timeline) as parser,
+        CycleWriter(engine, settings, clock, timeline=timeline) as writer,
+    ):
         results = await asyncio.gather(
             *(
-                _poll_feed(fetcher, parser, writer, in_flight, settings, clock, f, extract_contacts)
+                _poll_feed(
+                    fetcher,
+                    parser,
+                    writer,
+                    in_flight,
+                    settings,
+                    clock,
+                    f,
+                    extract_contacts,
+                    timeline,
+                )
                 for f in feeds
             )
         )
+    if timeline is not None:
+        timeline.end = timeline.now()
     new = tuple(a for outcome, fresh, _ in results for a in fresh)
     edited = tuple(a for outcome, _, changed in results for a in changed)
     return CycleReport(
@@ -129,17 +149,24 @@ async def _poll_feed(
     clock: Clock,
     feed: Feed,
     extract_contacts: ContactExtractor | None,
+    timeline: Timeline | None = None,
 ) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
     retry_after: float | None = None
     try:
         async with in_flight:
-            fetched = await _fetch_and_parse(fetcher, parser, clock, feed, extract_contacts)
+            fetched = await _fetch_and_parse(
+                fetcher, parser, clock, feed, extract_contacts, timeline
+            )
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
             now = clock.now()
             writer.not_modified(feed.id, now)
+            if timeline is not None:
+                timeline.mark(feed.id, "done")
             return _outcome(feed, "not_modified", now, settings), (), ()
         items, success = fetched
         stored = await writer.store(items, success)
+        if timeline is not None:
+            timeline.mark(feed.id, "done")
         if success.warning:
             log.warning("feed %d %s: %s", feed.id, feed.name, success.warning)
         status: FeedStatus = "partial" if success.warning else "ok"
@@ -160,6 +187,8 @@ async def _poll_feed(
         log.exception("feed %d %s: unexpected error", feed.id, feed.name)
         error = f"internal error: {type(e).__name__}: {e}"
     next_poll = await writer.fail(FeedFailure(feed.id, error, retry_after))
+    if timeline is not None:
+        timeline.mark(feed.id, "done")
     log.warning(
         "feed %d %s failed: %s (next try %s)",
         feed.id,
@@ -179,11 +208,18 @@ async def _fetch_and_parse(
     clock: Clock,
     feed: Feed,
     extract_contacts: ContactExtractor | None,
+    timeline: Timeline | None = None,
 ) -> tuple[tuple[Article, ...], FeedSuccess] | None:
     """The feed's items and what to record with them; None for a 304. Raises FeedError."""
+    if timeline is not None:
+        timeline.mark(feed.id, "slot")
     result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+    if timeline is not None:
+        timeline.mark(feed.id, "fetched")
     if result.not_modified:
         return None
+    if timeline is not None:
+        timeline.mark(feed.id, "parse_sent")
     parsed = await parser.parse(
         result.body,
         feed_id=feed.id,
@@ -191,6 +227,8 @@ async def _fetch_and_parse(
         now=clock.now(),
         headers=result.headers,
     )
+    if timeline is not None:
+        timeline.mark(feed.id, "parsed")
     if not parsed.articles and parsed.error:
         raise FeedError(parsed.error)
     items = parsed.articles
@@ -226,8 +264,10 @@ class CycleWriter:
         *,
         max_items: int = 100,
         linger: float = 0.25,
+        timeline: Timeline | None = None,
     ) -> None:
         self.engine, self.settings, self.clock = engine, settings, clock
+        self.timeline = timeline
         self.max_items, self.linger = max_items, linger
         self._pending = _Batch([], [], [])
         self._items = 0  # articles waiting in self._pending
@@ -295,6 +335,7 @@ class CycleWriter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), remaining)
             batch = self._take()
+            began = self.timeline.now() if self.timeline is not None else 0.0
             try:
                 stored, next_polls = await asyncio.to_thread(self._write, batch)
             except BaseException as e:  # a bug here must not leave a feed waiting forever
@@ -303,6 +344,15 @@ class CycleWriter:
                 self._fail_all(self._pending)
                 self._room.set()
                 raise
+            if self.timeline is not None:
+                self.timeline.writes.append(
+                    (
+                        began,
+                        self.timeline.now(),
+                        sum(len(items) for items, _, _ in batch.stores),
+                        len(batch.stores),
+                    )
+                )
             for (_, _, future), result in zip(batch.stores, stored, strict=True):
                 if future.done():
                     continue
@@ -455,9 +505,17 @@ async def run_polling(
     async with Fetcher(settings) as fetcher:
         while not stop.is_set():
             try:
+                timeline = Timeline() if os.environ.get("SOKBO_POLL_TRACE") == "1" else None
                 report = await poll_cycle(
-                    engine, fetcher, settings, clock, extract_contacts=extract_contacts
+                    engine,
+                    fetcher,
+                    settings,
+                    clock,
+                    extract_contacts=extract_contacts,
+                    timeline=timeline,
                 )
+                if timeline is not None and report.outcomes:
+                    log.info("%s", timeline.summary())
                 if report.outcomes:
                     log.info(
                         "poll: %d feeds, %d new, %d edited, %d failed",

@@ -16,11 +16,15 @@ import logging
 import pickle
 import struct
 import sys
+import time
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.feeds.parse import ParsedFeed, parse_feed
+
+if TYPE_CHECKING:  # the worker process imports only the parser
+    from bot.feeds.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +37,10 @@ class WorkerGone(Exception):
 
 
 class _Worker:
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, timeline: Timeline | None) -> None:
         self.process = process
+        self.timeline = timeline
+        self.up = timeline.now() if timeline is not None else 0.0
         self.pending: dict[int, asyncio.Future[ParsedFeed]] = {}
         self.alive = True
         self.reader = asyncio.create_task(self._read())
@@ -45,7 +51,9 @@ class _Worker:
         try:
             while True:
                 (size,) = _HEADER.unpack(await stdout.readexactly(_HEADER.size))
-                job, result = pickle.loads(await stdout.readexactly(size))
+                job, result, busy = pickle.loads(await stdout.readexactly(size))
+                if self.timeline is not None:
+                    self.timeline.parse_busy += busy
                 future = self.pending.pop(job, None)
                 if future is not None and not future.done():
                     if isinstance(result, str):
@@ -56,6 +64,8 @@ class _Worker:
             pass
         finally:
             self.alive = False
+            if self.timeline is not None:
+                self.timeline.parse_workers.append((self.up, self.timeline.now()))
             for future in self.pending.values():
                 if not future.done():
                     future.set_exception(WorkerGone())
@@ -70,8 +80,9 @@ class ParseWorkers:
     busy with HTTP and the database, is then the bottleneck.)
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, timeline: Timeline | None = None) -> None:
         self.size = size
+        self.timeline = timeline
         self._workers: list[_Worker] = []
         self._slots = asyncio.Semaphore(max(1, size) * IN_FLIGHT)
         self._next_job = 0
@@ -89,7 +100,7 @@ class ParseWorkers:
             except OSError as e:  # parsing still happens, in a thread
                 log.warning("cannot start a parse worker (%s); parsing in threads", e)
                 break
-            self._workers.append(_Worker(process))
+            self._workers.append(_Worker(process, self.timeline))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -166,11 +177,13 @@ def main() -> None:
         (size,) = _HEADER.unpack(header)
         job, body, kwargs = pickle.loads(source.read(size))
         result: ParsedFeed | str
+        began = time.perf_counter()
         try:
             result = parse_feed(body, **kwargs)
         except Exception as e:  # parse_feed does not raise for bad input; this is a bug
             result = f"{type(e).__name__}: {e}"
-        data = pickle.dumps((job, result), protocol=pickle.HIGHEST_PROTOCOL)
+        busy = time.perf_counter() - began  # for the cycle's timeline: the worker's idle time
+        data = pickle.dumps((job, result, busy), protocol=pickle.HIGHEST_PROTOCOL)
         sink.write(_HEADER.pack(len(data)) + data)
         sink.flush()
 
