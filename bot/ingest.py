@@ -102,10 +102,12 @@ async def poll_cycle(
     started = clock.now()
     if feeds is None:
         feeds = await asyncio.to_thread(feed_store.due_feeds, engine, started)
-    # Feeds being fetched or parsed at once: fetched documents wait for a parser here, so this
-    # bounds the documents held in memory to 2 × concurrency. Parsed items then wait for the
-    # writer, which bounds them by its own limit.
+    # Feeds being fetched at once, and fetched documents waiting for a parser: separate bounds,
+    # so a backlog for the parser does not stop the fetches (mostly cheap 304s) going on. A
+    # fetch keeps its slot only while the backlog is full, so at most 2 × concurrency + backlog
+    # documents are held in memory. Parsed items then wait for the writer, bounded by its limit.
     in_flight = asyncio.Semaphore(2 * settings.concurrency)
+    backlog = asyncio.Semaphore(4 * settings.concurrency)
     workers = PARSE_WORKERS if len(feeds) >= PARSE_IN_PROCESS_FROM else 0
     async with (
         ParseWorkers(workers, timeline) as parser,
@@ -117,7 +119,7 @@ async def poll_cycle(
                     fetcher,
                     parser,
                     writer,
-                    in_flight,
+                    (in_flight, backlog),
                     settings,
                     clock,
                     f,
@@ -144,7 +146,7 @@ async def _poll_feed(
     fetcher: Fetcher,
     parser: ParseWorkers,
     writer: CycleWriter,
-    in_flight: asyncio.Semaphore,
+    bounds: tuple[asyncio.Semaphore, asyncio.Semaphore],
     settings: FeedSettings,
     clock: Clock,
     feed: Feed,
@@ -153,10 +155,9 @@ async def _poll_feed(
 ) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
     retry_after: float | None = None
     try:
-        async with in_flight:
-            fetched = await _fetch_and_parse(
-                fetcher, parser, clock, feed, extract_contacts, timeline
-            )
+        fetched = await _fetch_and_parse(
+            fetcher, parser, bounds, clock, feed, extract_contacts, timeline
+        )
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
             now = clock.now()
             writer.not_modified(feed.id, now)
@@ -205,28 +206,35 @@ _Stored = tuple[tuple[Article, ...], FeedSuccess, asyncio.Future[UpsertResult]]
 async def _fetch_and_parse(
     fetcher: Fetcher,
     parser: ParseWorkers,
+    bounds: tuple[asyncio.Semaphore, asyncio.Semaphore],
     clock: Clock,
     feed: Feed,
     extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
 ) -> tuple[tuple[Article, ...], FeedSuccess] | None:
     """The feed's items and what to record with them; None for a 304. Raises FeedError."""
-    if timeline is not None:
-        timeline.mark(feed.id, "slot")
-    result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-    if timeline is not None:
-        timeline.mark(feed.id, "fetched")
-    if result.not_modified:
-        return None
-    if timeline is not None:
-        timeline.mark(feed.id, "parse_sent")
-    parsed = await parser.parse(
-        result.body,
-        feed_id=feed.id,
-        base_url=result.url,
-        now=clock.now(),
-        headers=result.headers,
-    )
+    in_flight, backlog = bounds
+    async with in_flight:
+        if timeline is not None:
+            timeline.mark(feed.id, "slot")
+        result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        if timeline is not None:
+            timeline.mark(feed.id, "fetched")
+        if result.not_modified:
+            return None
+        await backlog.acquire()  # the fetch slot is freed once the document has a place
+    try:
+        if timeline is not None:
+            timeline.mark(feed.id, "parse_sent")
+        parsed = await parser.parse(
+            result.body,
+            feed_id=feed.id,
+            base_url=result.url,
+            now=clock.now(),
+            headers=result.headers,
+        )
+    finally:
+        backlog.release()
     if timeline is not None:
         timeline.mark(feed.id, "parsed")
     if not parsed.articles and parsed.error:
