@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import pickle
 import struct
@@ -167,8 +168,23 @@ class ParseWorkers:
         return await future
 
 
+PIPE_SIZE = 1 << 20  # Linux's default limit for an unprivileged process (fs.pipe-max-size)
+
+
+def _widen_pipes() -> None:
+    """Let whole documents (and results) sit in the pipes: with the default 64 KB the worker,
+    done with one document, waited mid-read for the busy event loop to write the rest."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if set_size is None:
+        return
+    for stream in (sys.stdin, sys.stdout):
+        with contextlib.suppress(OSError, ValueError):  # a smaller pipe is slower, not wrong
+            fcntl.fcntl(stream.fileno(), set_size, PIPE_SIZE)
+
+
 def main() -> None:
     """The worker loop: read a document, parse it, write the result, until stdin closes."""
+    _widen_pipes()
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but results may reach the result pipe
     while header := source.read(_HEADER.size):
