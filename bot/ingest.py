@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -104,10 +105,10 @@ async def poll_cycle(
         feeds = await asyncio.to_thread(feed_store.due_feeds, engine, started)
     # Feeds being fetched at once, and fetched documents waiting for a parser: separate bounds,
     # so a backlog for the parser does not stop the fetches (mostly cheap 304s) going on. A
-    # fetch keeps its slot only while the backlog is full, so at most 2 × concurrency + backlog
+    # fetch keeps its slot only while the backlog is full, so at most concurrency + backlog
     # documents are held in memory. Parsed items then wait for the writer, bounded by its limit.
-    in_flight = asyncio.Semaphore(2 * settings.concurrency)
-    backlog = asyncio.Semaphore(4 * settings.concurrency)
+    in_flight = asyncio.Semaphore(settings.concurrency)  # = the fetcher's: timing excludes waits
+    backlog = asyncio.Semaphore(2 * settings.concurrency)
     workers = PARSE_WORKERS if len(feeds) >= PARSE_IN_PROCESS_FROM else 0
     async with (
         ParseWorkers(workers, timeline) as parser,
@@ -156,7 +157,7 @@ async def _poll_feed(
     retry_after: float | None = None
     try:
         fetched = await _fetch_and_parse(
-            fetcher, parser, bounds, clock, feed, extract_contacts, timeline
+            fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
         )
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
             now = clock.now()
@@ -206,6 +207,7 @@ _Stored = tuple[tuple[Article, ...], FeedSuccess, asyncio.Future[UpsertResult]]
 async def _fetch_and_parse(
     fetcher: Fetcher,
     parser: ParseWorkers,
+    writer: CycleWriter,
     bounds: tuple[asyncio.Semaphore, asyncio.Semaphore],
     clock: Clock,
     feed: Feed,
@@ -217,7 +219,11 @@ async def _fetch_and_parse(
     async with in_flight:
         if timeline is not None:
             timeline.mark(feed.id, "slot")
-        result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        began = time.perf_counter()
+        try:
+            result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        finally:  # a failure's time counts too: a feed that times out starts first next time
+            writer.fetch_took(feed.id, time.perf_counter() - began)
         if timeline is not None:
             timeline.mark(feed.id, "fetched")
         if result.not_modified:
@@ -252,6 +258,7 @@ class _Batch:
     stores: list[_Stored]
     failures: list[tuple[FeedFailure, asyncio.Future[datetime | None]]]
     unchanged: list[tuple[int, datetime]]
+    durations: list[tuple[int, float]]
 
 
 class CycleWriter:
@@ -277,7 +284,7 @@ class CycleWriter:
         self.engine, self.settings, self.clock = engine, settings, clock
         self.timeline = timeline
         self.max_items, self.linger = max_items, linger
-        self._pending = _Batch([], [], [])
+        self._pending = _Batch([], [], [], [])
         self._items = 0  # articles waiting in self._pending
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
@@ -321,9 +328,13 @@ class CycleWriter:
         """A 304 answer: recorded with the next batch; if that fails the feed is simply due."""
         self._pending.unchanged.append((feed_id, when))
 
+    def fetch_took(self, feed_id: int, seconds: float) -> None:
+        """A feed's fetch time: recorded with the next batch, for the next cycle's order."""
+        self._pending.durations.append((feed_id, seconds))
+
     def _has_work(self) -> bool:
         pending = self._pending
-        return bool(pending.stores or pending.failures or pending.unchanged)
+        return bool(pending.stores or pending.failures or pending.unchanged or pending.durations)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -397,10 +408,10 @@ class CycleWriter:
             taken.append(entry)
             seen.add(success.feed_id)
             items += len(items_)
-        self._pending = _Batch(rest, [], [])
+        self._pending = _Batch(rest, [], [], [])
         self._items -= items
         self._room.set()
-        return _Batch(taken, pending.failures, pending.unchanged)
+        return _Batch(taken, pending.failures, pending.unchanged, pending.durations)
 
     def _write(self, batch: _Batch) -> tuple[list[UpsertResult | Exception], dict[int, datetime]]:
         """In a thread: the whole batch in one transaction, else each feed in its own."""
@@ -422,6 +433,7 @@ class CycleWriter:
                 feed_store.record_not_modified_in(
                     conn, batch.unchanged, poll_interval=settings.poll_interval
                 )
+                feed_store.record_fetch_seconds_in(conn, batch.durations)
             return _split(stored, [s.feed_id for _, s, _ in batch.stores]), next_polls
         except Exception:
             log.exception(
@@ -466,6 +478,11 @@ class CycleWriter:
             )
         except Exception:  # the feeds stay due and are simply asked again next cycle
             log.exception("could not record %d unchanged feeds", len(batch.unchanged))
+        try:
+            with self.engine.begin() as conn:
+                feed_store.record_fetch_seconds_in(conn, batch.durations)
+        except Exception:  # only the next cycle's order suffers
+            log.exception("could not record the fetch times of %d feeds", len(batch.durations))
         return results, next_polls
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,9 @@ async def test_every_fault_recorded_others_processed_nothing_lost(
     assert feeds["429"].next_poll_at == clock.now().replace(microsecond=0) + _seconds(900)
     assert feeds["404"].next_poll_at == clock.now().replace(microsecond=0) + _seconds(60)
     stored_before = article_store.count_articles(engine)
+    # each fetch's time was kept: the feed that timed out starts first in the next cycle
+    due = feed_store.due_feeds(engine, clock.now() + timedelta(seconds=300))
+    assert due[0].name == "hang"
 
     # second cycle: the good feed edited one item (new ETag), good2 answers 304 by content
     clock.advance(300)

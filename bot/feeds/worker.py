@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the worker process imports only the parser
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("!I")
-IN_FLIGHT = 4  # documents handed to one worker at a time: the pipe, not memory, holds the rest
+IN_FLIGHT = 2  # documents handed to one worker at a time: the pipe, not memory, holds the rest
 
 
 class WorkerGone(Exception):

@@ -105,12 +105,18 @@ def list_feeds(engine: Engine, *, include_disabled: bool = True) -> list[Feed]:
 
 
 def due_feeds(engine: Engine, now: datetime) -> list[Feed]:
-    """Enabled feeds whose next poll time has come (or that were never polled)."""
+    """Enabled feeds whose next poll time has come (or that were never polled), slowest last
+    fetch first: a cycle starts its long fetches early instead of ending on them."""
     query = (
         sa.select(feeds)
         .where(feeds.c.enabled.is_(True))
         .where(sa.or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= to_db(now)))
-        .order_by(feeds.c.next_poll_at.is_not(None), feeds.c.next_poll_at, feeds.c.id)
+        .order_by(
+            sa.func.coalesce(feeds.c.last_fetch_seconds, 0.0).desc(),
+            feeds.c.next_poll_at.is_not(None),
+            feeds.c.next_poll_at,
+            feeds.c.id,
+        )
     )
     with engine.connect() as conn:
         return [_feed(row) for row in conn.execute(query)]
@@ -282,6 +288,18 @@ def record_failures(
     )
     conn.execute(statement, rows)
     return next_polls
+
+
+def record_fetch_seconds_in(conn: Connection, durations: Iterable[tuple[int, float]]) -> None:
+    """How long each feed's last fetch took (answer or failure), for due_feeds' order."""
+    rows = [{"fid": feed_id, "seconds": round(seconds, 3)} for feed_id, seconds in durations]
+    if rows:
+        conn.execute(
+            feeds.update()
+            .where(feeds.c.id == sa.bindparam("fid"))
+            .values(last_fetch_seconds=sa.bindparam("seconds")),
+            rows,
+        )
 
 
 def record_not_modified(

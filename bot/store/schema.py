@@ -28,6 +28,7 @@ feeds = sa.Table(
     sa.Column("last_error_at", UtcDateTime),
     sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_poll_at", UtcDateTime),
+    sa.Column("last_fetch_seconds", sa.Float),  # slow feeds start first in the next cycle
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 

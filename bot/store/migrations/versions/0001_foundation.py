@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("last_error_at", UtcDateTime),
         sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
         sa.Column("next_poll_at", UtcDateTime),
+        # how long the last fetch took: slow feeds start first in the next cycle
+        sa.Column("last_fetch_seconds", sa.Float),
         sa.Column("created_at", UtcDateTime, nullable=False),
     )
     op.create_table(
