@@ -15,6 +15,7 @@ from bot.search.query import (
     index_tokens,
     make_term,
     parse_query,
+    tag_token,
     tsquery,
     tsvector_literal,
 )
@@ -145,3 +146,12 @@ def test_recency_blend_halves_at_most() -> None:
     assert blend(2.0, 30, 30) == 1.5
     assert blend(2.0, 3000, 30) == pytest.approx(1.0)
     assert blend(2.0, -5, 30) == 2.0  # a date in the future counts as now
+
+
+def test_tag_tokens_are_one_token_no_text_or_query_can_produce() -> None:
+    tokens = {tag_token(kind, name) for kind in "at" for name in ("과기정통부", "창업·벤처", "AI")}
+    assert len(tokens) == 6
+    for token in tokens:
+        assert re.fullmatch(r"\w+", token)  # FTS5's unicode61 keeps it whole
+        assert index_tokens(token) != [token]
+        assert make_term(token) is not None and make_term(token).tokens != (token,)  # type: ignore[union-attr]

@@ -38,6 +38,7 @@ from bot.search.query import (
     highlight_pattern,
     index_tokens,
     parse_query,
+    tag_token,
     tsquery,
     tsvector_literal,
 )
@@ -280,16 +281,23 @@ def write_docs(conn: Connection, docs: Sequence[_Doc]) -> None:
         ).all()
     )
     conn.execute(
-        sa.text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
+        sa.text(
+            "INSERT INTO search_fts (rowid, title, body, tags) VALUES (:id, :title, :body, :tags)"
+        ),
         [
             {
                 "id": ids[doc.ref_id],
                 "title": " ".join(index_tokens(doc.title, MAX_TITLE_TOKENS)),
                 "body": " ".join(index_tokens(doc.body, MAX_BODY_TOKENS)),
+                "tags": " ".join(_tag_tokens(doc.agencies, doc.topics)),
             }
             for doc in docs
         ],
     )
+
+
+def _tag_tokens(agencies: Sequence[str], topics: Sequence[str]) -> list[str]:
+    return [tag_token("a", a) for a in agencies] + [tag_token("t", t) for t in topics]
 
 
 # --- searching --------------------------------------------------------------------------
@@ -371,14 +379,14 @@ def _filters(
         canonical = resolve_agency(agency)
         if canonical is None:
             raise CommandError(f"'{agency[:30]}' 기관을 찾지 못했습니다. 예: 과기정통부, 중기부")
-        filters["agency"] = f"%|{canonical}|%"
+        filters["agency"] = canonical
     if topic:
         name = DEFAULT_TAXONOMY.resolve(topic)
         if name is None:
             raise CommandError(
                 f"'{topic[:30]}' 주제를 찾지 못했습니다. 주제: {', '.join(DEFAULT_TAXONOMY.names)}"
             )
-        filters["topic"] = f"%|{name}|%"
+        filters["topic"] = name
     if feed_id is not None:
         filters["feed_id"] = feed_id
     return filters
@@ -397,15 +405,27 @@ def _utc(value: datetime | str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _where(filters: Mapping[str, Any]) -> str:
-    clauses = {
-        "since": "d.published_at >= :since",
-        "until": "d.published_at < :until",
-        "agency": "d.agencies LIKE :agency",
-        "topic": "d.topics LIKE :topic",
-        "feed_id": "d.feed_id = :feed_id",
-    }
-    return "".join(f" AND {clauses[key]}" for key in filters)
+_CLAUSES = {
+    "since": "d.published_at >= :since",
+    "until": "d.published_at < :until",
+    "agency": "d.agencies LIKE :agency",  # PostgreSQL; parameters "%|name|%"
+    "topic": "d.topics LIKE :topic",
+    "feed_id": "d.feed_id = :feed_id",
+}
+_TAGGED = {"agency": "a", "topic": "t"}  # filters that are FTS5 tokens on SQLite
+
+
+def _where(filters: Mapping[str, Any], tagged: bool = False) -> str:
+    """SQL conditions for ``filters`` (without agency and topic when they are ``tagged`` in
+    the FTS5 MATCH)."""
+    return "".join(f" AND {_CLAUSES[key]}" for key in filters if not (tagged and key in _TAGGED))
+
+
+def fts5_filtered_match(query: Query, filters: Mapping[str, Any]) -> str:
+    """The FTS5 MATCH of ``query`` with the agency and topic filters as tag tokens."""
+    tags = [f'"{tag_token(kind, filters[key])}"' for key, kind in _TAGGED.items() if key in filters]
+    match = fts5_match(query)
+    return " AND ".join([f"({match})", *tags]) if tags else match
 
 
 def _candidates(
@@ -453,6 +473,8 @@ def candidate_sql(
     times = _typed(*(k for k in ("since", "until") if k in filters))
     if dialect == "postgresql":
         params["q"] = tsquery(query)
+        for key in _TAGGED.keys() & params.keys():
+            params[key] = f"%|{params[key]}|%"
         weight = 1 / TITLE_WEIGHT
         sql = f"""
             SELECT c.id, c.kind, c.ref_id, c.story_id, c.published_at,
@@ -466,7 +488,9 @@ def candidate_sql(
                   ORDER BY d.id DESC LIMIT :cap) AS c
             """
     else:
-        params["q"] = fts5_match(query)
+        params["q"] = fts5_filtered_match(query, filters)
+        for key in _TAGGED:
+            params.pop(key, None)
         age = ":now_days - (julianday(c.published_at) - 2440587.5)"
         score = (
             f"c.relevance * (0.5 + 0.5 * pow(0.5, max({age}, 0) / :half))"
@@ -476,9 +500,9 @@ def candidate_sql(
         sql = f"""
             SELECT c.id, c.kind, c.ref_id, c.story_id, c.published_at, {score} AS score
             FROM (SELECT d.id, d.kind, d.ref_id, d.story_id, d.published_at,
-                         -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS relevance
+                         -bm25(search_fts, {TITLE_WEIGHT}, 1.0, 0.0) AS relevance
                   FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
-                  WHERE search_fts MATCH :q{_where(filters)}
+                  WHERE search_fts MATCH :q{_where(filters, tagged=True)}
                   ORDER BY search_fts.rowid DESC LIMIT :cap) AS c
             """
     sql += " ORDER BY score DESC, c.published_at DESC, c.id DESC LIMIT :keep"

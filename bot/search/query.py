@@ -237,3 +237,13 @@ def highlight_pattern(terms: tuple[Term, ...]) -> re.Pattern[str] | None:
         (r"[\W_]*".join(re.escape(run) for run in t.runs) for t in terms), key=len, reverse=True
     )
     return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+
+def tag_token(kind: str, name: str) -> str:
+    """The FTS5 token that stands for an agency (``kind`` "a") or topic ("t") of a document.
+
+    Hex of the name behind a Hangul prefix: one token for FTS5 whatever the name holds, and
+    one that mixes Hangul with Latin/digits, which ``index_tokens`` and ``make_term`` never
+    produce, so no word of a text or a query can equal it.
+    """
+    return f"태그{kind}{name.encode().hex()}"

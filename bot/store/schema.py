@@ -151,7 +151,8 @@ digests = sa.Table(
 # --- search (issue 7) -------------------------------------------------------------------
 # One row per indexed article ("article", ref_id = articles.id) and story digest ("summary",
 # ref_id = stories.id). The tokens are in an engine-specific index that migration 0004
-# creates outside this metadata: FTS5 table search_fts (rowid = id) on SQLite, column
+# creates outside this metadata: FTS5 table search_fts (rowid = id; columns title, body and
+# tags: agency/topic tokens for filters) on SQLite, column
 # tsv tsvector + GIN index on PostgreSQL. agencies/topics are "|a|b|" for LIKE filters.
 
 search_docs = sa.Table(

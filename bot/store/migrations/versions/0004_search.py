@@ -5,7 +5,9 @@ need (story, feed, date, agencies, topics). The tokens live in an engine-specifi
 an FTS5 table ``search_fts`` (rowid = search_docs.id) on SQLite, a ``tsv`` tsvector column
 with a GIN index on PostgreSQL. FTS5 keeps a one-character prefix index so the prefix
 query of a trailing syllable (``300억`` → ``"300 억" *``) reads one posting list instead of
-merging every bigram that starts with it.
+merging every bigram that starts with it. Its ``tags`` column holds one token per agency and
+topic of the document, so those filters are part of the MATCH (an intersection of posting
+lists) rather than a LIKE over every match.
 
 ``search_queue`` lists what changed since it was indexed: triggers on articles and stories
 append a row (kind, ref_id) whenever an article is added to a story, edited or deleted, and
@@ -61,7 +63,7 @@ def upgrade() -> None:
     else:
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5("
-            "title, body, content='', tokenize='unicode61 remove_diacritics 0', prefix='1')"
+            "title, body, tags, content='', tokenize='unicode61 remove_diacritics 0', prefix='1')"
         )
     for statement in _PG_TRIGGERS if postgres else _SQLITE_TRIGGERS:
         op.execute(statement)
