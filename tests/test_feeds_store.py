@@ -146,6 +146,6 @@ def test_due_feeds_start_with_the_slowest_last_fetch(engine: Engine) -> None:
     sources = [FeedSource(name=n, url=f"https://{n}.kr/rss") for n in ("a", "b", "c", "d")]
     ids = [f.id for f in feed_store.sync_sources(engine, sources, NOW)]
     with engine.begin() as conn:
-        feed_store.record_fetch_seconds_in(conn, [(ids[1], 0.004), (ids[2], 2.5), (ids[3], 0.3)])
-    # never timed (a): as if instant, so known slow feeds go first
-    assert [f.id for f in feed_store.due_feeds(engine, NOW)] == [ids[2], ids[3], ids[1], ids[0]]
+        feed_store.record_fetch_seconds_in(conn, [(ids[1], 0.004), (ids[2], 1.5), (ids[3], 2.5)])
+    # slow ones (≥ 1 s) first, slowest first; the others (a never timed) in their usual order
+    assert [f.id for f in feed_store.due_feeds(engine, NOW)] == [ids[3], ids[2], ids[0], ids[1]]
