@@ -11,7 +11,6 @@ import contextlib
 import importlib
 import logging
 import os
-import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -26,12 +25,10 @@ from bot.errors import FeedError, SokboError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.timeline import Timeline
 from bot.feeds.worker import ParseWorkers
-from bot.messages import Alert
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
 from bot.store.articles import UpsertResult
 from bot.store.feeds import FeedFailure, FeedSuccess
-from bot.summarize.model import Summary
 from bot.types import Article, Contact, Feed
 
 log = logging.getLogger(__name__)
@@ -559,38 +556,3 @@ async def run_polling(
                 wait = min(wait, max(min_sleep, (due - clock.now()).total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=wait)
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
-
-
-def first_sentences(text: str, count: int = 3, *, limit: int = 120) -> list[str]:
-    """The opening sentences of ``text``, each cut to ``limit`` characters (placeholder digest)."""
-    sentences = []
-    for piece in _SENTENCE_END.split(text):
-        piece = " ".join(piece.split())
-        if len(piece) < 2:
-            continue
-        sentences.append(piece if len(piece) <= limit else piece[: limit - 1] + "…")
-        if len(sentences) == count:
-            break
-    return sentences
-
-
-def placeholder_alert(article: Article, source: str) -> Alert:
-    """A digest before summaries exist: the title and the first sentences, with the link."""
-    title = article.title if len(article.title) <= 60 else article.title[:59] + "…"
-    summary = Summary(
-        headline=title or "(제목 없음)",
-        bullets=first_sentences(article.text, 3),
-        contacts=list(article.contacts),
-        source_url=article.url,
-        summarizer="placeholder",
-    )
-    return Alert(
-        story_id=article.id or 0,
-        summary=summary,
-        source=source,
-        published_at=article.published_at,
-        url=article.url,
-    )

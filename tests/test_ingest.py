@@ -21,8 +21,6 @@ from bot.feeds.fetch import Fetcher
 from bot.ingest import (
     CycleReport,
     CycleWriter,
-    first_sentences,
-    placeholder_alert,
     poll_cycle,
     run_polling,
 )
@@ -224,20 +222,6 @@ async def test_run_polling_service_stops_and_reports(
     await asyncio.wait_for(run_polling(engine, settings, clock, stop, after), timeout=10)
     assert len(reports) == 1 and len(reports[0].new) == 2
     assert [o.error for o in reports[0].failed] == ["HTTP 404 Not Found"]
-
-
-def test_placeholder_alert_is_valid_summary() -> None:
-    from datetime import UTC, datetime
-
-    from bot.types import Article
-
-    text = "첫 문장이다. 둘째 문장이다! 셋째 문장인가? 넷째 문장이다."
-    a = Article(feed_id=1, guid="g", url="https://x.kr/1", title="제" * 80, text=text,
-                published_at=datetime(2026, 4, 10, tzinfo=UTC), content_hash="h", id=5)  # fmt: skip
-    alert = placeholder_alert(a, "정책브리핑")
-    assert alert.summary.bullets == ["첫 문장이다.", "둘째 문장이다!", "셋째 문장인가?"]
-    assert len(alert.summary.headline) == 60
-    assert first_sentences("가" * 300, 1)[0].endswith("…")
 
 
 def _articles(feed_id: int, prefix: str, n: int = 3) -> tuple[Article, ...]:
