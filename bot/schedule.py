@@ -26,6 +26,7 @@ from bot.outbox import backoff, worker_name
 from bot.store import deliveries as outbox_store
 from bot.store.chats import Chat, daily_chats, migrate_chat, pause_chat, rules_by_chat
 from bot.store.stories import digest_candidates
+from bot.types import SendResult
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +169,6 @@ class DigestScheduler:
                 result = await adapter.send(chat.ref, digest)
             except Exception as e:  # an adapter bug must not stop the other chats' digests
                 log.exception("digest send to %s raised", chat.ref)
-                from bot.types import SendResult
-
                 result = SendResult.retry(0, f"adapter error: {type(e).__name__}: {e}")
             if result.outcome == "sent":
                 sent += 1
