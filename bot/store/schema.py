@@ -96,6 +96,7 @@ chats = sa.Table(
     # when mode/time/zone last changed: a digest slot before it is not owed
     sa.Column("schedule_changed_at", UtcDateTime),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("language", sa.String(5)),  # 'ko' | 'en' from /lang; NULL: the instance default
     sa.UniqueConstraint("platform", "chat_id", "thread_id", name="uq_chats_address"),
 )
 
@@ -107,6 +108,7 @@ rules = sa.Table(
     sa.Column("kind", sa.String(10), nullable=False),  # one of RULE_KINDS
     sa.Column("value", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("label", sa.String(200)),  # the word as the user wrote it (value is normalized)
     sa.UniqueConstraint("chat_id", "kind", "value", name="uq_rules_chat_kind_value"),
 )
 
