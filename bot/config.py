@@ -47,6 +47,12 @@ DEFAULT_SOURCES = (
 )
 
 
+class BotSettings(Section):
+    """How the bot speaks: the reply language of chats that did not choose one with /lang."""
+
+    language: Literal["ko", "en"] = "ko"
+
+
 class DatabaseSettings(Section):
     url: str = "sqlite:///./var/sokbo.db"
 
@@ -150,6 +156,7 @@ class Secrets(Section):
 
 
 class Settings(Section):
+    bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     feeds: FeedSettings = FeedSettings()
     llm: LLMSettings = LLMSettings()
