@@ -134,6 +134,18 @@ class SearchSettings(Section):
     recency_half_life_days: Annotated[float, Field(gt=0)] = 30
 
 
+class WebSettings(Section):
+    """The read-only web archive, Atom feed, /healthz and /metrics (bot/web)."""
+
+    enabled: bool = True
+    listen: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    # Absolute address the pages are reached at (links in the Atom feed and Open Graph tags);
+    # unset: built from each request's Host header.
+    base_url: Annotated[str | None, Field(pattern=r"^https?://[^\s]+$")] = None
+    page_size: Annotated[int, Field(ge=1, le=100)] = 20
+
+
 class LogSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -166,6 +178,7 @@ class Settings(Section):
     telegram: TelegramSettings = TelegramSettings()
     slack: SlackSettings = SlackSettings()
     search: SearchSettings = SearchSettings()
+    web: WebSettings = WebSettings()
     log: LogSettings = LogSettings()
     secrets: Secrets = Secrets()
 
