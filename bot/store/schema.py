@@ -47,6 +47,7 @@ stories = sa.Table(
     sa.Column("summary", sa.Text),  # Summary as JSON, null until summarized
     sa.Column("summarized_at", UtcDateTime),
     sa.Column("matched_at", UtcDateTime),  # set once deliveries were created
+    sa.Index("ix_stories_published_at", "published_at"),  # the web archive, newest first
 )
 
 articles = sa.Table(
