@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.clock import SystemClock
 from bot.config import DeliverySettings
-from bot.korean import kiwi
+from bot.korean import tokens
 from bot.matching import Matcher, Rules, matches, story_facts
 from bot.messages import Message
 from bot.outbox import Outbox
@@ -259,7 +259,7 @@ def bench_matching() -> None:
     assert check == naive_total
     print(
         f"matching 10,000 chats x 1,000 stories: {indexed:.2f} s with the index "
-        f"(median of 3, incl. building it; {total:,} matches); story facts (Kiwi) {facts_s:.2f} s"
+        f"(median of 3, incl. building it; {total:,} matches); story facts {facts_s:.2f} s"
     )
     print(
         f"  baseline (every chat's rules per story, measured on 50 stories): "
@@ -279,9 +279,9 @@ def report(label: str, runs: list[tuple[float, float, int]]) -> float:
 def main() -> None:
     print(f"bench-fanout: {CHATS:,} chats, counting adapter (no network); shared 2-core machine")
     start = time.perf_counter()
-    kiwi().tokenize("반도체를 키운다")  # load the model once, as a running bot has it loaded
+    tokens("반도체를 키운다")  # load the model once, as a running bot has it loaded
     loaded = time.perf_counter() - start
-    print(f"Kiwi model load (once per process, not in the timings): {loaded:.1f} s")
+    print(f"mecab-ko tagger load (once per process, not in the timings): {loaded:.1f} s")
     with tempfile.TemporaryDirectory() as folder:
         runs = []
         for run in range(3):
@@ -315,7 +315,7 @@ def main() -> None:
     finally:
         drop_pg(name)
     print(
-        f"peak RSS: this process {rss_mb():.0f} MB (Kiwi's model is most of it), "
+        f"peak RSS: this process {rss_mb():.0f} MB (the mecab-ko dictionary included), "
         f"worker processes {rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
     )
     bench_matching()

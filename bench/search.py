@@ -1,8 +1,8 @@
 """Search benchmark (``make bench-search``): design choice, then a 200,000-article archive.
 
 1. Design, on the quality set (tests/data/search_queries.json over tests/data/docs):
-   recall@10 of bigram FTS5 (chosen), Kiwi-morpheme FTS5, trigram FTS5 MATCH and trigram
-   LIKE on this SQLite, and tokenizer throughput (Kiwi vs bigrams).
+   recall@10 of bigram FTS5 (chosen), mecab-ko-morpheme FTS5, trigram FTS5 MATCH and trigram
+   LIKE on this SQLite, and tokenizer throughput (mecab-ko vs bigrams).
 2. Archive: SOKBO_BENCH_N (default 200,000) synthetic articles made of shuffled sentences
    from the data texts, varied agencies and dates, on SQLite and on a scratch PostgreSQL
    database (created and dropped here). Prints indexing rate, index size, latency p50/p95
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.search as search_module
 from bot.agencies import AGENCIES
-from bot.korean import kiwi, strip_endings
+from bot.korean import strip_endings, tokens
 from bot.search import index_pending, parse, search
 from bot.search.query import index_tokens
 from bot.store import create_engine, schema
@@ -75,8 +75,8 @@ def _recall(ranked: dict[str, list[str]]) -> float:
 def _morphemes(text: str) -> str:
     keep = [
         t.form.lower()
-        for t in kiwi().tokenize(text)
-        if not t.tag.startswith(("J", "E", "S")) or t.tag in ("SL", "SN", "SH")
+        for t in tokens(text, limit=len(text))
+        if not t.tags[0].startswith(("J", "E", "S")) or t.tags[0] in ("SL", "SN", "SH")
     ]
     return " ".join(keep)
 
@@ -88,15 +88,15 @@ def design() -> None:
     chars = sum(map(len, texts.values()))
     started = time.perf_counter()
     morph = {name: _morphemes(text) for name, text in texts.items()}
-    kiwi_rate = chars / (time.perf_counter() - started)
+    mecab_rate = chars / (time.perf_counter() - started)
     started = time.perf_counter()
     for _ in range(5):
         for text in texts.values():
             index_tokens(text)
     bigram_rate = 5 * chars / (time.perf_counter() - started)
     print(
-        f"tokenizer: Kiwi {kiwi_rate:,.0f} chars/s, bigrams {bigram_rate:,.0f} chars/s "
-        f"({bigram_rate / kiwi_rate:.0f}x)"
+        f"tokenizer: mecab-ko {mecab_rate:,.0f} chars/s, bigrams {bigram_rate:,.0f} chars/s "
+        f"({bigram_rate / mecab_rate:.0f}x)"
     )
 
     db = sqlite3.connect(":memory:")

@@ -89,7 +89,7 @@ async def run_llm(docs: list[Document], llm: LLMSummarizer) -> float:
 def main() -> None:
     docs = stories()
     extractive = ExtractiveSummarizer()
-    extractive.summarize_now(docs[0])  # Kiwi start-up (~1.5 s) is not part of the rate
+    extractive.summarize_now(docs[0])  # tagger start-up (~0.1 s) is not part of the rate
     start = time.perf_counter()
     for doc in docs:
         extractive.summarize_now(doc)
@@ -142,7 +142,7 @@ def main() -> None:
         f"input tokens per call: median {statistics.median(tokens) if tokens else 0:.0f}, "
         f"p95 {p95} (server estimate, ~2 chars/token)"
     )
-    print(f"peak RSS: {rss_mb:.0f} MB (includes the Kiwi model)")
+    print(f"peak RSS: {rss_mb:.0f} MB (includes the mecab-ko dictionary)")
     print("note: shared 2-core machine; figures are noisy")
 
 

@@ -4,11 +4,13 @@ A chat's rules are includes (topics, keywords, agencies, feeds) and excludes (ke
 A story matches when any include matches and no exclude does; excludes win. An empty rule
 set follows nothing.
 
-Keywords match Korean-aware, on the story's morpheme boundaries (Kiwi), not on raw
+Keywords match Korean-aware, on the story's morpheme boundaries (mecab-ko), not on raw
 substrings: ``반도체`` matches ``반도체를`` and ``시스템반도체``, ``양자`` matches ``양자컴퓨터``
-but not ``입양자``, and ``AI`` matches ``AI가`` but not ``MAIL``. The accepted spans are:
-from a token start to a token end (particles are their own tokens), or a Hangul keyword at
-the start or the end of one noun token (compound nouns such as ``규제자유특구``).
+but neither ``입양자`` nor ``양자택일``, and ``AI`` matches ``AI가`` but not ``MAIL``. The
+accepted spans are: from a token start to a token end (particles are their own tokens), or a
+Hangul keyword that ends a noun token of three or more syllables. Korean compounds are
+right-headed (``중소기업`` is a kind of ``기업``; ``양자택일`` is no kind of ``양자``), so a
+keyword may be a compound's head, never a prefix cut out of one word.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.agencies import find_agencies, resolve_agency
-from bot.korean import kiwi
+from bot.korean import MAX_ANALYSIS, Token, tokens
 from bot.summarize.model import Summary
 
 _HANGUL_ONLY = re.compile(r"[가-힣]+")
 _NOUN_TAGS = frozenset({"NNG", "NNP"})
 LEAD_CHARS = 600  # how much of the article body keyword rules see, besides title and summary
+TITLE_CHARS = 300  # how much of a title is analysed (a real headline is far shorter)
+MAX_PART = 2_000  # any other single part (a headline or bullet from a summary)
 
 
 def normalize_word(word: str) -> str:
@@ -77,7 +81,7 @@ class StoryFacts:
     text: str  # normalized (see normalize_word), what keyword rules search
     starts: frozenset[int] = field(default=frozenset())
     ends: frozenset[int] = field(default=frozenset())
-    noun_spans: tuple[tuple[int, int], ...] = ()  # Hangul noun tokens (start, end)
+    noun_spans: tuple[tuple[int, int], ...] = ()  # noun tokens of ≥ 3 syllables (start, end)
 
     def has_word(self, keyword: str) -> bool:
         """Whether ``keyword`` (normalized) occurs on word boundaries (see module docstring)."""
@@ -92,10 +96,27 @@ class StoryFacts:
                 return True
             if hangul:
                 for s, e in self.noun_spans:
-                    if s <= at and end <= e and (s == at or e == end):
+                    if s <= at and end == e:
                         return True
             at = text.find(keyword, at + 1)
         return False
+
+
+# What may follow a keyword inside one written word: particles, endings, suffixes, 이다.
+_TRAILING_TAGS = ("J", "E", "XS", "VCP")
+
+
+def _joins(token: Token) -> bool:
+    """Whether ``token`` is a whole word part next to which another word may start or end.
+
+    Inside one written word, a neighbour of two or more syllables (시스템|반도체, 양자|컴퓨터),
+    Latin, a number or a mark is a real word boundary; a lone syllable is usually the tagger
+    cutting an unknown word (입|양자 for 입양자), so no keyword begins or ends against it.
+    """
+    head = token.tags[0]
+    if head in ("SL", "SN", "SH") or head.startswith("S"):
+        return True
+    return head.startswith(("NN", "NP", "NR")) and token.end - token.start >= 2
 
 
 def story_facts(
@@ -105,8 +126,12 @@ def story_facts(
     feed_ids: Iterable[int] = (),
     lead: str = "",
 ) -> StoryFacts:
-    """Facts of a story from its title, summary and the first part of its text (uses Kiwi)."""
-    parts = [title]
+    """Facts of a story from its title, summary and the first part of its text.
+
+    CPU-bound (the tagger): callers on the event loop run it in a worker thread. Each part is
+    capped, so a hostile megabyte title costs what a normal one does.
+    """
+    parts = [title[:TITLE_CHARS]]
     topics: set[str] = set()
     agencies: set[str] = set()
     if summary is not None:
@@ -115,16 +140,22 @@ def story_facts(
         for name in summary.agencies:
             agencies.add(resolve_agency(name) or name)
     parts.append(lead[:LEAD_CHARS])
+    parts = [p[:MAX_PART] for p in parts]
     text = "\n".join(normalize_word(p) for p in parts if p)
     agencies.update(find_agencies(title))
     starts: set[int] = set()
     ends: set[int] = set()
     nouns: list[tuple[int, int]] = []
-    for token in kiwi().tokenize(text):
-        starts.add(token.start)
-        ends.add(token.start + token.len)
-        if token.tag in _NOUN_TAGS and token.len >= 3:
-            nouns.append((token.start, token.start + token.len))
+    toks = tokens(text, limit=MAX_ANALYSIS)
+    for i, token in enumerate(toks):
+        before = toks[i - 1] if i and toks[i - 1].end == token.start else None
+        after = toks[i + 1] if i + 1 < len(toks) and toks[i + 1].start == token.end else None
+        if before is None or _joins(before):
+            starts.add(token.start)
+        if after is None or _joins(after) or after.tags[0].startswith(_TRAILING_TAGS):
+            ends.add(token.end)
+        if token.tags[-1] in _NOUN_TAGS and token.end - token.start >= 3:
+            nouns.append((token.start, token.end))
     return StoryFacts(
         story_id=story_id,
         topics=frozenset(topics),

@@ -1,6 +1,6 @@
 """The offline digest: the source's own sentences, picked and trimmed, in 보도체.
 
-Sentences come from kiwipiepy (one Kiwi per process). Each is scored by position, overlap
+Sentences come from bot.korean (press-release-aware rules; mecab-ko for tags). Each is scored by position, overlap
 with the title (character bigrams), figures (금액, 날짜, 비율) and named agencies; the best
 3–5, in source order, become the bullets. See docs/summaries.md for the measured choice.
 Facts (amounts, dates, regions, contacts) are copied verbatim from the text, so the
