@@ -4,10 +4,14 @@ Each step works on what the store says is pending (articles without a story, sto
 a summary, summarized stories not yet matched), so a crash between steps loses nothing: the
 next run picks up where this one stopped. A story is matched exactly once (``matched_at``),
 so a story that later arrives from a second feed is never delivered again.
+
+Every step that reads the database or analyses text runs in a worker thread, in slices of
+``limit`` stories: the event loop that answers chat commands is never held by a poll.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,19 +63,21 @@ async def process_pending(
     digest while the LLM was unavailable are summarized again by the LLM once it answers.
     """
     report = PipelineReport()
-    grouped = assign_pending(engine, clock.now())
+    grouped = await asyncio.to_thread(assign_pending, engine, clock.now())
     report.new_story_ids = grouped.new_story_ids
     report.merged_story_ids = grouped.merged_story_ids
     report.summarized = await summarize_pending(engine, summarizer, clock.now(), limit=limit)
     if resummarize and isinstance(summarizer, LLMSummarizer):
         report.resummarized = await resummarize_pending(engine, summarizer, clock.now())
     try:
-        report.indexed = index_pending(engine)
+        report.indexed = await asyncio.to_thread(index_pending, engine)
     except Exception:  # search is a convenience: delivery must go on without it
         log.exception("search indexing failed; will retry next cycle")
-    report.matched_stories, report.deliveries = match_pending(engine, clock.now(), limit=limit)
+    report.matched_stories, report.deliveries = await asyncio.to_thread(
+        match_pending, engine, clock.now(), limit=limit
+    )
     if console is not None and report.new_story_ids:
-        alerts = load_alerts(engine, report.new_story_ids)
+        alerts = await asyncio.to_thread(load_alerts, engine, report.new_story_ids)
         for story_id in report.new_story_ids:
             if story_id in alerts:
                 await console.send(CONSOLE_CHAT, alerts[story_id])
@@ -90,20 +96,10 @@ async def summarize_pending(
     engine: Engine, summarizer: Summarizer, now: datetime, *, limit: int
 ) -> int:
     """Summarize stories that have none yet, from their first article; returns how many."""
-    with engine.connect() as conn:
-        todo = (
-            conn.execute(
-                sa.select(stories.c.id)
-                .where(stories.c.summary.is_(None))
-                .order_by(stories.c.id)
-                .limit(limit)
-            )
-            .scalars()
-            .all()
-        )
+    todo = await asyncio.to_thread(_unsummarized, engine, limit)
     done = 0
     for story_id in todo:
-        doc = story_document(engine, story_id)
+        doc = await asyncio.to_thread(story_document, engine, story_id)
         if doc is None:
             continue
         try:
@@ -111,14 +107,30 @@ async def summarize_pending(
         except Exception:
             log.exception("summarizing story %d failed; will retry next cycle", story_id)
             continue
-        with engine.begin() as conn:
-            conn.execute(
-                stories.update()
-                .where(stories.c.id == story_id, stories.c.summary.is_(None))
-                .values(summary=summary.model_dump_json(), summarized_at=now)
-            )
+        await asyncio.to_thread(_store_summary, engine, story_id, summary.model_dump_json(), now)
         done += 1
     return done
+
+
+def _unsummarized(engine: Engine, limit: int) -> list[int]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(stories.c.id)
+                .where(stories.c.summary.is_(None))
+                .order_by(stories.c.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+
+def _store_summary(engine: Engine, story_id: int, summary_json: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            stories.update()
+            .where(stories.c.id == story_id, stories.c.summary.is_(None))
+            .values(summary=summary_json, summarized_at=now)
+        )
 
 
 def story_document(engine: Engine, story_id: int) -> Document | None:

@@ -1,14 +1,15 @@
 """The offline digest: the source's own sentences, picked and trimmed, in 보도체.
 
-Sentences come from bot.korean (press-release-aware rules; mecab-ko for tags). Each is scored by position, overlap
-with the title (character bigrams), figures (금액, 날짜, 비율) and named agencies; the best
-3–5, in source order, become the bullets. See docs/summaries.md for the measured choice.
+Sentences come from bot.korean (press-release-aware rules; mecab-ko tags). Each is scored
+by position, overlap with the title (character bigrams), figures (금액, 날짜, 비율) and
+named agencies; the best 3–5, in source order, become the bullets (docs/summaries.md).
 Facts (amounts, dates, regions, contacts) are copied verbatim from the text, so the
 extractive digest is grounded by construction. Never raises for odd input.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping
@@ -256,7 +257,8 @@ class ExtractiveSummarizer:
         self.weights = weights
 
     async def summarize(self, doc: Document) -> Summary:
-        return self.summarize_now(doc)
+        """In a worker thread: tagging a long release must not hold the event loop."""
+        return await asyncio.to_thread(self.summarize_now, doc)
 
     def summarize_now(self, doc: Document) -> Summary:
         """The digest of ``doc``; a minimal one (title only) if anything goes wrong."""
