@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.store import create_engine
@@ -71,6 +72,7 @@ class App:
             self.digest_service,
             *self.slack_services(),
             *self.telegram_services(),
+            *self.web_services(),
         ]
 
     # --- ingest (issue 2) ---------------------------------------------------------------
@@ -108,6 +110,7 @@ class App:
 
     async def after_poll(self, report: CycleReport) -> None:
         """New articles → stories → summaries → search index → deliveries (bot/pipeline.py)."""
+        metrics.observe_cycle(report)
         await self.process_pending()
 
     # --- core (issue 4): pipeline, outbox, digests, commands ------------------------------
@@ -166,7 +169,7 @@ class App:
         from bot.adapters.slack_app import slack_service
 
         adapter = self.adapters.get("slack")
-        if not isinstance(adapter, SlackAdapter):
+        if not isinstance(adapter, SlackAdapter) or self.slack_shares_web():
             return []
         service = slack_service(self.settings, self.command_core(), adapter.client)
         return [service] if service is not None else []
@@ -202,6 +205,47 @@ class App:
 
     def telegram_services(self) -> list[Service]:
         return [self._telegram.run] if self._telegram is not None else []
+
+    # --- web (issue 14) ----------------------------------------------------------------
+
+    def slack_shares_web(self) -> bool:
+        """Slack over HTTP on the web port: /slack/events is then served by the web server."""
+        s = self.settings
+        return (
+            s.web.enabled
+            and s.slack.port == s.web.port
+            and bool(s.secrets.slack_bot_token and s.secrets.slack_signing_secret)
+            and not s.secrets.slack_app_token
+        )
+
+    def web_services(self) -> list[Service]:
+        return [self.web_service] if self.settings.web.enabled else []
+
+    async def web_service(self, stop: asyncio.Event) -> None:
+        """The read-only archive, Atom feed, /healthz and /metrics on ``[web] listen:port``."""
+        from bot.topics import build_taxonomy
+        from bot.web import SLACK_EVENTS, slack_events_handler
+        from bot.web.server import WebServer, WebSite
+
+        site = WebSite(
+            self.engine, self.settings, self.clock, build_taxonomy(self.settings.topics.extra)
+        )
+        routes = {}
+        adapter = self.adapters.get("slack")
+        if self.slack_shares_web() and adapter is not None:
+            from bot.adapters.slack import SlackAdapter
+            from bot.adapters.slack_app import build_bolt_app
+
+            assert isinstance(adapter, SlackAdapter)
+            bolt = build_bolt_app(self.settings, self.command_core(), adapter.client)
+            routes[SLACK_EVENTS] = slack_events_handler(bolt)
+        server = WebServer(site.build(routes), self.settings.web.listen, self.settings.web.port)
+        await server.start()
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+            site.pool.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Run every service until ``stop`` is set (or SIGINT/SIGTERM)."""

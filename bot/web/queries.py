@@ -1,0 +1,255 @@
+"""The web side's reads: small query functions over the store, returning plain values.
+
+Nothing here writes. Lists are newest first by publication time (index
+``ix_stories_published_at``); topic and agency pages filter on the search index's digest
+entries (``search_docs`` of kind ``summary``), whose names are already canonical.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot.store import from_db
+from bot.store.schema import articles, feeds, search_docs, stories
+from bot.store.stories import load_summary
+from bot.summarize.model import Summary
+from bot.types import Contact
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # for a time the store lacks (columns are NOT NULL)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One article of a story: where it was published and by which feed."""
+
+    title: str
+    url: str
+    feed: str
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoryView:
+    """A story as the pages show it: its digest, its sources and every contact known."""
+
+    id: int
+    title: str
+    url: str
+    published_at: datetime
+    summary: Summary
+    sources: tuple[Source, ...]
+    contacts: tuple[Contact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryList:
+    stories: tuple[StoryView, ...]
+    has_more: bool
+
+
+def latest(
+    engine: Engine,
+    *,
+    limit: int,
+    offset: int = 0,
+    topic: str | None = None,
+    agency: str | None = None,
+) -> StoryList:
+    """A page of stories, newest first; ``topic``/``agency`` are canonical names."""
+    query = (
+        sa.select(
+            stories.c.id, stories.c.title, stories.c.url, stories.c.published_at, stories.c.summary
+        )
+        .order_by(stories.c.published_at.desc(), stories.c.id.desc())
+        .limit(limit + 1)
+        .offset(offset)
+    )
+    for column, name in ((search_docs.c.topics, topic), (search_docs.c.agencies, agency)):
+        if name is not None:
+            query = query.where(
+                sa.exists().where(
+                    search_docs.c.story_id == stories.c.id,
+                    search_docs.c.kind == "summary",
+                    column.like(f"%|{_like_escaped(name)}|%", escape="\\"),
+                )
+            )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+        views = _views(conn, rows[:limit])
+    return StoryList(stories=views, has_more=len(rows) > limit)
+
+
+def story(engine: Engine, story_id: int) -> StoryView | None:
+    """One story with every source article, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(
+                stories.c.id,
+                stories.c.title,
+                stories.c.url,
+                stories.c.published_at,
+                stories.c.summary,
+            ).where(stories.c.id == story_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        return _views(conn, [row])[0]
+
+
+def _like_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
+    ids = [int(r.id) for r in rows]
+    sources: dict[int, list[Source]] = {i: [] for i in ids}
+    contacts: dict[int, list[Contact]] = {i: [] for i in ids}
+    if ids:
+        for a in conn.execute(
+            sa.select(
+                articles.c.story_id,
+                articles.c.title,
+                articles.c.url,
+                articles.c.published_at,
+                articles.c.contacts,
+                feeds.c.name,
+            )
+            .join(feeds, feeds.c.id == articles.c.feed_id)
+            .where(articles.c.story_id.in_(ids))
+            .order_by(articles.c.published_at, articles.c.id)
+        ):
+            sources[a.story_id].append(
+                Source(
+                    title=a.title,
+                    url=a.url,
+                    feed=a.name,
+                    published_at=from_db(a.published_at) or EPOCH,
+                )
+            )
+            contacts[a.story_id].extend(_contacts(a.contacts))
+    out = []
+    for r in rows:
+        rid = int(r.id)
+        summary = load_summary(r.summary, r.title, r.url)
+        out.append(
+            StoryView(
+                id=rid,
+                title=r.title,
+                url=r.url,
+                published_at=from_db(r.published_at) or EPOCH,
+                summary=summary,
+                sources=tuple(sources[rid]),
+                contacts=merge_contacts(summary.contacts, contacts[rid]),
+            )
+        )
+    return tuple(out)
+
+
+def _contacts(raw: str | None) -> list[Contact]:
+    """An article's contacts as stored (JSON list); unreadable entries are left out."""
+    try:
+        items = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            fields = {k: item.get(k) for k in Contact.__slots__}
+            if any(isinstance(v, str) and v for v in fields.values()):
+                out.append(
+                    Contact(**{k: v if isinstance(v, str) else None for k, v in fields.items()})
+                )
+    return out
+
+
+def merge_contacts(first: Sequence[Contact], more: Sequence[Contact]) -> tuple[Contact, ...]:
+    """The digest's contacts, then those only the articles name; a contact already listed
+    (same phone, or same name and department) is not repeated."""
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for contact in (*first, *more):
+        keys = _contact_keys(contact)
+        if keys & seen:
+            continue
+        seen |= keys
+        out.append(contact)
+    return tuple(out)
+
+
+def _contact_keys(c: Contact) -> set[tuple[str, ...]]:
+    keys: set[tuple[str, ...]] = set()
+    if c.phone:
+        keys.add(("phone", "".join(ch for ch in c.phone if ch.isdigit()) or c.phone))
+    if c.name:
+        keys.add(("name", c.name, c.department or ""))
+    if not keys:
+        keys.add(("desk", c.organization or "", c.department or "", c.role or ""))
+    return keys
+
+
+# --- health ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What /healthz reports; ``healthy`` decides 200 or 503."""
+
+    healthy: bool
+    database: bool
+    reason: str
+    last_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+    feeds_ok: int = 0
+    feeds_failing: int = 0
+    feeds_never_polled: int = 0
+
+
+def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval: float) -> Health:
+    """Healthy while the database answers and some feed was fetched within three poll
+    intervals (counted from the process start while it is younger than that).
+
+    Derived from the feeds table (each feed's last success and last error times), so every
+    instance sharing a database gives the same answer. A bot with no enabled feed has
+    nothing to poll and is healthy.
+    """
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.select(
+                    sa.func.max(feeds.c.last_success_at),
+                    sa.func.max(feeds.c.last_error_at),
+                    sa.func.count().filter(
+                        feeds.c.consecutive_failures == 0, feeds.c.last_success_at.is_not(None)
+                    ),
+                    sa.func.count().filter(feeds.c.consecutive_failures > 0),
+                    sa.func.count().filter(
+                        feeds.c.consecutive_failures == 0, feeds.c.last_success_at.is_(None)
+                    ),
+                ).where(feeds.c.enabled.is_(True))
+            ).one()
+    except sa.exc.SQLAlchemyError as e:
+        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:200]
+        return Health(healthy=False, database=False, reason=f"database unreachable: {reason}")
+    last_success, last_error = from_db(row[0]), from_db(row[1])
+    last_poll = max((t for t in (last_success, last_error) if t), default=None)
+    counts = {"feeds_ok": row[2], "feeds_failing": row[3], "feeds_never_polled": row[4]}
+    window = timedelta(seconds=3 * poll_interval)
+    if sum(counts.values()) == 0:
+        return Health(True, True, "no feeds to poll", last_poll, last_success, **counts)
+    since = max((t for t in (last_success, started_at) if t), default=started_at)
+    if now - since > window:
+        what = (
+            f"no feed fetched successfully since {last_success.isoformat()}"
+            if last_success
+            else "no feed fetched successfully yet"
+        )
+        return Health(False, True, f"{what} (more than 3 poll intervals)", last_poll,
+                      last_success, **counts)  # fmt: skip
+    return Health(True, True, "ok", last_poll, last_success, **counts)
