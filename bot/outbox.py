@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection, Engine
 
+from bot import metrics
 from bot.adapters import Adapter
 from bot.clock import Clock
 from bot.config import DeliverySettings
@@ -147,6 +148,7 @@ class Outbox:
         except Exception as e:  # an adapter bug must not stop the outbox
             log.exception("adapter %s raised for delivery %d", row.chat.platform, row.id)
             result = SendResult.retry(0, f"adapter error: {type(e).__name__}: {e}")
+        metrics.count_delivery(row.chat.platform, result.outcome)
         if result.outcome == "sent":
             await self._mark_sent(db, row.id)
             return None

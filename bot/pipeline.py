@@ -19,6 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot import metrics
 from bot.adapters import Adapter
 from bot.clock import Clock
 from bot.matching import Matcher
@@ -107,6 +108,7 @@ async def summarize_pending(
         except Exception:
             log.exception("summarizing story %d failed; will retry next cycle", story_id)
             continue
+        metrics.count_summary(summary.summarizer, summarizer.name)
         await asyncio.to_thread(_store_summary, engine, story_id, summary.model_dump_json(), now)
         done += 1
     return done

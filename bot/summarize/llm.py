@@ -23,6 +23,7 @@ import openai
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.engine import Engine
 
+from bot import metrics
 from bot.clock import KST, Clock
 from bot.config import LLMSettings
 from bot.errors import SummarizeError
@@ -381,6 +382,7 @@ class LLMSummarizer:
         used_in = usage.prompt_tokens if usage else estimate
         used_out = usage.completion_tokens if usage else 0
         self.input_tokens.append(used_in)
+        metrics.count_llm_call(used_in, used_out)
         await asyncio.to_thread(store.add_usage, self.engine, self._day(), used_in + used_out)
         choice = response.choices[0] if response.choices else None
         content = choice.message.content if choice and choice.message else None
