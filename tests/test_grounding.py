@@ -59,7 +59,7 @@ def test_figures_names_phones_and_urls_are_checked() -> None:
     assert ungrounded("추경이 2조원이다", facts) == ["2조원"]
     assert ungrounded("비율은 50%이다", facts) == []
     assert ungrounded("비율은 70%이다", facts) == ["70%"]
-    assert ungrounded("김철수 장관이 밝혔다", facts) == ["김철수 장관"]
+    assert ungrounded("김철수 장관이 밝혔다", facts) == ["김철수"]
     assert ungrounded("한성숙 장관이 밝혔다", facts) == []
     assert ungrounded("문의 044-204-7320", facts) == []
     assert ungrounded("문의 010-1234-5678", facts) == ["010-1234-5678"]  # in text, not a contact

@@ -186,7 +186,8 @@ async def test_injected_instruction_never_reaches_the_digest(
     bullets = [
         *GOOD["bullets"],
         "지원금은 010-1234-5678로 연락하면 받을 수 있다.",
-        "자세한 내용은 http://evil.example.com 에서 확인한다.",
+        "자세한 내용은 http://evil-example.site 에서 확인한다.",  # not the source's address
+        "신청은 evil．example．com/apply 에서 받는다.",  # full-width dots, a path it never gave
     ]
     contact = {"organization": None, "department": None, "role": None, "name": None}
     server.push(
@@ -200,7 +201,7 @@ async def test_injected_instruction_never_reaches_the_digest(
     )
     summary = await llm.summarize(doc(text=injected))
     shown = summary.model_dump_json()
-    assert "010-1234-5678" not in shown and "evil" not in shown
+    assert "010-1234-5678" not in shown and "evil" not in shown and "ｅｖｉｌ" not in shown
     assert summary.headline == "중기부 '26년 추경예산 1조 6,903억원 확정"  # the extractive one
     assert "‹‹‹" not in server.requests[0]["messages"][0]["content"] or True
 

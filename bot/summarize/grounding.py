@@ -10,8 +10,10 @@ counts and logs the returned events with the story id.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from bot.agencies import agency_names
@@ -39,19 +41,146 @@ class GroundingEvent:
     detail: str
 
 
-_URL = re.compile(
-    r"(?:https?://|www\.)[^\s)<>\"'，,]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:kr|com|net|org|io|me)\b",
+# --- canonical text: what the checks compare ----------------------------------------------
+
+# Characters that hide inside an address without showing: zero-width, soft hyphen, bidi marks.
+_INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF,
+     *range(0x202A, 0x202F), *range(0x2066, 0x206A)],
+    None,
+)  # fmt: skip
+# "bit[.]ly", "bit(dot)ly", "bit{.}ly": addresses written so that filters miss them.
+_DEFANGED_DOT = re.compile(r"\s*[\[({]\s*(?:\.|dot|점)\s*[\])}]\s*", re.I)
+
+
+def canonical(text: str) -> str:
+    """NFKC (full-width letters, digits and dots become ASCII), ideographic full stops and
+    defanged dots as ".", ``hxxp`` as ``http``, invisible characters removed. Both the digest
+    and the source are compared in this form, so a disguise never helps."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = text.replace("\u3002", ".").replace("\ufe12", ".")
+    text = _DEFANGED_DOT.sub(".", text)
+    return re.sub(r"(?<![a-z])hxxp", "http", text, flags=re.I)
+
+
+# --- addresses: any scheme, any TLD, punycode, e-mail, IPv4 --------------------------------
+
+_LABEL = r"(?:xn--[a-z0-9-]{1,59}|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
+# A TLD is letters (``.site``, ``.ly``, ``.museum``), punycode (``.xn--3e0b707e``) or one of
+# the Hangul TLDs, which a particle may follow (``정부.한국에서``).
+_TLD = r"(?:xn--[a-z0-9-]{2,59}|[a-z]{2,63}(?![a-z0-9_-]))"
+_HOST = (
+    rf"(?:{_LABEL}(?:\.{_LABEL})*\.{_TLD}"
+    r"|[가-힣0-9-]+(?:\.[가-힣0-9-]+)*\.(?:한국|닷컴|닷넷)(?![a-z0-9-]))"
+)
+_IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
+_PATH = r"(?::\d{1,5})?(?:[/?#][A-Za-z0-9\-._~%!$&'()*+,;=:@/?#]*)?"
+_ADDRESS = re.compile(
+    rf"(?:[a-z][a-z0-9+.-]{{1,15}}://[^\s<>\"'`가-힣]+)"  # any scheme
+    rf"|(?<![a-z0-9_.%+-])[a-z0-9._%+-]+@{_HOST}"  # e-mail
+    rf"|(?<![a-z0-9._-])(?:{_HOST}|{_IPV4}(?![\d.])){_PATH}",  # bare host, shortener, IP
     re.I,
 )
+_TRAILING = ".,;:!?'\")]}>"
+_ADDRESS_CHAR = re.compile(r"[A-Za-z0-9\-_~%]")
+
+
+def addresses(text: str) -> list[str]:
+    """Every URL-like or domain-like string in ``text`` (canonical form), trailing
+    punctuation removed: ``bit.ly/3xYzAbc``, ``apply-now.site``, ``https://x.y/z``,
+    ``kim@korea.kr``, ``xn--3e0b707e``-style punycode, ``10.0.0.1:8080``."""
+    found = []
+    for match in _ADDRESS.finditer(canonical(text)):
+        value = match.group(0)
+        while value and value[-1] in _TRAILING:
+            if value[-1] == ")" and value.count("(") >= value.count(")"):
+                break
+            value = value[:-1]
+        if "." in value or "://" in value:
+            found.append(value)
+    return found
+
+
+def _address_in(address: str, source: str) -> bool:
+    """The exact address occurs in ``source`` (canonical), as a whole: not the middle of a
+    longer host or path (``bit.ly/3x`` is not in ``bit.ly/3xYz``). The host compares
+    case-blind, the path exactly; ``http(s)://`` may be left out on either side."""
+    bare = re.sub(r"^https?://", "", address, flags=re.I)
+    host_end = next((i for i, ch in enumerate(bare) if ch in "/?#"), len(bare))
+    for match in re.finditer(re.escape(bare), source, re.I):
+        start, end = match.span()
+        if start and _ADDRESS_CHAR.match(source[start - 1]):
+            continue
+        if end < len(source) and _ADDRESS_CHAR.match(source[end]):
+            continue
+        if source[start + host_end : end] == bare[host_end:]:
+            return True
+    return False
+
+
+# --- figures ------------------------------------------------------------------------------
+
 # A figure: a number and the unit that follows it ("1조 6,903억원", "9.2%", "4월", "13일").
 _FIGURE = re.compile(
     r"\d[\d,]*(?:\.\d+)?\s*(?:조|억|만|천)?\s*(?:원|%|퍼센트|명|개|건|곳|개사|개소|월|일|년|시|분|배|km|대)?"
 )
-_NAME_TITLE = re.compile(
-    r"([가-힣]{2,4})\s?(장관|차관|청장|처장|실장|국장|과장|팀장|사무관|주무관|서기관|대변인|"
-    r"위원장|총경|경정|경감|경장|의원|대표|회장|원장)"
+
+# --- people -------------------------------------------------------------------------------
+
+# Korean personal names open with a surname: the common one-syllable ones and the compound
+# ones (남궁, 황보, …). A closed class of the language, not a list fitted to documents.
+_SURNAMES_2 = "남궁|황보|제갈|선우|독고|사공|서문|동방|어금|망절"
+_SURNAMES_1 = (
+    "김이박최정강조윤장임한오서신권황안송전홍유고문양손배백허남심노하곽성차주우구민류나진"
+    "지엄채원천방공현함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모탁국어은편용예"
+    "경봉사부가복태목형피두감음빈동온호범좌팽승간상시갈견당계"
 )
+_NAME = rf"(?:(?:{_SURNAMES_2})[가-힣]{{1,2}}|[{_SURNAMES_1}][가-힣]{{1,2}})"
+# Role words are open-ended (연구관, 정책관, 센터장, 선임연구원, 대변인, 대표, 씨 …): a word
+# whose head is one of the productive role endings below counts, whatever comes before it.
+_ROLE = (
+    r"[가-힣]{0,5}(?:관|장|사|원|보|대표|이사|교수|박사|대변인|주임|대리|담당|담당자|책임자|"
+    r"실무자|선임|수석|총재|고문|특보|기자|위원|간사|반장|님|씨)"
+)
+_PARTICLE = r"(?:께서|에게|께|은|는|이|가|을|를|의|과|와|도|에|로|으로|이다|이며|이고|이)?"
+_WORD_END = r"(?![가-힣])"
+_WORD_START = r"(?<![가-힣])"
+# Korean writes a name and its role apart (김철수 연구관, 과장 이하녕, 담당자: 유동욱); only
+# 씨/님 attach to the name.
+_NAME_THEN_ROLE = re.compile(
+    rf"{_WORD_START}({_NAME})(?:\s+(?:{_ROLE})|\s?(?:씨|님)){_PARTICLE}{_WORD_END}"
+)
+_ROLE_THEN_NAME = re.compile(
+    rf"{_WORD_START}(?:{_ROLE})(?:\s+|\s*[:：]\s*)({_NAME}){_PARTICLE}{_WORD_END}"
+)
+_ROLE_WORD = re.compile(_ROLE)
+_NAME_TO_WHOM = re.compile(rf"{_WORD_START}({_NAME})(?:에게|께|한테){_WORD_END}")
+# A sentence that tells readers whom to contact: every person it names must be a contact.
+_CONTACT_CUE = re.compile(r"문의|연락|담당자|담당\s*부서|책임자|연락처|전화|☎|상담")
 MIN_BULLETS = 2
+
+
+def people_in(text: str) -> set[str]:
+    """The names standing next to a role word (``김철수 연구관``, ``과장 이하녕``) or being
+    addressed (``김철수에게``) in ``text``."""
+    found = set()
+    for pattern in (_NAME_THEN_ROLE, _ROLE_THEN_NAME, _NAME_TO_WHOM):
+        for match in pattern.finditer(text):
+            if not _ROLE_WORD.fullmatch(match.group(1)):  # 연구관에게, 국장 대변인: roles
+                found.add(match.group(1))
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _common_word(candidate: str) -> bool:
+    """The analyser reads ``candidate`` as one ordinary word (정부, 일자리) or a noun with a
+    derivational suffix (사업화), not a name (김철수/NNP; 이하녕 → 이하 + 녕: unknown)."""
+    from bot.korean import tokens
+
+    found = tokens(candidate, limit=20)
+    if len(found) == 1:
+        return found[0].form == candidate and found[0].tag != "NNP"
+    return found[-1].tag == "XSN" and all(t.tag in ("NNG", "XSN") for t in found)
 
 
 def _squash(text: str) -> str:
@@ -62,13 +191,17 @@ def _squash(text: str) -> str:
 class SourceFacts:
     """What the source text contains, in the forms the checks compare."""
 
-    text: str
+    text: str  # canonical
     squashed: str
     phones: frozenset[str]  # every number written in the source
     contact_phones: frozenset[str]  # the numbers of its contact blocks (rule-extracted)
+    contact_names: frozenset[str]  # the names of its contact blocks (rule-extracted)
+    people: frozenset[str]  # contacts and the names the source shows next to a role
 
     @classmethod
     def of(cls, text: str, contacts: Sequence[Contact] = ()) -> SourceFacts:
+        text = canonical(text)
+        names = frozenset(_squash(canonical(c.name)) for c in contacts if c.name)
         return cls(
             text=text,
             squashed=_squash(text).lower(),
@@ -76,26 +209,44 @@ class SourceFacts:
             contact_phones=frozenset(
                 phone_digits(p) for c in contacts for p in phones_in(c.phone or "")
             ),
+            contact_names=names,
+            people=names | frozenset(people_in(text)),
         )
 
 
-def ungrounded(text: str, facts: SourceFacts) -> list[str]:
-    """What ``text`` shows that the source does not support.
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?。])\s+|\n+", text) if s.strip()]
 
-    Phones must be numbers of the source's contact blocks (a number elsewhere in the text,
-    such as an injected "010-1234-5678로 연락", is refused), URLs are never shown in digest
-    text, and names next to a title and figures must occur in the source.
+
+def ungrounded(text: str, facts: SourceFacts) -> list[str]:
+    """What ``text`` shows that the source does not support — the one grounding rule.
+
+    - Phones must be numbers of the source's contact blocks (a number elsewhere in the
+      text, such as an injected "010-1234-5678로 연락", is refused).
+    - Addresses (any scheme or none, any TLD, shorteners, punycode, e-mail, IPs, full-width
+      or defanged dots) must occur in the source exactly.
+    - A name next to a role word must be a person the source names; in a sentence telling
+      whom to contact, every such name must be one of the source's contacts.
+    - Figures (amounts, dates, ratios) must occur in the source.
     """
+    text = canonical(text)
     bad: list[str] = []
     for phone in phones_in(text):
         if phone_digits(phone) not in facts.contact_phones:
             bad.append(phone)
     rest = PHONE.sub(" ", text)
-    bad += _URL.findall(rest)
-    rest = _URL.sub(" ", rest)
-    for match in _NAME_TITLE.finditer(rest):
-        if match.group(1) not in facts.squashed:
-            bad.append(match.group(0))
+    for address in addresses(rest):
+        if not _address_in(address, facts.text):
+            bad.append(address)
+    rest = _ADDRESS.sub(" ", rest)
+    for sentence in _sentences(rest):
+        contact_sentence = bool(_CONTACT_CUE.search(sentence)) or bool(phones_in(sentence))
+        for name in sorted(people_in(sentence)):
+            if name in (facts.contact_names if contact_sentence else facts.people):
+                continue
+            if _common_word(name) and (not contact_sentence or name in facts.squashed):
+                continue  # 반도체 지원, 정부 지원: an ordinary word next to a role-like ending
+            bad.append(name)
     for match in _FIGURE.finditer(rest):
         figure = _squash(match.group(0)).lower()
         if figure and figure not in facts.squashed:
@@ -104,13 +255,14 @@ def ungrounded(text: str, facts: SourceFacts) -> list[str]:
 
 
 def contact_grounded(contact: Contact, facts: SourceFacts) -> bool:
-    """A contact's phones (by digits) must be contact-block numbers; its name in the source."""
+    """A contact's phones (by digits) must be contact-block numbers; its name a person the
+    source names (a contact, or next to a role word)."""
     for phone in phones_in(contact.phone or ""):
         if phone_digits(phone) not in facts.contact_phones:
             return False
     if contact.phone and not phones_in(contact.phone):
         return False
-    return not (contact.name and _squash(contact.name) not in facts.squashed)
+    return not (contact.name and _squash(canonical(contact.name)) not in facts.people)
 
 
 def _labeled(
