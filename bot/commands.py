@@ -20,6 +20,7 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot import metrics
 from bot.agencies import resolve_agency
 from bot.clock import KST, Clock
 from bot.config import Settings
@@ -163,6 +164,7 @@ class CommandCore:
         self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool
     ) -> Reply:
         """Run one command; never raises for user input."""
+        metrics.count_command(chat.platform)
         parsed = parse_command(text)
         if isinstance(parsed, str):
             return Reply(parsed)
