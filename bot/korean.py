@@ -97,7 +97,7 @@ def stem(word: str) -> str:
     kept = [
         t.form
         for t in tokens(word, limit=200)
-        if not t.tags[0].startswith(("J", "E")) and t.tags[0] not in _MARKS
+        if not t.tags[0].startswith(_ENDING_TAGS) and t.tags[0] not in _MARKS
     ]
     return "".join(kept) or word
 
@@ -188,7 +188,7 @@ def _is_boundary(line: str, mark: int, end: int) -> bool:
             return False
         if _ENUMERATOR.search(before) and len(before.strip()) <= 3:
             return False  # "가. 추진 배경", "1. 개요" at the start of a line
-        if _ABBREVIATION.search(before) and not re.search(r"[가-힣]", before[-4:]):
+        if _ABBREVIATION.search(before):
             return False  # Dr. Kim, No. 5, vs. — Latin abbreviations
     return True
 
