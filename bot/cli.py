@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     remove = feeds_sub.add_parser("remove", parents=[common], help="remove a feed by id")
     remove.add_argument("id", type=int)
     feeds_sub.add_parser("check", parents=[common], help="fetch every feed now and report")
+    export = feeds_sub.add_parser("export", parents=[common], help="write the feeds as OPML 2.0")
+    export.add_argument("--output", type=Path, default=None, metavar="FILE", help="default: stdout")
+    opml_in = feeds_sub.add_parser("import", parents=[common], help="add the feeds of an OPML file")
+    opml_in.add_argument("file", type=Path, help="an OPML file (- for stdin)")
 
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -83,6 +87,8 @@ HANDLERS = {
     "feeds_add": "bot.cli_commands.ingest:cmd_feeds_add",
     "feeds_remove": "bot.cli_commands.ingest:cmd_feeds_remove",
     "feeds_check": "bot.cli_commands.ingest:cmd_feeds_check",
+    "feeds_export": "bot.cli_commands.opml:cmd_feeds_export",
+    "feeds_import": "bot.cli_commands.opml:cmd_feeds_import",
     "db_upgrade": "bot.cli_commands.ingest:cmd_db_upgrade",
     "summarize": "bot.cli_commands.summarize:cmd_summarize",
     "chat": "bot.cli_commands.chat:cmd_chat",
