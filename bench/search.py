@@ -34,9 +34,13 @@ from sqlalchemy.engine import Engine
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.search as search_module
+import bot.search.common as search_common
+import bot.search.postgres as search_postgres
+import bot.search.sqlite as search_sqlite
 from bot.agencies import AGENCIES
 from bot.korean import strip_endings, tokens
 from bot.search import index_pending, parse, search
+from bot.search.filters import search_filters
 from bot.search.query import index_tokens
 from bot.store import create_engine, schema
 from bot.store.migrate import upgrade
@@ -296,14 +300,14 @@ def like_scan(engine: Engine, query: str) -> set[int]:
 
 def index_matches(engine: Engine, query: str) -> set[int]:
     """Every story the index matches (no candidate cap), to compare with the scan."""
-    saved = search_module.CANDIDATES
-    search_module.CANDIDATES = 10**9
+    saved = search_common.CANDIDATES
+    search_common.CANDIDATES = 10**9
     try:
         with engine.connect() as conn:
-            found = search_module._candidates(conn, parse(query), {}, NOW, 30.0, 10**9)
+            found = search_module.candidates(conn, parse(query), {}, NOW, 30.0, 10**9)
         return {c.story_id for c in found}
     finally:
-        search_module.CANDIDATES = saved
+        search_common.CANDIDATES = saved
 
 
 def size_of(engine: Engine) -> tuple[float, float]:
@@ -351,7 +355,7 @@ def slowest(
     for i in order:
         text, options = queries[i]
         parsed = parse(text)
-        filters = search_module._filters(
+        filters = search_filters(
             options.get("since"),  # type: ignore[arg-type]
             None,
             options.get("agency"),  # type: ignore[arg-type]
@@ -360,12 +364,13 @@ def slowest(
         )
         with engine.connect() as conn:
             t = time.perf_counter()
-            search_module._candidates(conn, parsed, filters, NOW, 30.0, 33)
+            search_module.candidates(conn, parsed, filters, NOW, 30.0, 33)
             candidates_ms = (time.perf_counter() - t) * 1000
-            statement, params = search_module.candidate_sql(name, parsed, filters, NOW, 30.0, 33)
-            binds = search_module._typed(*(k for k in ("since", "until") if k in filters))
+            engine_sql = search_postgres if name == "postgresql" else search_sqlite
+            statement, params = engine_sql.candidate_sql(parsed, filters, NOW, 30.0, 33)
+            binds = search_common.typed(*(k for k in ("since", "until") if k in filters))
             if name == "postgresql":
-                where = search_module._where(filters)
+                where = search_common.where(filters)
                 matches = conn.execute(
                     sa.text(
                         f"SELECT count(*) FROM search_docs d WHERE d.tsv @@ CAST(:q AS tsquery)"

@@ -71,7 +71,7 @@ async def process_pending(
     if resummarize and isinstance(summarizer, LLMSummarizer):
         report.resummarized = await resummarize_pending(engine, summarizer, clock.now())
     try:
-        report.indexed = await asyncio.to_thread(index_pending, engine)
+        report.indexed = await asyncio.to_thread(index_pending, engine, now=clock.now())
     except Exception:  # search is a convenience: delivery must go on without it
         log.exception("search indexing failed; will retry next cycle")
     report.matched_stories, report.deliveries = await asyncio.to_thread(

@@ -317,9 +317,9 @@ def test_a_query_over_the_time_limit_is_explained(
             conn.execute(sa.text("SET LOCAL statement_timeout = 50"))
             with pytest.raises(sa.exc.OperationalError) as info:
                 conn.execute(sa.text("SELECT pg_sleep(1)"))
-        assert search_module._is_timeout(info.value)
+        assert search_module.is_timeout(info.value)
         return
-    monkeypatch.setattr(search_module, "QUERY_TIMEOUT_S", -1.0)
+    monkeypatch.setattr(search_module.common, "QUERY_TIMEOUT_S", -1.0)
     with pytest.raises(CommandError, match="너무 오래"):
         search(engine, "지원", now=NOW)
 
@@ -349,19 +349,19 @@ def test_a_crash_mid_indexing_skips_nothing(
         add_story(engine, feed, title=f"수소 소식 {i}", text="수소 충전소", published_at=BASE_TIME)
         for i in range(3)
     ]
-    real_write = search_module.write_docs
+    real_write = search_module.index.write_docs
     calls = []
 
-    def crash_on_second_batch(conn: sa.Connection, docs: list[object]) -> None:
+    def crash_on_second_batch(conn: sa.Connection, docs: list[object], now: object) -> None:
         calls.append(docs)
         if len(calls) == 2:
             raise RuntimeError("power cut")
-        real_write(conn, docs)  # type: ignore[arg-type]
+        real_write(conn, docs, now)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(search_module, "write_docs", crash_on_second_batch)
+    monkeypatch.setattr(search_module.index, "write_docs", crash_on_second_batch)
     with pytest.raises(RuntimeError):
         index_pending(engine, batch=1)
-    monkeypatch.setattr(search_module, "write_docs", real_write)
+    monkeypatch.setattr(search_module.index, "write_docs", real_write)
     assert index_pending(engine) == 2  # the batch that failed was rolled back, still queued
     assert sorted(find(engine, "수소")) == sorted(ids)
     assert index_pending(engine) == 0
