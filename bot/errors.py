@@ -10,10 +10,12 @@ errors are wrapped at the edge with ``raise ... from e`` so callers catch one ro
      │    └── ParseError        nothing usable in the document
      ├── StoreError           the database refused or is unreachable
      ├── SummarizeError       the LLM path failed (the extractive path never does)
-     └── CommandError         a chat command was invalid (carries a Korean reply)
+     └── CommandError         a chat command was invalid (carries a catalog key and a reply)
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class SokboError(Exception):
@@ -49,8 +51,27 @@ class SummarizeError(SokboError):
 
 
 class CommandError(SokboError):
-    """A chat command was invalid; ``reply`` is the Korean text shown to the user."""
+    """A chat command was invalid.
 
-    def __init__(self, reply: str) -> None:
+    Raised with a catalog ``key`` (and the values it needs) so the answer can be given in the
+    chat's language; ``reply`` is the Korean text, for callers that have no chat (the CLI).
+    A plain ``reply`` string is still accepted.
+    """
+
+    def __init__(self, reply: str = "", *, key: str | None = None, **values: Any) -> None:
+        if key is not None:
+            from bot.locales import t
+
+            reply = t("ko", key, **values)
         super().__init__(reply)
         self.reply = reply
+        self.key = key
+        self.values = values
+
+    def text(self, lang: str) -> str:
+        """The reply in ``lang`` (the Korean ``reply`` when it came without a key)."""
+        if self.key is None:
+            return self.reply
+        from bot.locales import t
+
+        return t(lang, self.key, **self.values)

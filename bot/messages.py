@@ -54,7 +54,7 @@ class DailyDigest:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A plain Korean text message (announcements, status notes)."""
+    """A plain text message (announcements, status notes)."""
 
     text: str
 
@@ -94,3 +94,4 @@ class Reply:
     announce: str | None = None
     topic_choices: tuple[tuple[str, bool], ...] = ()
     search: SearchPage | None = None
+    language: str = "ko"

@@ -118,7 +118,7 @@ async def test_mode_time_pause_resume_status(engine: Engine, clock: FixedClock) 
     await say(c, "/subscribe 반도체")
     assert "매일 요약" in await say(c, "/mode daily")
     text = await say(c, "/time 7:30 America/New_York")
-    assert "07:30 (America/New_York)" in text and "다음 요약" in text
+    assert "오전 7시 30분(America/New_York)" in text and "다음 요약" in text
     status = await say(c, "/status")
     assert "다음 요약" in status and "피드" in status
     assert "멈췄어요" in await say(c, "/pause")

@@ -1,7 +1,8 @@
-"""Messages → readable Korean plain text (console adapter, logs, `sokbo digest`). Pure.
+"""Messages → readable plain text (console adapter, logs, `sokbo digest`). Pure.
 
 Times are shown in KST. Strings from feeds or the LLM are printed as they are, with control
-characters removed so an article cannot rewrite the terminal.
+characters removed so an article cannot rewrite the terminal. Labels come from the catalog
+(:mod:`bot.locales`), Korean unless a language is given.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.clock import KST
+from bot.locales import t, weekday
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
 from bot.types import Contact
 
-_WEEKDAYS = "월화수목금토일"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b]")
 
 
@@ -23,13 +24,19 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def kst_time(when: datetime) -> str:
+def kst_time(when: datetime, lang: str = "ko") -> str:
     """``2026-04-11 (토) 07:18 KST``."""
     local = when.astimezone(KST)
-    return f"{local:%Y-%m-%d} ({_WEEKDAYS[local.weekday()]}) {local:%H:%M} KST"
+    return f"{local:%Y-%m-%d} ({weekday(lang, local.weekday())}) {local:%H:%M} KST"
 
 
-def contact_line(contact: Contact) -> str:
+def entry_time(when: datetime, year: int) -> str:
+    """``06/10 09:00`` in the digest's year; ``2024/06/10 09:00`` otherwise."""
+    local = when.astimezone(KST)
+    return local.strftime("%m/%d %H:%M" if local.year == year else "%Y/%m/%d %H:%M")
+
+
+def contact_line(contact: Contact, lang: str = "ko") -> str:
     """``문의: 부서 직함 이름 (전화)``, leaving out what the source did not give."""
     parts = [
         clean(p)
@@ -39,45 +46,53 @@ def contact_line(contact: Contact) -> str:
     line = " ".join(parts)
     if contact.phone:
         line = f"{line} ({clean(contact.phone)})" if line else clean(contact.phone)
-    return f"문의: {line}" if line else ""
+    return f"{t(lang, 'render.contact')}: {line}" if line else ""
 
 
-def contact_lines(contacts: Iterable[Contact]) -> list[str]:
-    return [line for line in (contact_line(c) for c in contacts) if line]
+def contact_lines(contacts: Iterable[Contact], lang: str = "ko") -> list[str]:
+    return [line for line in (contact_line(c, lang) for c in contacts) if line]
 
 
-def render_alert(alert: Alert) -> str:
+def render_alert(alert: Alert, lang: str = "ko") -> str:
     s = alert.summary
     lines = [
-        f"[속보] {clean(s.headline)}",
-        f"{clean(alert.source)} · {kst_time(alert.published_at)}",
+        f"{t(lang, 'render.alert.prefix')} {clean(s.headline)}",
+        f"{clean(alert.source)} · {kst_time(alert.published_at, lang)}",
     ]
     if s.agencies:
-        lines.append("기관: " + ", ".join(clean(a) for a in s.agencies))
+        lines.append(f"{t(lang, 'render.agencies')}: " + ", ".join(clean(a) for a in s.agencies))
     if s.topics:
-        lines.append("주제: " + ", ".join(clean(t) for t in s.topics))
+        lines.append(f"{t(lang, 'render.topics')}: " + ", ".join(clean(x) for x in s.topics))
     lines.append("")
     lines.extend(f"• {clean(b)}" for b in s.bullets)
     facts = [f"{clean(f.label)}: {clean(f.value)}" for f in (*s.key_dates, *s.amounts)]
     if facts:
         lines.append("")
         lines.extend(f"- {fact}" for fact in facts)
-    contacts = contact_lines(s.contacts)
+    contacts = contact_lines(s.contacts, lang)
     if contacts:
         lines.append("")
         lines.extend(contacts)
     url = alert.url or s.source_url
     if url:
-        lines.append(f"원문: {clean(url)}")
+        lines.append(f"{t(lang, 'render.original')}: {clean(url)}")
     return "\n".join(lines)
 
 
-def render_digest(digest: DailyDigest) -> str:
-    weekday = _WEEKDAYS[digest.day.weekday()]
-    lines = [f"[오늘의 정책 브리핑] {digest.day:%Y년 %m월 %d일} ({weekday})"]
+def render_digest(digest: DailyDigest, lang: str = "ko") -> str:
+    day = digest.day
+    date = t(
+        lang,
+        "render.digest.date",
+        year=day.year,
+        month=day.month,
+        day=day.day,
+        weekday=weekday(lang, day.weekday()),
+    )
+    lines = [t(lang, "render.digest.title", date=date)]
     if not digest.sections:
         lines.append("")
-        lines.append("오늘은 구독하신 주제의 새 소식이 없습니다.")
+        lines.append(t(lang, "render.digest.empty"))
     number = 0
     for section in digest.sections:
         lines.append("")
@@ -85,15 +100,15 @@ def render_digest(digest: DailyDigest) -> str:
         for entry in section.entries:
             number += 1
             meta = [", ".join(clean(a) for a in entry.agencies)] if entry.agencies else []
-            meta.append(entry.published_at.astimezone(KST).strftime("%m/%d %H:%M"))
+            meta.append(entry_time(entry.published_at, day.year))
             if entry.source_count > 1:
-                meta.append(f"보도 {entry.source_count}건")
+                meta.append(t(lang, "render.digest.reports", count=entry.source_count))
             lines.append(f"{number}. {clean(entry.headline)} ({' · '.join(meta)})")
-            lines.extend(f"   {line}" for line in contact_lines(entry.contacts[:1]))
+            lines.extend(f"   {line}" for line in contact_lines(entry.contacts[:1], lang))
             lines.append(f"   {clean(entry.url)}")
     if digest.omitted:
         lines.append("")
-        lines.append(f"외 {digest.omitted}건")
+        lines.append(t(lang, "render.digest.omitted", count=digest.omitted))
     return "\n".join(lines)
 
 
@@ -101,14 +116,14 @@ def render_notice(notice: Notice) -> str:
     return clean(notice.text)
 
 
-def render_search(page: SearchPage) -> str:
+def render_search(page: SearchPage, lang: str = "ko") -> str:
     """A page of results on its own, with a header line."""
     if not page.hits:
-        return f"'{clean(page.query)}' 검색 결과가 없습니다."
-    return "\n".join([f"'{clean(page.query)}' 검색 결과", *_hit_lines(page)])
+        return t(lang, "render.search.none", query=clean(page.query))
+    return "\n".join([t(lang, "render.search.title", query=clean(page.query)), *_hit_lines(page)])
 
 
-def _hit_lines(page: SearchPage) -> list[str]:
+def _hit_lines(page: SearchPage, lang: str = "ko") -> list[str]:
     lines = []
     for number, hit in enumerate(page.hits, start=page.offset + 1):
         meta = [clean(hit.agency)] if hit.agency else []
@@ -119,7 +134,7 @@ def _hit_lines(page: SearchPage) -> list[str]:
             lines.append(f"   {snippet}")
         lines.append(f"   {clean(hit.url)}")
     if page.has_more:
-        lines.append("(더 보기: 다음 페이지)")
+        lines.append(t(lang, "render.search.more"))
     return lines
 
 
@@ -130,7 +145,7 @@ def render_reply(reply: Reply) -> str:
             "\n".join(f"[{'✔' if on else ' '}] {clean(topic)}" for topic, on in reply.topic_choices)
         )
     if reply.search is not None and reply.search.hits:  # reply.text already says how many
-        parts.append("\n".join(_hit_lines(reply.search)))
+        parts.append("\n".join(_hit_lines(reply.search, reply.language)))
     return "\n\n".join(p for p in parts if p)
 
 

@@ -6,7 +6,7 @@ Adapters call :func:`pause_chat` when a platform says the bot was blocked or rem
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -41,6 +41,7 @@ class Chat:
     last_digest_at: datetime | None
     created_at: datetime
     schedule_changed_at: datetime | None = None
+    language: str | None = None  # 'ko' | 'en' chosen with /lang; None: the instance default
 
 
 def _address(ref: ChatRef) -> sa.ColumnElement[bool]:
@@ -65,6 +66,7 @@ def _chat(row: sa.Row[tuple[object, ...]]) -> Chat:
         last_digest_at=from_db(m["last_digest_at"]),
         created_at=from_db(m["created_at"]) or datetime.now(UTC),
         schedule_changed_at=from_db(m["schedule_changed_at"]),
+        language=m.get("language"),
     )
 
 
@@ -143,10 +145,29 @@ def rule_pairs(engine: Engine, chat_pk: int) -> list[tuple[str, str]]:
         return [(r.kind, r.value) for r in rows]
 
 
+def rule_labels(engine: Engine, chat_pk: int) -> dict[tuple[str, str], str]:
+    """(kind, value) → the word as the user wrote it, for rules that kept one."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(rules.c.kind, rules.c.value, rules.c.label).where(
+                rules.c.chat_id == chat_pk, rules.c.label.is_not(None)
+            )
+        )
+        return {(r.kind, r.value): r.label for r in rows}
+
+
 def add_rules(
-    engine: Engine, chat_pk: int, pairs: Sequence[tuple[str, str]], *, now: datetime, limit: int
+    engine: Engine,
+    chat_pk: int,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    now: datetime,
+    limit: int,
+    labels: Mapping[tuple[str, str], str] | None = None,
 ) -> list[tuple[str, str]]:
-    """Add the rules not yet present; returns those added. All or nothing at the limit."""
+    """Add the rules not yet present; returns those added. All or nothing at the limit.
+
+    ``labels`` keeps the user's spelling of a rule (``sLLM`` for the keyword ``sllm``)."""
     with engine.begin() as conn:
         existing = {
             (r.kind, r.value)
@@ -160,7 +181,16 @@ def add_rules(
         if new:
             conn.execute(
                 _insert_ignore(conn, rules),
-                [{"chat_id": chat_pk, "kind": k, "value": v, "created_at": now} for k, v in new],
+                [
+                    {
+                        "chat_id": chat_pk,
+                        "kind": k,
+                        "value": v,
+                        "created_at": now,
+                        "label": (labels or {}).get((k, v)),
+                    }
+                    for k, v in new
+                ],
             )
         return new
 
@@ -185,7 +215,15 @@ def clear_rules(engine: Engine, chat_pk: int) -> int:
 
 def update_chat(engine: Engine, chat_pk: int, **values: object) -> None:
     """Change settings columns (mode, daily_time, timezone, kind, last_digest_at, …)."""
-    allowed = {"mode", "daily_time", "timezone", "kind", "last_digest_at", "schedule_changed_at"}
+    allowed = {
+        "mode",
+        "daily_time",
+        "timezone",
+        "kind",
+        "last_digest_at",
+        "schedule_changed_at",
+        "language",
+    }
     if not set(values) <= allowed:
         raise ValueError(f"not a chat setting: {sorted(set(values) - allowed)}")
     with engine.begin() as conn:
