@@ -118,8 +118,13 @@ deliveries = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("chat_id", sa.Integer, sa.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    # an alert (story_id) or a daily digest (digest_id), migration 0007
+    sa.Column("story_id", sa.Integer, sa.ForeignKey("stories.id", ondelete="CASCADE")),
     sa.Column(
-        "story_id", sa.Integer, sa.ForeignKey("stories.id", ondelete="CASCADE"), nullable=False
+        "digest_id",
+        sa.Integer,
+        sa.ForeignKey("digests.id", name="fk_deliveries_digest", ondelete="CASCADE"),
+        unique=True,
     ),
     sa.Column("state", sa.String(10), nullable=False, server_default="pending"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
@@ -142,6 +147,7 @@ digests = sa.Table(
     sa.Column("digest_date", sa.Date, nullable=False),  # the chat's local date
     sa.Column("state", sa.String(10), nullable=False, server_default="sending"),
     sa.Column("story_ids", sa.Text),  # JSON list
+    sa.Column("payload", sa.Text),  # the built DailyDigest (bot.store.codec JSON), 0007
     sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
     sa.Column("next_attempt_at", UtcDateTime),
     sa.Column("last_error", sa.Text),
