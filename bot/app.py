@@ -239,8 +239,16 @@ class App:
             assert isinstance(adapter, SlackAdapter)
             bolt = build_bolt_app(self.settings, self.command_core(), adapter.client)
             routes[SLACK_EVENTS] = slack_events_handler(bolt)
-        server = WebServer(site.build(routes), self.settings.web.listen, self.settings.web.port)
-        await server.start()
+        web = self.settings.web
+        server = WebServer(site.build(routes), web.listen, web.port)
+        try:
+            await server.start()
+        except OSError as e:  # e.g. the port is taken: say so; polling and delivery go on
+            log.error("web: cannot listen on %s:%d (%s); the archive is off", web.listen,
+                      web.port, e.strerror or e)  # fmt: skip
+            await server.stop()
+            site.pool.shutdown(wait=False)
+            return
         try:
             await stop.wait()
         finally:

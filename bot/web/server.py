@@ -43,6 +43,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 MAX_PAGE = 10_000  # deeper pages would make the database skip too many rows
 MAX_QUERY = 200  # the chat /search limit (commands.MAX_SEARCH)
 FEED_ENTRIES = 50
+MAX_LINE = 128 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -163,8 +164,9 @@ class WebSite:
                 message="요청하신 주소의 페이지가 없어요. "
                 "주소를 확인하시거나 최신 소식에서 찾아 보세요.",
             )
-        except web.HTTPException as e:
-            response = e
+        except web.HTTPException as e:  # redirects, 405: aiohttp answers them when raised
+            metrics.WEB_REQUESTS.labels(page, str(e.status)).inc()
+            raise
         except Exception:
             log.exception("web: %s %s failed", request.method, request.path_qs[:300])
             response = await self._page(
@@ -387,7 +389,9 @@ class WebServer:
 
     async def start(self) -> int:
         """Start listening; returns the bound port."""
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # Long request lines reach the handlers (a 10,000-character Korean query is ~90 KB
+        # encoded), which answer in Korean instead of aiohttp's bare 400.
+        self._runner = web.AppRunner(self.app, access_log=None, max_line_size=MAX_LINE)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, backlog=256)
         await site.start()
