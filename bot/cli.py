@@ -1,4 +1,8 @@
-"""Argument parsing and dispatch only; the work happens in the modules the handlers call."""
+"""Argument parsing and dispatch only; the work happens in the modules the handlers call.
+
+Heavy modules (SQLAlchemy, pydantic, the app) are imported only once the arguments are
+parsed, so ``sokbo --help`` and usage errors answer at interpreter speed.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING
 
 from bot import __version__
-from bot.app import App
-from bot.config import Settings, load_settings
-from bot.errors import ConfigError, SokboError
 
-Handler = Callable[[App, argparse.Namespace], int]
+if TYPE_CHECKING:
+    from bot.app import App
+
+Handler = Callable[["App", argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +112,12 @@ def _handler(args: argparse.Namespace) -> Handler:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import sqlalchemy as sa
+
+    from bot.app import App
+    from bot.config import Settings, load_settings
+    from bot.errors import ConfigError, SokboError
+
     try:
         settings: Settings = load_settings(args.config)
     except ConfigError as e:
