@@ -65,6 +65,9 @@ class FeedSettings(Section):
     total_timeout: PositiveSeconds = 60
     max_bytes: Annotated[int, Field(ge=1024, le=200_000_000)] = 5_000_000
     max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
+    # Redirects may lead only to public http(s) hosts (or stay on the feed's own origin);
+    # true lets them reach loopback and private networks (tests, local set-ups).
+    allow_private_hosts: bool = False
     backoff_initial: PositiveSeconds = 60
     backoff_max: PositiveSeconds = 6 * 3600
     user_agent: str = "sokbo/0.1 (+https://github.com/sokbo/sokbo; Korean policy news bot)"

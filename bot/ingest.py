@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
@@ -28,6 +29,7 @@ from bot.feeds.worker import ParseWorkers
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
 from bot.store.articles import UpsertResult
+from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
 from bot.types import Article, Contact, Feed
 
@@ -166,15 +168,16 @@ async def _poll_feed(
         stored = await writer.store(items, success)
         if timeline is not None:
             timeline.mark(feed.id, "done")
-        if success.warning:
-            log.warning("feed %d %s: %s", feed.id, feed.name, success.warning)
-        status: FeedStatus = "partial" if success.warning else "ok"
+        warning = "; ".join(w for w in (success.warning, stored.note) if w) or None
+        if warning:
+            log.warning("feed %d %s: %s", feed.id, feed.name, warning)
+        status: FeedStatus = "partial" if warning else "ok"
         outcome = replace(
             _outcome(feed, status, clock.now(), settings),
             new=len(stored.new),
             edited=len(stored.edited),
             items=len(items),
-            error=success.warning,
+            error=warning,
         )
         return outcome, stored.new, stored.edited
     except FeedError as e:
@@ -182,9 +185,12 @@ async def _poll_feed(
         retry_after = getattr(e, "retry_after", None)
     except SokboError as e:  # e.g. the store refused: still one feed's problem, in words
         error = f"{type(e).__name__}: {e}"
+    except sa.exc.SQLAlchemyError as e:  # in words: the statement stays in the log
+        log.exception("feed %d %s: the database refused", feed.id, feed.name)
+        error = in_words(e)
     except Exception as e:  # a bug must not stop the other feeds; it is logged in full
         log.exception("feed %d %s: unexpected error", feed.id, feed.name)
-        error = f"internal error: {type(e).__name__}: {e}"
+        error = f"internal error: {in_words(e)}"
     next_poll = await writer.fail(FeedFailure(feed.id, error, retry_after))
     if timeline is not None:
         timeline.mark(feed.id, "done")
@@ -383,7 +389,8 @@ class CycleWriter:
     def _fail_all(self, batch: _Batch) -> None:
         for _, _, future in batch.stores:
             if not future.done():
-                future.set_exception(RuntimeError(f"store failed: {self._broken!r}"))
+                broken = in_words(self._broken) if self._broken else "unknown"
+                future.set_exception(RuntimeError(f"store failed: {broken}"))
         for _, failed in batch.failures:
             if not failed.done():
                 failed.set_result(None)
@@ -452,8 +459,9 @@ class CycleWriter:
                         conn, [success], now, poll_interval=settings.poll_interval
                     )
                 results.append(result)
-            except Exception as e:  # this feed's items and validators were rolled back together
-                results.append(e)
+            except Exception:  # rolled back together: now item by item, so one bad item
+                log.exception("feed %d: storing its items failed; one by one", success.feed_id)
+                results.append(self._write_items(items, success, now))
         next_polls: dict[int, datetime] = {}
         for failure in failures:
             try:
@@ -481,6 +489,44 @@ class CycleWriter:
         except Exception:  # only the next cycle's order suffers
             log.exception("could not record the fetch times of %d feeds", len(batch.durations))
         return results, next_polls
+
+    def _write_items(
+        self, items: tuple[Article, ...], success: FeedSuccess, now: datetime
+    ) -> UpsertResult | Exception:
+        """A feed whose transaction failed: find the items the database refuses (each tried
+        in a transaction that is rolled back), then store the others with the validators in
+        one transaction, as always. One bad item fails only itself; if nothing can be stored
+        the feed fails and its validators are not saved (the next poll fetches it in full)."""
+        good: list[Article] = []
+        refused: list[str] = []
+        last: Exception | None = None
+        for item in items:
+            try:
+                with self.engine.connect() as conn, conn.begin() as trial:
+                    article_store.upsert_in(conn, [item], now)
+                    trial.rollback()
+            except Exception as e:
+                last = e
+                log.warning("feed %d: item %r refused: %s", item.feed_id, item.guid[:80], e)
+                refused.append(in_words(e))
+                continue
+            good.append(item)
+        if last is not None and not good:
+            return last
+        note = None
+        if refused:
+            note = f"{len(refused)} of {len(items)} items not stored ({refused[0]})"
+        warning = "; ".join(w for w in (success.warning, note) if w) or None
+        try:
+            with self.engine.begin() as conn:
+                result = article_store.upsert_in(conn, good, now)
+                feed_store.record_successes(
+                    conn, [replace(success, warning=warning)], now,
+                    poll_interval=self.settings.poll_interval,
+                )  # fmt: skip
+        except Exception as e:
+            return e
+        return replace(result, note=note)
 
 
 def _split(stored: UpsertResult, feed_ids: Sequence[int]) -> list[UpsertResult | Exception]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import os
+import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -136,6 +138,7 @@ class Fetcher:
                         target = urljoin(current, response.headers["location"])
                         if target in seen:
                             raise FetchError(f"redirect loop ({current} → {target})")
+                        await self._allow_redirect(url, target)
                         seen.append(target)
                         current = target
                         continue
@@ -143,6 +146,35 @@ class Fetcher:
             except httpx.HTTPError as e:
                 raise FetchError(describe_http_error(e, self.settings)) from e
         raise FetchError(f"too many redirects ({self.settings.max_redirects})")
+
+    async def _allow_redirect(self, first: str, target: str) -> None:
+        """The redirect policy: the configured URL is trusted as it is; a redirect may lead to
+        its own origin, or to an http(s) host whose every address is public — unless
+        ``allow_private_hosts``. Raises FetchError saying why not."""
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"redirect to a non-HTTP address refused ({target[:200]})")
+        if self.settings.allow_private_hosts or _origin(target) == _origin(first):
+            return
+        host = parts.hostname
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            found = [ipaddress.ip_address(host)]
+        except ValueError:
+            try:
+                async with asyncio.timeout(self.settings.connect_timeout):
+                    infos = await asyncio.get_running_loop().getaddrinfo(
+                        host, port, type=socket.SOCK_STREAM
+                    )
+            except (OSError, TimeoutError):
+                raise FetchError(f"redirect to an unknown host refused ({host})") from None
+            found = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+        for address in found:
+            if not _public(address):
+                raise FetchError(
+                    f"redirect to a private address refused ({host} is {address}); "
+                    "set [feeds] allow_private_hosts = true to allow it"
+                )
 
     async def _read(self, url: str, response: httpx.Response) -> FetchResult:
         headers = {k.lower(): v for k, v in response.headers.items()}
@@ -200,6 +232,13 @@ def _client(
         follow_redirects=False,
         transport=transport,
     )
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A globally routable address (not loopback, private, link-local, CGNAT, reserved…)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
 
 
 def _origin(url: str) -> str:

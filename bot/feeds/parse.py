@@ -25,6 +25,8 @@ from urllib.parse import urljoin
 import feedparser
 
 from bot.clock import KST
+from bot.document import article_text
+from bot.hygiene import clean_text
 from bot.types import Article
 
 
@@ -50,6 +52,7 @@ def parse_feed(
     if not body.strip():
         return ParsedFeed((), "empty response body")
     text, encoding_note = decode(body, headers.get("content-type", ""))
+    text = clean_text(text)  # XML forbids C0 controls: a NUL would cost feedparser the document
     if _looks_like_html_page(text):
         return ParsedFeed((), "not a feed (HTML page)")
     parsed = feedparser.parse(
@@ -121,7 +124,19 @@ def decode(body: bytes, content_type: str = "") -> tuple[str, str | None]:
         if first_declared and codec != first_declared:
             note = f"declared encoding {declared[0]} is wrong; decoded as {codec}"
         return text, note
-    return body.decode("utf-8", errors="replace"), "undecodable bytes replaced"
+    return _utf8_replacing(body)
+
+
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+
+
+def _utf8_replacing(body: bytes) -> tuple[str, str]:
+    """No encoding fits: UTF-8 with each run of invalid bytes replaced by U+FFFD, and how
+    many runs there were (a stray byte costs one character, not the document)."""
+    text = body.decode("utf-8", errors="surrogateescape")
+    bad = len(_ESCAPED_BYTES.findall(text))
+    note = f"undecodable bytes replaced ({bad} invalid UTF-8 sequence{'s' if bad > 1 else ''})"
+    return _ESCAPED_BYTES.sub("\ufffd", text), note
 
 
 def _normal_codec(name: str) -> str | None:
@@ -160,16 +175,17 @@ _UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 def _article(
     entry: Mapping[str, Any], *, feed_id: int, base_url: str, default_date: datetime | None
 ) -> Article | None:
-    title = clean_title(str(entry.get("title", "")))
-    link = str(entry.get("link", "") or "").strip()
+    # Character references (&#0;, &#x202E;) survive the document's cleaning: clean each field.
+    title = " ".join(clean_text(clean_title(str(entry.get("title", "")))).split())
+    link = clean_text(str(entry.get("link", "") or "")).strip()
     url = urljoin(base_url, link) if link else ""
     body_html = _best_content(entry)
-    text = html_to_text(body_html, base_url=url or base_url)
+    text = clean_text(article_text(body_html, title=title))
     if not title and not text:
         return None
     if not title:
         title = text.split("\n", 1)[0][:80]
-    guid = str(entry.get("id", "") or "").strip()
+    guid = clean_text(str(entry.get("id", "") or "")).strip()
     if not guid:
         guid = stable_id(url, title)
     published = _first_date(entry) or default_date or _UNDATED

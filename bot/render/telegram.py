@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import KST
+from bot.hygiene import is_clean, strip_bidi
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
 from bot.types import Contact
 
@@ -44,13 +45,15 @@ def units(text: str) -> int:
 def safe_href(url: str) -> str | None:
     """Only http(s) links are written as links; anything else (javascript:, data:) is not."""
     url = url.strip()
+    if not is_clean(url):
+        return None
     if url.lower().startswith(("http://", "https://")) and not any(c in url for c in '\n\r\t "<>'):
         return url
     return None
 
 
 def span_html(span: Span) -> str:
-    body = html.escape(span.text, quote=False)
+    body = html.escape(strip_bidi(span.text), quote=False)  # \u202egnp.exe must not read exe.png
     if span.bold:
         body = f"<b>{body}</b>"
     if span.italic:

@@ -16,11 +16,11 @@ from bot.locales import t, weekday
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
 from bot.types import Contact
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: str) -> str:
-    """Drop control characters (ANSI escapes included); keep newlines."""
+    """Drop control characters (ANSI escapes included) and bidi controls; keep newlines."""
     return _CONTROL.sub("", text)
 
 

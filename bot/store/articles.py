@@ -25,6 +25,7 @@ class UpsertResult:
     new: tuple[Article, ...] = ()
     edited: tuple[Article, ...] = ()
     unchanged: int = 0
+    note: str | None = None  # items the database refused, in words (the rest were stored)
 
 
 def contacts_to_json(contacts: Sequence[Contact]) -> str | None:
