@@ -485,9 +485,16 @@ class CommandCore:
         return value
 
     def _describe(
-        self, ctx: Context, rules: Iterable[tuple[str, str]], labels: dict[tuple[str, str], str]
+        self,
+        ctx: Context,
+        rules: Iterable[tuple[str, str]],
+        labels: dict[tuple[str, str], str],
+        typed: dict[tuple[str, str], str] | None = None,
     ) -> str:
-        """Rules as the user wrote them, joined: ``반도체, sLLM, 3번 피드``."""
+        """Rules as the user wrote them, joined: ``반도체, sLLM, 인공지능(AI), 3번 피드``.
+
+        ``typed`` holds the words of this command: a topic or agency named by another name
+        shows both (``과학기술정보통신부(과기정통부)``)."""
         parts = []
         for kind, value in rules:
             label = labels.get((kind, value), value)
@@ -496,7 +503,11 @@ class CommandCore:
             elif kind == "feed":
                 parts.append(ctx.say("rule.feed_name", number=value))
             elif kind in ("topic", "agency"):
-                parts.append(value)
+                word = (typed or {}).get((kind, value), value)
+                same = normalize_word(word).replace("·", "") == normalize_word(value).replace(
+                    "·", ""
+                )
+                parts.append(value if same else f"{shown(word)}({value})")
             else:
                 parts.append(label)
         return ", ".join(parts)
@@ -578,6 +589,7 @@ class CommandCore:
             )
         wanted: list[tuple[str, str]] = []
         labels: dict[tuple[str, str], str] = {}
+        typed: dict[tuple[str, str], str] = {}
         problems: list[str] = []
         for word in words[:MAX_WORDS]:
             rule = self.rule_for(word, ctx.lang)
@@ -585,6 +597,7 @@ class CommandCore:
                 problems.append(rule)
                 continue
             wanted.append(rule)
+            typed.setdefault(rule, word)
             if rule[0] in ("keyword", "exclude"):
                 labels.setdefault(rule, shown(word.removeprefix("-"), MAX_KEYWORD))
         if len(words) > MAX_WORDS:
@@ -605,13 +618,15 @@ class CommandCore:
         follows = [r for r in added if r[0] != "exclude"]
         excludes = [r for r in added if r[0] == "exclude"]
         if follows:
-            lines.append(ctx.say("subscribe.added", items=self._describe(ctx, follows, known)))
+            described = self._describe(ctx, follows, known, typed)
+            lines.append(ctx.say("subscribe.added", items=described))
         if excludes:
             words_out = ", ".join(known.get(r, r[1]) for r in excludes)
             lines.append(ctx.say("subscribe.excluded", items=words_out))
         already = [r for r in dict.fromkeys(wanted) if r not in added]
         if already:
-            lines.append(ctx.say("subscribe.already", items=self._describe(ctx, already, known)))
+            described = self._describe(ctx, already, known, typed)
+            lines.append(ctx.say("subscribe.already", items=described))
         lines.extend(problems[:5])
         if chat.paused:
             lines.append(ctx.say("subscribe.paused_note"))
@@ -620,7 +635,7 @@ class CommandCore:
             announce = ctx.say(
                 "subscribe.announce",
                 user=shown(ctx.user, 30),
-                items=self._describe(ctx, added, known),
+                items=self._describe(ctx, added, known, typed),
             )
         return Reply("\n".join(lines), announce=announce)
 

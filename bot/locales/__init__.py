@@ -12,14 +12,15 @@ from __future__ import annotations
 import string
 from typing import Any, Literal, cast
 
-from bot.locales import en, ko
+from bot.locales.en import MESSAGES as _EN
+from bot.locales.ko import MESSAGES as _KO
 from bot.locales.particles import is_particle_spec, with_particle
 
 Language = Literal["ko", "en"]
 LANGUAGES: tuple[Language, ...] = ("ko", "en")
 DEFAULT: Language = "ko"
 
-CATALOGS: dict[Language, dict[str, str]] = {"ko": ko.MESSAGES, "en": en.MESSAGES}
+CATALOGS: dict[Language, dict[str, str]] = {"ko": _KO, "en": _EN}
 
 # What people type to choose a language (/lang 영어, /lang english, …).
 _LANGUAGE_WORDS: dict[str, Language] = {
@@ -49,8 +50,10 @@ _FORMATTER = _Formatter()
 
 def language(value: str | None, default: Language = DEFAULT) -> Language:
     """``value`` as a supported language code, or ``default``."""
-    if value in LANGUAGES:
-        return cast(Language, value)
+    if value == "en":
+        return "en"
+    if value == "ko":
+        return "ko"
     return default
 
 

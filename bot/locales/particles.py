@@ -5,9 +5,9 @@ A particle such as 을/를 depends on whether the last syllable has a final cons
 last character is read the way Korean speakers say it: digits as Sino-Korean numbers (1을 →
 일, 3을 → 삼, 10을 → 십, 2,000을 → 이천 → 이천을… 천 ends in ㄴ), capital letters by their
 names (AI를 → 에이아이, LLM을 → 엘엘엠, R&D를 → 알앤디), lowercase words by common loanword
-spelling (Google을 → 구글, Slack을 → 슬랙, data를 → 데이터). Quotes, brackets and closing
-punctuation are skipped (``'즉시 알림'으로``). When nothing readable is left, both forms are
-shown as 을(를), which is never wrong.
+spelling (Google을 → 구글, Slack을 → 슬랙, data를 → 데이터). Quotes and closing punctuation
+are skipped (``'즉시 알림'으로``), and so is a closing parenthetical (``R&D(과학기술)를``).
+When nothing readable is left, both forms are shown as 을(를), which is never wrong.
 
 ``with_particle("AI", "을/를")`` → ``AI를``. The catalogs use it as a format spec:
 ``"{word:을/를} 구독했어요"``.
@@ -64,7 +64,8 @@ _ZEROS_BY_COUNT: dict[int, Coda] = {
     **{n: "none" for n in range(12, 16)},  # 조
 }
 # Letter names: A 에이, B 비, … L 엘, M 엠, N 엔, R 알 end in a consonant; the rest in a vowel.
-_LETTER: dict[str, Coda] = {c: "none" for c in "ABCDEFGHIJKOPQSTUVWXYZ"} | {
+_LETTER: dict[str, Coda] = {
+    **{c: "none" for c in "ABCDEFGHIJKOPQSTUVWXYZ"},
     "L": "rieul",
     "M": "other",
     "N": "other",
@@ -84,6 +85,9 @@ _WORD_ENDINGS: tuple[tuple[str, Coda], ...] = (
     ("b", "other"),
     ("t", "other"),
 )
+# A closing parenthetical is skipped whole: the particle follows the word before it,
+# 'R&D(과학기술)를', '오전 7시(한국 시간)로'.
+_PARENTHETICAL = re.compile(r"(?<=\S)\s*\([^()]*\)\s*$")
 _SKIPPED = re.compile(r"[\s'\"‘’“”()\[\]{}<>「」『』《》〈〉.,!?…·:;~\-_/%]+$")
 _NUMBER = re.compile(r"(\d[\d,]*)(?:\.(\d+))?$")
 _LATIN_RUN = re.compile(r"[A-Za-z]+$")
@@ -92,7 +96,7 @@ _LATIN_RUN = re.compile(r"[A-Za-z]+$")
 def coda(word: str) -> Coda:
     """How ``word`` ends when read aloud in Korean: no final consonant, ㄹ, another one, or
     ``unknown`` when the last readable character is neither Hangul, a digit nor a letter."""
-    stripped = _SKIPPED.sub("", word)
+    stripped = _SKIPPED.sub("", _PARENTHETICAL.sub("", word))
     if not stripped:
         return "unknown"
     last = stripped[-1]
