@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
-	bench-telegram bench-slack bench-search clean
+	bench-telegram bench-slack bench-search bench-web clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,8 @@ fmt: $(STAMP)
 	$(BIN)/ruff format bot tests bench examples
 	$(BIN)/ruff check --fix bot tests bench examples
 
-bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search
+bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
+	bench-web
 
 bench-poll: $(STAMP)
 	$(BIN)/python bench/poll.py
@@ -54,6 +55,9 @@ bench-slack: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
+
+bench-web: $(STAMP)
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
