@@ -121,11 +121,11 @@ def _feed_of(engine: Engine, story_id: int) -> int:
 
 
 def test_bad_filters_are_explained_in_korean(engine: Engine, small: dict[str, int]) -> None:
-    with pytest.raises(CommandError, match="기관을 찾지 못했습니다"):
+    with pytest.raises(CommandError, match="기관을 찾지 못했어요"):
         search(engine, "딥테크", agency="없는부", now=NOW)
-    with pytest.raises(CommandError, match="주제를 찾지 못했습니다"):
+    with pytest.raises(CommandError, match="주제를 찾지 못했어요"):
         search(engine, "딥테크", topic="우주여행", now=NOW)
-    with pytest.raises(CommandError, match="기간이 잘못"):
+    with pytest.raises(CommandError, match="기간이 잘못됐어요"):
         search(engine, "딥테크", since=date(2026, 4, 2), until=date(2026, 4, 1), now=NOW)
 
 

@@ -54,7 +54,7 @@ def test_bad_query_exits_1_with_korean_reason(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["search", "?!", "--config", str(config)]) == 1
-    assert "검색할 단어가 없습니다" in capsys.readouterr().err
+    assert "검색할 단어가 없어요" in capsys.readouterr().err
 
 
 def test_bad_options_exit_2(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -76,9 +76,7 @@ def search(
     except sa.exc.OperationalError as e:
         if is_timeout(e):
             log.warning("search: query %r stopped by the time limit", parsed.text)
-            raise CommandError(
-                "검색이 너무 오래 걸려 중단했습니다. 더 구체적인 단어로 다시 검색해 주세요."
-            ) from e
+            raise CommandError(key="search.timeout") from e
         raise StoreError(f"search failed: {e}") from e
     return SearchPage(
         query=parsed.text, hits=tuple(hits), offset=offset, has_more=len(ranked) > offset + limit

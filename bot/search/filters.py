@@ -32,17 +32,19 @@ def search_filters(
             else as_utc(until) + timedelta(microseconds=1)
         )
     if "since" in filters and "until" in filters and filters["since"] >= filters["until"]:
-        raise CommandError("기간이 잘못되었습니다. 시작일이 종료일보다 늦습니다.")
+        raise CommandError(key="search.bad_period")
     if agency:
         canonical = resolve_agency(agency)
         if canonical is None:
-            raise CommandError(f"'{agency[:30]}' 기관을 찾지 못했습니다. 예: 과기정통부, 중기부")
+            raise CommandError(key="search.unknown_agency", agency=agency[:30])
         filters["agency"] = canonical
     if topic:
         name = DEFAULT_TAXONOMY.resolve(topic)
         if name is None:
             raise CommandError(
-                f"'{topic[:30]}' 주제를 찾지 못했습니다. 주제: {', '.join(DEFAULT_TAXONOMY.names)}"
+                key="search.unknown_topic",
+                topic=topic[:30],
+                topics=", ".join(DEFAULT_TAXONOMY.names),
             )
         filters["topic"] = name
     if feed_id is not None:

@@ -133,12 +133,9 @@ def parse_query(text: str, strip: Callable[[str], str] = lambda w: w) -> Query:
     """
     text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES).strip()
     if not text:
-        raise CommandError("검색어를 입력해 주세요. 예: /search 딥테크")
+        raise CommandError(key="search.empty")
     if len(text) > MAX_QUERY_CHARS:
-        raise CommandError(
-            f"검색어가 너무 깁니다({len(text):,}자). {MAX_QUERY_CHARS}자 이내의 핵심 단어로 "
-            "다시 검색해 주세요."
-        )
+        raise CommandError(key="search.query_too_long", count=len(text), limit=MAX_QUERY_CHARS)
     terms: list[Term] = []
     excluded: list[Term] = []
     for is_excluded, quoted, piece in _pieces(text):
@@ -154,23 +151,14 @@ def parse_query(text: str, strip: Callable[[str], str] = lambda w: w) -> Query:
         _add(make_term(" ".join(words)), excluded if is_excluded else terms)
     if not terms:
         if excluded:
-            raise CommandError(
-                "제외할 단어만 있습니다. 찾을 단어를 함께 적어 주세요. 예: 반도체 -수출"
-            )
-        raise CommandError(
-            "검색할 단어가 없습니다. 한글, 영문 또는 숫자로 된 단어를 입력해 주세요. 예: 양자"
-        )
+            raise CommandError(key="search.only_excluded")
+        raise CommandError(key="search.no_words")
     if all(len(t.tokens) == 1 and t.prefix for t in terms):
-        raise CommandError(
-            "한 글자로는 검색할 수 없습니다. 두 글자 이상으로 입력해 주세요. 예: 특구"
-        )
+        raise CommandError(key="search.one_syllable")
     if len(terms) > MAX_TERMS or len(excluded) > MAX_EXCLUDED:
-        raise CommandError(
-            f"단어가 너무 많습니다. 찾을 단어는 {MAX_TERMS}개, 제외할 단어는 {MAX_EXCLUDED}개까지 "
-            "쓸 수 있습니다."
-        )
+        raise CommandError(key="search.too_many_terms", terms=MAX_TERMS, excluded=MAX_EXCLUDED)
     if sum(len(t.tokens) for t in (*terms, *excluded)) > MAX_TOKENS:
-        raise CommandError("검색어가 너무 깁니다. 핵심 단어 몇 개로 줄여서 다시 검색해 주세요.")
+        raise CommandError(key="search.too_many_tokens")
     return Query(text=text, terms=tuple(terms), excluded=tuple(excluded))
 
 
