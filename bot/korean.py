@@ -222,7 +222,13 @@ def repair_spacing(text: str) -> str:
         if gap != " ":
             continue
         word_end = _word_end(text, tok.start)
-        if tok.tags[0] in _PARTICLE_TAGS and tok.end == word_end and _nounish(prev):
+        lone = tok.start > 0 and text[tok.start - 1] == " " and tok.end == word_end
+        particle = tok.tags[0] in _PARTICLE_TAGS or (
+            # mecab-ko tags a particle standing alone as a noun at times (무역수지 도,
+            # 25.3% 를 → NNG / NNG+JKO): a whole one-syllable word that can only be a particle
+            lone and tok.form in _LONE_PARTICLES
+        )
+        if particle and tok.end == word_end and _nounish(prev):
             # a lone particle word: 해양수산부 는 / 기업 을 / AI 가
             if tok.form in _FREE_WORDS:
                 continue
@@ -237,6 +243,8 @@ def repair_spacing(text: str) -> str:
 # Particles that are also free-standing words in edited Korean (및 is MAJ; 등 NNB; these are
 # the J-tagged forms that conversion artefacts never produce alone on purpose).
 _FREE_WORDS = frozenset({"와", "과", "및"})
+# Particles that are never a word of their own in edited Korean (unlike 이, 가, 의: 이 사업).
+_LONE_PARTICLES = frozenset({"는", "은", "를", "을", "도", "로", "으로", "에", "에서", "에게", "까지"})
 
 
 def _word_end(text: str, at: int) -> int:
@@ -248,6 +256,8 @@ def _word_end(text: str, at: int) -> int:
 
 def _nounish(token: Token) -> bool:
     last = token.tags[-1]
+    if last == "SY":  # %, ㎡, ㎢ after a number: 25.3% 를
+        return bool(re.search(r"[%㎡㎢㎞㎏℃)]$", token.form))
     return last.startswith(("NN", "NP", "NR", "SN", "SL", "SH", "XSN")) or last == "SSC"
 
 

@@ -70,7 +70,7 @@ def test_truncated_wordpress_feed_recovers_item_and_records_error() -> None:
     # zone-less "2013-02-22 10:42:49" is Seoul time
     assert article.published_at == datetime(2013, 2, 22, 1, 42, 49, tzinfo=UTC)
     # the cut-off content:encoded body is preferred over the one-line description
-    assert article.text.startswith("정월대보름(2.24)을 맞아")
+    assert article.text.lstrip("# ").startswith("정월대보름(2.24)을 맞아")  # a heading (h5)
     assert "금지어종" in article.text
     assert "<" not in article.text
 
@@ -155,7 +155,8 @@ def test_content_encoded_preferred_and_html_cleaned() -> None:
     )
     doc = rss([{"title": "제목", "guid": "g", "description": "요약", "content": content}])
     [article] = parse(doc).articles
-    assert article.text == "첫 문단입니다.\n\n둘째 문단\n다음 줄\n\n- 하나\n\n- 둘"
+    # the stored copy is the Document's canonical markdown: one line per unit, items together
+    assert article.text == "첫 문단입니다.\n\n둘째 문단\n\n다음 줄\n\n- 하나\n- 둘"
 
 
 def test_double_escaped_html_is_cleaned() -> None:

@@ -26,6 +26,7 @@ import feedparser
 
 from bot.clock import KST
 from bot.document import article_text
+from bot.document import article_text
 from bot.hygiene import clean_text
 from bot.types import Article
 

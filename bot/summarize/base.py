@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
+from bot.document import Document
 from bot.summarize.model import Summary
 
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """The text a summary is made from (a story's best article, or a file for `summarize`)."""
-
-    title: str
-    text: str
-    url: str = ""
-    published_at: datetime | None = None
-    source: str | None = None
-    content_hash: str = ""
-    story_id: int | None = None
+__all__ = ["Document", "Summarizer"]
 
 
 class Summarizer(Protocol):

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.agencies import resolve_agency
+from bot.contacts import people_from_rows, rows_of
+from bot.document import Document
 from bot.summarize.source import looks_like_html, plain_text
 from bot.types import Contact
 
@@ -281,9 +283,27 @@ def extract_contacts(text: str, *, organization: str | None = None) -> list[Cont
 
     ``organization`` (the releasing 부처) fills contacts whose text names no organization.
     """
+    from bot.document import build_document
+
     try:
-        return _extract(text, organization)
+        return contacts_of(build_document(text), organization=organization, raw=text)
     except RecursionError:  # pathological input: no contacts rather than a crash
+        return []
+
+
+def contacts_of(
+    doc: Document, *, organization: str | None = None, raw: str | None = None
+) -> list[Contact]:
+    """The people of ``doc``'s contact block; without a block, the 문의 lines and inline
+    desk numbers of its text (``문의: 지역경제과 ☎054-…``)."""
+    organization = organization or doc.organization
+    if doc.contact_block:
+        found = people_from_rows(rows_of(doc.contact_block), organization=organization)
+        if found:
+            return found
+    try:
+        return _extract(raw if raw is not None else doc.text, organization)
+    except RecursionError:
         return []
 
 

@@ -16,20 +16,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.agencies import find_agencies
-from bot.korean import split_sentences
+from bot.document import split_title, structure
+from bot.korean import repair_spacing, split_sentences
 from bot.summarize.base import Document
-from bot.summarize.contacts import PHONE, extract_contacts
+from bot.summarize.contacts import PHONE, contacts_of
 from bot.summarize.model import Labeled, Summary
-from bot.summarize.source import body_text, looks_like_html, plain_text
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
 
 log = logging.getLogger(__name__)
 
 HEADLINE_MAX = 60
-BULLET_MAX = 120
+BULLET_MAX = 160  # a whole sentence or nothing: longer ones lose their asides or are skipped
 MAX_BULLETS = 5
 MIN_BULLETS = 3
-MAX_CONTACTS = 8
 MAX_INPUT = 30_000  # characters analysed; longer texts are cut (the lead matters most)
 
 
@@ -128,29 +127,94 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
+_ASIDE = re.compile(r"\s*\([^()]{1,80}\)")
+_ANY_ASIDE = re.compile(r"\s*[(\[][^()\[\]]{1,120}[)\]]")
+
+
+def fit_sentence(sentence: str, limit: int = BULLET_MAX) -> str | None:
+    """``sentence`` within ``limit`` without cutting it: parenthetical asides are dropped
+    (those without figures first); a sentence still too long is None, never "…"."""
+    text = _SPACES.sub(" ", sentence).strip()
+    if len(text) <= limit:
+        return text
+    text = _SPACES.sub(" ", _PAREN_ASIDE.sub("", text)).strip()
+    if len(text) <= limit:
+        return text
+    no_figures = _ASIDE.sub(lambda m: "" if not re.search(r"\d", m.group(0)) else m.group(0), text)
+    text = _SPACES.sub(" ", no_figures).strip()
+    if len(text) <= limit:
+        return text
+    text = _SPACES.sub(" ", _ANY_ASIDE.sub("", text)).strip()
+    return text if len(text) <= limit else None
+
+
 def headline_of(title: str, fallback: str) -> str:
-    title = _SPACES.sub(" ", title).strip().strip("#").strip()
-    return shorten(title or fallback or "제목 없음", HEADLINE_MAX) or "제목 없음"
+    """The title without edition prefixes (``[4.14.화.조간]``); a 보도참고자료-like tag kept
+    in front; within 60 characters by dropping asides, then the subtitle, never mid-word."""
+    tag, title = split_title(title)
+    title = _SPACES.sub(" ", title).strip() or _SPACES.sub(" ", fallback).strip() or "제목 없음"
+    prefix = f"[{tag}] " if tag else ""
+    limit = HEADLINE_MAX - len(prefix)
+    fitted = fit_sentence(title, limit)
+    if fitted is None:
+        for sep in (" - ", " – ", "…", " : ", ", ", "·", " "):
+            head = title[:limit]
+            at = head.rfind(sep)
+            if at >= limit // 2:
+                fitted = head[:at].rstrip(" ,·:-–")
+                break
+        fitted = fitted or title[:limit]
+    return (prefix + fitted)[:HEADLINE_MAX] or "제목 없음"
 
 
-def _candidates(body: str, title: str = "") -> list[str]:
-    """Body sentences worth reading: no tables, headings, boilerplate or contact lines."""
+_MARKER = re.compile(
+    r"^(?:[\s□■ㅇ○◦●◇◆▶▷►▸•∙·\-–*➊-➓①-⑳❶-❿\ue000-\uf8ff\U000f0000-\U000fffff]|"
+    r"\(\d{1,2}\)\s|\d{1,2}[.)]\s|[가-하][.)]\s)+"
+)
+_FOOTNOTE = re.compile(r"(?<=[^\s*\d])\*{1,3}|(?<=\s)\*{1,3}(?=\s)")
+_SPACE_BEFORE = re.compile(r"\s+([,.)\]」』’”%])")
+_SPACE_AFTER = re.compile(r"([(\[「『‘“])\s+")
+_APOSTROPHE_YEAR = re.compile(r"([‘’'])\s+(\d)")
+_ENDED_SENTENCE = re.compile(r"다\.?[\"'”’)]*$")
+_NOMINAL_END = re.compile(
+    r"(함|임|음|됨|예정|계획|추진|지원|확대|강화|마련|개최|실시|시행|운영|발표|선정|완료)\.?$"
+)
+
+
+def clean_unit(text: str) -> str:
+    """One paragraph or item as a reader should see it: bullet markers and footnote stars
+    out, spaces the conversion put inside punctuation and before particles/units taken out."""
+    text = text.replace("**", "")
+    text = _MARKER.sub("", text.strip())
+    text = _FOOTNOTE.sub("", text)
+    text = _SPACE_BEFORE.sub(r"\1", text)
+    text = _SPACE_AFTER.sub(r"\1", text)
+    text = _APOSTROPHE_YEAR.sub(r"\1\2", text)
+    text = _SPACES.sub(" ", text).strip()
+    return repair_spacing(text)
+
+
+def _candidates(doc: Document) -> list[str]:
+    """Body sentences worth reading: whole sentences of paragraphs and list items, never
+    tables, headings, contact lines, notes (※, *) or boilerplate."""
     out: list[str] = []
-    title_grams = _bigrams(title)
-    for para in body.split("\n"):
-        line = para.strip()
-        if not line or line.startswith(("|", "#", "![", "- 출처", "* ", "※")):
+    title_grams = _bigrams(doc.title)
+    for block in doc.body_blocks():
+        if block.kind not in ("paragraph", "item"):
             continue
-        if _NOISE.search(line) or PHONE.search(line) or not re.search(r"[가-힣]", line):
+        raw = block.text.strip()
+        if not raw or raw.startswith(("※", "*", "|", "<", "[", "#")) or raw.endswith(">"):
             continue
-        line = re.sub(r"^[□ㅇ◦▸➊-➓①-⑳•·\-\s]+", "", line.replace("**", ""))
+        if _NOISE.search(raw) or PHONE.search(raw) or not re.search(r"[가-힣]", raw):
+            continue
+        line = clean_unit(raw)
         if len(line) < 20:
             continue
         for sentence in split_sentences(line):
             if not 20 <= len(sentence) <= 400 or len(re.findall(r"[가-힣]", sentence)) < 8:
                 continue
-            if len(sentence) < 40 and not _ENDED.search(sentence):
-                continue  # a heading or a byline, not a sentence
+            if not (_ENDED_SENTENCE.search(sentence) or _NOMINAL_END.search(sentence)):
+                continue  # a heading, a caption or a fragment, not a sentence
             if title_grams and len(_bigrams(sentence) & title_grams) >= 0.8 * len(
                 _bigrams(sentence) or {""}
             ):
@@ -170,6 +234,8 @@ def score_sentences(sentences: list[str], title: str, weights: Weights) -> list[
         score += weights.agencies * min(len(find_agencies(sentence)), 2) / 2
         if "“" in sentence or '"' in sentence:  # quotes are colour, not facts
             score -= 0.2
+        if _ENDED_SENTENCE.search(sentence):  # a sentence reads better than a list fragment
+            score += 0.2
         scores.append(score)
     return scores
 
@@ -179,7 +245,10 @@ def pick_bullets(sentences: list[str], title: str, weights: Weights = DEFAULT_WE
     ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
     chosen: list[int] = []
     seen: list[set[str]] = []
+    fitted = {i: fit_sentence(to_news_style(sentences[i])) for i in ranked}
     for i in ranked:
+        if fitted[i] is None:
+            continue  # too long even without its asides: another sentence is taken
         grams = _bigrams(sentences[i])
         if any(len(grams & s) > 0.7 * max(len(grams), 1) for s in seen):
             continue  # near-duplicate of a chosen sentence
@@ -187,26 +256,35 @@ def pick_bullets(sentences: list[str], title: str, weights: Weights = DEFAULT_WE
         seen.append(grams)
         if len(chosen) == MAX_BULLETS or (len(chosen) >= MIN_BULLETS and scores[i] < 0.6):
             break
-    bullets = [shorten(to_news_style(sentences[i]), BULLET_MAX) for i in sorted(chosen)]
-    return [b for b in bullets if b]
+    return [b for i in sorted(chosen) if (b := fitted[i])]
 
 
-def _label_for_amount(sentence: str) -> str:
+def _label_for_amount(sentence: str, start: int = 0) -> str:
+    """The label of the amount at ``start``: the nearest of 추경/예산/투자/지원 before it."""
+    before = sentence[max(0, start - 25) : start]
     for word, label in (("추경", "추경 예산"), ("예산", "예산"), ("투자", "투자 규모")):
-        if word in sentence:
+        if word in before:
             return label
-    return "지원 규모" if "지원" in sentence else "금액"
+    return "지원 규모" if "지원" in before else "금액"
 
 
-def _label_for_date(sentence: str) -> str:
-    for words, label in (
-        (("신청", "접수", "모집", "공모"), "신청 기간"),
-        (("시행", "적용"), "시행일"),
-        (("개최", "축제", "행사", "열린", "열려"), "일정"),
-    ):
-        if any(w in sentence for w in words):
-            return label
-    return "날짜"
+_APPLY = re.compile(r"신청|접수|모집|공모")
+
+
+def _label_for_date(sentence: str, start: int = 0, end: int = 0, is_range: bool = False) -> str:
+    """A label that is right for this date, or "" (then the date is not shown).
+
+    신청 기간 only for a range (or a deadline: …까지) in a sentence about applying; 시행일 for
+    a date followed by 부터/시행/적용; 일정 for events. A briefing date gets no label.
+    """
+    after = sentence[end : end + 12]
+    if _APPLY.search(sentence) and (is_range or re.match(r"\s*까지", after)):
+        return "신청 기간" if is_range else "신청 마감"
+    if re.match(r"\s*(부터|시행|적용)", after) or (re.search(r"시행|적용", after) and not is_range):
+        return "시행일"
+    if re.search(r"개최|축제|행사|열린|열려|박람회|설명회", sentence):
+        return "일정"
+    return ""
 
 
 def find_amounts(sentences: list[str], limit: int = 4) -> list[Labeled]:
@@ -216,7 +294,7 @@ def find_amounts(sentences: list[str], limit: int = 4) -> list[Labeled]:
             value = m.group(0).strip()
             key = re.sub(r"[\s,]|^(총|최대|약)", "", value)
             if key not in out and len(out) < limit:
-                out[key] = Labeled(label=_label_for_amount(sentence), value=value)
+                out[key] = Labeled(label=_label_for_amount(sentence, m.start()), value=value)
     return list(out.values())
 
 
@@ -230,8 +308,9 @@ def find_dates(sentences: list[str], limit: int = 3) -> list[Labeled]:
             key = re.sub(r"\s", "", value)
             if any(key in k for k in out):
                 continue
-            if key not in out and len(out) < limit:
-                out[key] = Labeled(label=_label_for_date(sentence), value=value)
+            label = _label_for_date(sentence, m.start(), m.end(), bool(ranges))
+            if label and key not in out and len(out) < limit:
+                out[key] = Labeled(label=label, value=value)
     return list(out.values())
 
 
@@ -274,18 +353,24 @@ class ExtractiveSummarizer:
             )
 
     def _summarize(self, doc: Document) -> Summary:
-        text = doc.text[:MAX_INPUT]
-        if looks_like_html(text):
-            text = plain_text(text)
-        body = body_text(text)
+        doc = structure(doc)
         title = doc.title.strip()
-        sentences = _candidates(body, title)
+        sentences = _candidates(doc)[:400]
         bullets = pick_bullets(sentences, title, self.weights)
         facts_from = [title, *sentences]
-        organization = doc.source if doc.source and find_agencies(doc.source) else None
-        contacts = extract_contacts(text, organization=organization)[:MAX_CONTACTS]
+        body = doc.body_text()[:MAX_INPUT]
+        organization = doc.organization
+        if organization is None and doc.source and find_agencies(doc.source):
+            organization = doc.source
+        contacts = (
+            list(doc.contacts)
+            if doc.contacts is not None
+            else contacts_of(doc, organization=organization)
+        )
         return Summary(
-            headline=headline_of(title, sentences[0] if sentences else ""),
+            headline=headline_of(
+                f"[{doc.tag}] {title}" if doc.tag else title, bullets[0] if bullets else ""
+            ),
             bullets=bullets,
             topics=self.taxonomy.classify(title, body),
             agencies=find_agencies(f"{title}\n{body}")[:5],

@@ -22,7 +22,7 @@ class Summary(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     headline: Annotated[str, Field(min_length=1, max_length=60)]
-    bullets: Annotated[list[Annotated[str, Field(max_length=120)]], Field(max_length=5)]
+    bullets: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=5)]
     topics: list[str] = []
     agencies: list[str] = []
     regions: list[str] = []
