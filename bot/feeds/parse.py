@@ -26,7 +26,6 @@ import feedparser
 
 from bot.clock import KST
 from bot.document import article_text
-from bot.document import article_text
 from bot.hygiene import clean_text
 from bot.types import Article
 
