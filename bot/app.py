@@ -20,7 +20,7 @@ from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.store import create_engine
-from bot.store.migrate import upgrade
+from bot.store.migrate import Migration, upgrade
 
 if TYPE_CHECKING:
     from bot.adapters import Adapter
@@ -61,8 +61,9 @@ class App:
         app.register_telegram()
         return app
 
-    def migrate(self) -> None:
-        upgrade(self.engine)
+    def migrate(self) -> list[Migration]:
+        """Apply pending migrations; returns those applied (oldest first)."""
+        return upgrade(self.engine)
 
     def services(self) -> list[Service]:
         """The long-running loops ``sokbo run`` starts; each stops when the event is set."""

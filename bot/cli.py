@@ -28,21 +28,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="속보 — follow Korean policy news and post short Korean digests to chats.",
     )
     parser.add_argument("--version", action="version", version=f"sokbo {__version__}")
+    config_help = "TOML settings (default: ./config.toml when present, else built-in defaults)"
+    # --config is accepted before and after the command; the subcommands' copy must not
+    # overwrite a value given before it, hence SUPPRESS there.
+    parser.add_argument("--config", type=Path, default=None, metavar="PATH", help=config_help)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="TOML settings (default: ./config.toml when present, else built-in defaults)",
+        "--config", type=Path, default=argparse.SUPPRESS, metavar="PATH", help=config_help
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("run", parents=[common], help="run the bot (poll, summarize, deliver, chat)")
 
-    poll = sub.add_parser("poll", parents=[common], help="run one ingest cycle and print new items")
-    poll.add_argument("--once", action="store_true", required=True, help="one cycle, then exit")
-    poll.add_argument("--format", choices=["text", "jsonl"], default="text")
+    poll = sub.add_parser(
+        "poll",
+        parents=[common],
+        help="run one ingest cycle and print new items",
+        description="Poll every enabled feed once, run the pipeline and print what is new. "
+        "Exits 1 when no feed could be read. To keep polling, run `sokbo run`.",
+    )
+    poll.add_argument("--once", action="store_true", help="one cycle, then exit (required)")
+    poll.add_argument(
+        "--format",
+        choices=["text", "jsonl"],
+        default="text",
+        help="text: each new story's digest; jsonl: each new item as one JSON object per line",
+    )
 
     feeds = sub.add_parser("feeds", parents=[common], help="list, add, remove or check feeds")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
@@ -60,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_sub.add_parser("upgrade", parents=[common], help="apply migrations")
+    db_sub.add_parser(
+        "upgrade", parents=[common], help="apply migrations and say which ones were applied"
+    )
 
     summarize = sub.add_parser("summarize", parents=[common], help="summarize one document")
     summarize.add_argument("source", help="a file path, an http(s) URL, or - for stdin")
@@ -73,13 +86,114 @@ def build_parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", parents=[common], help="print today's digest for a chat")
     digest.add_argument("chat", help="e.g. console:me")
 
-    search = sub.add_parser("search", parents=[common], help="search the archive")
-    search.add_argument("query")
-    search.add_argument("--limit", type=int, default=10)
-    search.add_argument("--since", default=None, help="YYYY-MM-DD")
-    search.add_argument("--agency", default=None)
-    search.add_argument("--format", choices=["text", "jsonl"], default="text")
+    search = sub.add_parser(
+        "search",
+        parents=[common],
+        help="search the archive",
+        description='Search past stories. Every word is required, "..." is a phrase and '
+        "-word leaves stories with that word out (sokbo search 반도체 -수출); particles are "
+        "ignored. An unusable query prints the reason in Korean and exits 1.",
+    )
+    search.add_argument(
+        "query", nargs="*", help='words to find, e.g. 딥테크를, "양자 컴퓨터", 반도체 -수출'
+    )
+    search.add_argument(
+        "--limit", type=int, default=10, metavar="N", help="at most N results, 1-50 (default 10)"
+    )
+    search.add_argument(
+        "--since",
+        default=None,
+        metavar="DATE",
+        help="only stories published on or after DATE (YYYY-MM-DD)",
+    )
+    search.add_argument(
+        "--agency",
+        default=None,
+        metavar="NAME",
+        help="only stories of this agency, short or full name (과기정통부, 중소벤처기업부)",
+    )
+    search.add_argument(
+        "--format",
+        choices=["text", "jsonl"],
+        default="text",
+        help="text for people (default) or jsonl: one JSON object per result",
+    )
     return parser
+
+
+# options of `sokbo search` that take a value; anything else starting with one "-" is a word
+_SEARCH_VALUE_OPTIONS = ("--limit", "--since", "--agency", "--format", "--config")
+
+
+def search_argv(argv: Sequence[str]) -> list[str]:
+    """``sokbo search 반도체 -수출``: ``-수출`` is an excluded word, not an unknown option.
+
+    The words after ``search`` that are not its options are moved behind ``--`` so argparse
+    reads them as the query, in the order typed."""
+    args = list(argv)
+    at = _command_index(args)
+    if at is None or args[at] != "search":
+        return args
+    kept: list[str] = []
+    words: list[str] = []
+    rest = iter(args[at + 1 :])
+    for token in rest:
+        if token == "--":
+            words.extend(rest)
+            break
+        if token in _SEARCH_VALUE_OPTIONS:
+            kept.extend([token, next(rest, "")])
+        elif token.startswith("--") or token in ("-h",):
+            kept.append(token)
+        else:
+            words.append(token)
+    return [*args[: at + 1], *kept, "--", *words] if words else [*args[: at + 1], *kept]
+
+
+def _command_index(args: list[str]) -> int | None:
+    """Where the subcommand is, skipping the options given before it."""
+    i = 0
+    while i < len(args):
+        if args[i] == "--config":
+            i += 2
+        elif args[i].startswith("-"):
+            i += 1
+        else:
+            return i
+    return None
+
+
+class IsoFormatter(logging.Formatter):
+    """Log times in ISO 8601 with the UTC offset (``2026-04-11T07:18:03.123+09:00``), so a
+    log line and a chat message in KST can be compared without guessing the zone."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        from datetime import datetime
+
+        return datetime.fromtimestamp(record.created).astimezone().isoformat("T", "milliseconds")
+
+
+# Libraries whose INFO lines are chatter for a user (per request, per tick, per migration).
+QUIET_LIBRARIES = (
+    "alembic",
+    "apscheduler",
+    "httpx",
+    "httpcore",
+    "telegram",
+    "slack_bolt",
+    "aiohttp",
+)
+
+
+def setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(IsoFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not root.handlers:  # like basicConfig: a host (pytest, an embedding app) keeps its own
+        root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in QUIET_LIBRARIES:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
 # command → "module:function"; each handler takes (app, args) and returns the exit status.
@@ -111,7 +225,7 @@ def _handler(args: argparse.Namespace) -> Handler:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(search_argv(sys.argv[1:] if argv is None else argv))
     import sqlalchemy as sa
 
     from bot.app import App
@@ -123,14 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"sokbo: {e}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log.level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Per-request and per-tick library chatter drowns the bot's own lines at INFO.
-    for noisy in ("apscheduler", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    setup_logging(settings.log.level)
     try:
         app = App.build(settings)
         return _handler(args)(app, args)

@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import functools
 import json
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -43,8 +44,15 @@ def _closing(handler: Handler) -> Handler:
 
 @_closing
 def cmd_db_upgrade(app: App, args: argparse.Namespace) -> int:
-    app.migrate()
-    print("database is up to date")
+    """Say what was done: each migration applied, or that there was nothing to do."""
+    applied = app.migrate()
+    url = app.engine.url.render_as_string(hide_password=True)
+    if not applied:
+        print(f"database {url} is up to date; no migrations to apply")
+        return 0
+    print(f"applied {len(applied)} migration{'s' if len(applied) > 1 else ''} to {url}:")
+    for migration in applied:
+        print(f"  {migration.revision}  {migration.title}")
     return 0
 
 
@@ -53,10 +61,30 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+class _CycleReportsFeeds(logging.Filter):
+    """While ``poll --once`` prints one line per failed or partly read feed, the ingest
+    log's own line for the same feed is dropped: one line per feed, not two."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.levelno == logging.WARNING
+            and isinstance(record.msg, str)
+            and record.msg.startswith(("feed %d %s failed", "feed %d %s: %s"))
+        )
+
+
 @_closing
 def cmd_poll(app: App, args: argparse.Namespace) -> int:
     """One cycle over every enabled feed, through the pipeline (stories, digests, search index,
-    matching); in text each new story's digest is printed, in jsonl each new item."""
+    matching); in text each new story's digest is printed, in jsonl each new item. Exit 1 when
+    no feed could be read."""
+    if not args.once:
+        print(
+            "sokbo poll: add --once to poll every feed one time now (sokbo poll --once); "
+            "to keep polling on a schedule, run: sokbo run",
+            file=sys.stderr,
+        )
+        return 2
     app.migrate()
 
     async def cycle() -> CycleReport:
@@ -64,12 +92,21 @@ def cmd_poll(app: App, args: argparse.Namespace) -> int:
         await app.process_pending(print_stories=args.format == "text")
         return report
 
-    report = asyncio.run(cycle())
+    quiet = _CycleReportsFeeds()
+    ingest_log = logging.getLogger("bot.ingest")
+    ingest_log.addFilter(quiet)
+    try:
+        report = asyncio.run(cycle())
+    finally:
+        ingest_log.removeFilter(quiet)
     if args.format == "jsonl":
         for article in report.new:
             print(json.dumps(_item_record(article, report), ensure_ascii=False))
     _print_cycle(report)
-    return 0
+    if not report.outcomes:
+        print("sokbo: no feeds to poll (add one with: sokbo feeds add URL)", file=sys.stderr)
+        return 1
+    return 1 if len(report.failed) == len(report.outcomes) else 0
 
 
 def _item_record(article: Article, report: CycleReport) -> dict[str, object]:

@@ -27,12 +27,15 @@ def cmd_search(app: App, args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= 50:
         print(f"sokbo search: --limit must be between 1 and 50, not {args.limit}", file=sys.stderr)
         return 2
+    query = " ".join(args.query) if isinstance(args.query, list) else args.query
     try:
+        if not query.strip():
+            raise CommandError(key="search.empty")
         app.migrate()
         index_pending(app.engine)
         page = search(
             app.engine,
-            args.query,
+            query,
             limit=args.limit,
             since=since,
             agency=args.agency,
