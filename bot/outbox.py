@@ -1,14 +1,8 @@
 """The outbox worker: claim due deliveries, send each through its chat's adapter, record.
 
-The adapter's :class:`~bot.types.SendResult` decides what happens next:
-
-- ``sent``: done.
-- ``retry``: an attempt is counted; the row waits ``retry_after`` (or an exponential backoff)
-  and becomes ``dead`` after ``max_attempts``. Only that chat waits; others go on.
-- ``deferred``: pacing, nothing was attempted: the row (and the chat's others) wait, uncounted.
-- ``gone``: the chat blocked or removed the bot: the chat is paused with the reason (``/status``
-  shows it) and its undelivered alerts die.
-- ``migrated``: the new chat id replaces the old one everywhere, then the alert is resent.
+A delivery is an alert (one story) or a chat's daily digest (bot/schedule.py queues it):
+one path for both. What an outcome means is decided by :func:`bot.delivery.decide` (pure);
+this module only applies the :class:`~bot.types.Decision` to the store.
 
 Crash safety: a row is marked right after its send returns, so a ``kill -9`` can repeat only
 the sends in flight (at most ``delivery.workers`` per process: one per concurrent sender).
@@ -27,8 +21,7 @@ import os
 import socket
 import uuid
 from collections import deque
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -36,23 +29,17 @@ from bot import metrics
 from bot.adapters import Adapter
 from bot.clock import Clock
 from bot.config import DeliverySettings
-from bot.messages import Alert
+from bot.delivery import backoff, before_send, decide
+from bot.messages import Alert, DailyDigest
+from bot.store import codec
 from bot.store import deliveries as store
 from bot.store.chats import migrate_chat, pause_chat
 from bot.store.stories import load_alerts
-from bot.types import SendResult
+from bot.types import Decision, SendResult
 
 log = logging.getLogger(__name__)
 
-BACKOFF_FIRST = 10.0  # seconds before the second attempt when the adapter names no delay
-BACKOFF_MAX = 3600.0
-
-
-def backoff(attempts: int, retry_after: float | None) -> float:
-    """Seconds to wait after ``attempts`` failed attempts; a platform's own delay wins."""
-    if retry_after is not None and retry_after > 0:
-        return min(retry_after, 24 * 3600)
-    return min(BACKOFF_MAX, BACKOFF_FIRST * 2.0 ** max(0, attempts - 1))
+__all__ = ["Outbox", "backoff", "worker_name"]
 
 
 def worker_name() -> str:
@@ -77,25 +64,28 @@ class Outbox:
         self.settings = settings
         self.worker = worker or worker_name()
         self._alerts: dict[int, Alert] = {}
-        self._sent: list[int] = []
+        self._digests: dict[int, DailyDigest] = {}
+        self._sent: list[tuple[int, int | None]] = []  # (delivery id, digest id) to mark
 
-    async def drain_once(self) -> int:
-        """Claim one batch and deliver it; returns the number of rows handled."""
+    async def drain_once(self, only: Sequence[int] | None = None) -> int:
+        """Claim one batch (of ``only`` these rows, when given) and deliver it; returns the
+        number of rows handled."""
         with store.outcome_connection(self.engine) as db:
-            return await self._drain(db)
+            return await self._drain(db, only)
 
-    async def _drain(self, db: Connection) -> int:
+    async def _drain(self, db: Connection, only: Sequence[int] | None = None) -> int:
         now = self.clock.now()
         batch = store.claim(
-            db, self.worker, now, limit=self.settings.batch_size, lease=self.settings.lease
+            db,
+            self.worker,
+            now,
+            limit=self.settings.batch_size if only is None else len(only),
+            lease=self.settings.lease,
+            only=only,
         )
         if not batch:
             return 0
-        missing = sorted({c.story_id for c in batch} - self._alerts.keys())
-        if missing:
-            if len(self._alerts) > 1000:
-                self._alerts.clear()
-            self._alerts.update(load_alerts(self.engine, missing))
+        self._load_messages(batch)
         by_chat: dict[int, list[store.Claimed]] = {}
         for row in batch:
             by_chat.setdefault(row.chat_pk, []).append(row)
@@ -111,14 +101,15 @@ class Outbox:
                     if (self.clock.now() - started).total_seconds() > self.settings.lease / 2:
                         store.renew(db, self.worker, self.clock.now())
                         started = self.clock.now()
-                    stop = await self._deliver(db, row)
-                    if stop is not None:
-                        rest = [r.id for r in rows[index + 1 :]]
-                        if isinstance(stop, str):
-                            store.mark_dead(db, rest, "chat gone")
-                        else:
-                            store.release(db, rest, stop, note=None)
-                        break
+                    decision = await self._deliver(db, row)
+                    rest = [r.id for r in rows[index + 1 :]]
+                    if decision.chat == "dead":
+                        store.mark_dead(db, rest, "chat gone", self.clock.now())
+                    elif decision.chat in ("wait", "resend") and decision.until is not None:
+                        store.release(db, rest, decision.until, note=None)
+                    else:
+                        continue
+                    break
 
         # every sender finishes before the connection is given back, even if one fails
         senders = min(self.settings.workers, len(chats))
@@ -128,33 +119,63 @@ class Outbox:
                 raise result
         return len(batch)
 
-    async def _deliver(self, db: Connection, row: store.Claimed) -> datetime | str | None:
-        """Send one row and record it; returns what the chat's other rows should do."""
-        now = self.clock.now()
-        if row.paused:
-            store.mark_dead(db, [row.id], "chat paused")
-            return None
-        if row.attempts >= self.settings.max_attempts:
-            store.mark_dead(db, [row.id], f"gave up after {row.attempts} attempts (worker died)")
-            return None
+    def _load_messages(self, batch: Sequence[store.Claimed]) -> None:
+        """The alerts and digests of ``batch`` not yet in memory."""
+        stories = {c.story_id for c in batch if c.story_id is not None}
+        missing = sorted(stories - self._alerts.keys())
+        if missing:
+            if len(self._alerts) > 1000:
+                self._alerts.clear()
+            self._alerts.update(load_alerts(self.engine, missing))
+        wanted = sorted(
+            {c.digest_id for c in batch if c.digest_id is not None} - self._digests.keys()
+        )
+        if wanted:
+            if len(self._digests) > 1000:
+                self._digests.clear()
+            for digest_id, payload in store.digest_payloads(self.engine, wanted).items():
+                try:
+                    self._digests[digest_id] = codec.load(DailyDigest, payload)
+                except ValueError:
+                    log.exception("stored digest %d cannot be read", digest_id)
+
+    def _message(self, row: store.Claimed) -> Alert | DailyDigest | None:
+        if row.digest_id is not None:
+            return self._digests.get(row.digest_id)
+        return self._alerts.get(row.story_id) if row.story_id is not None else None
+
+    async def _deliver(self, db: Connection, row: store.Claimed) -> Decision:
+        """Send one row and record it; the Decision also says what the chat's others do."""
         adapter = self.adapters.get(row.chat.platform)
-        alert = self._alerts.get(row.story_id)
-        if adapter is None or alert is None:
-            what = "no adapter for " + row.chat.platform if adapter is None else "story missing"
-            store.release(db, [row.id], now + timedelta(seconds=60), note=what)
-            return now + timedelta(seconds=60)
+        message = self._message(row)
+        missing = (
+            f"no adapter for {row.chat.platform}"
+            if adapter is None
+            else ("message missing" if message is None else None)
+        )
+        skip = before_send(
+            paused=row.paused,
+            attempts=row.attempts,
+            max_attempts=self.settings.max_attempts,
+            missing=missing,
+            now=self.clock.now(),
+        )
+        if skip is not None or adapter is None or message is None:
+            decision = skip or Decision("release", row.attempts, until=self.clock.now())
+            self.apply(db, row, decision)
+            return decision
         try:
-            result = await adapter.send(row.chat, alert)
+            result = await adapter.send(row.chat, message)
         except Exception as e:  # an adapter bug must not stop the outbox
             log.exception("adapter %s raised for delivery %d", row.chat.platform, row.id)
             result = SendResult.retry(0, f"adapter error: {type(e).__name__}: {e}")
         metrics.count_delivery(row.chat.platform, result.outcome)
         if result.outcome == "sent":
-            await self._mark_sent(db, row.id)
-            return None
+            await self._mark_sent(db, row)
+            return Decision("sent", row.attempts)
         return self.record(db, row, result)
 
-    async def _mark_sent(self, db: Connection, delivery_id: int) -> None:
+    async def _mark_sent(self, db: Connection, row: store.Claimed) -> None:
         """Group commit: senders that finished together are marked in one transaction.
 
         The yield lets the other senders finish their sends; the first to resume marks every
@@ -163,61 +184,57 @@ class Outbox:
         The store call blocks the loop, so when any sender resumes its id is already marked:
         each sender still has at most one unmarked send at any time.
         """
-        self._sent.append(delivery_id)
+        entry = (row.id, row.digest_id)
+        self._sent.append(entry)
         await asyncio.sleep(0)
-        if delivery_id in self._sent:
-            ids, self._sent = self._sent, []
-            store.mark_sent(db, ids, self.clock.now())
+        if entry in self._sent:
+            done, self._sent = self._sent, []
+            store.mark_sent(
+                db,
+                [d for d, _ in done],
+                self.clock.now(),
+                digest_ids=[g for _, g in done if g is not None],
+            )
 
-    def record(self, db: store.Db, row: store.Claimed, result: SendResult) -> datetime | str | None:
-        """Apply one outcome to the store (see the module docstring)."""
+    def record(self, db: store.Db, row: store.Claimed, result: SendResult) -> Decision:
+        """Decide what ``result`` means for ``row`` and apply it to the store."""
+        decision = decide(row.attempts, result, self.clock.now(), self.settings.max_attempts)
+        self.apply(db, row, decision)
+        return decision
+
+    def apply(self, db: store.Db, row: store.Claimed, decision: Decision) -> None:
+        """Write one Decision: the row's new state, and the chat's pause, migration or wait."""
         now = self.clock.now()
-        if result.outcome == "sent":
-            store.mark_sent(db, [row.id], now)
-            return None
-        if result.outcome == "retry":
-            attempts = row.attempts + 1
-            dead = attempts >= self.settings.max_attempts
-            wait = backoff(attempts, result.retry_after)
-            until = now + timedelta(seconds=wait)
+        if decision.row == "sent":
+            digests = [row.digest_id] if row.digest_id is not None else []
+            store.mark_sent(db, [row.id], now, digest_ids=digests)
+            return
+        if decision.pause is not None:
+            log.warning("chat %s gone (%s): pausing it", row.chat, decision.pause)
+            pause_chat(self.engine, row.chat, decision.pause, now=now)
+        if decision.migrate_to is not None:
+            log.info("chat %s migrated to %s", row.chat, decision.migrate_to)
+            migrate_chat(self.engine, row.chat.platform, row.chat.chat_id, decision.migrate_to)
+        reason = decision.reason or "send failed"
+        if decision.row == "release":
+            store.release(db, [row.id], decision.until or now, note=decision.reason)
+        elif decision.row == "failed" or decision.until is not None:
             store.mark_failed(
                 db,
                 row.id,
-                attempts=attempts,
-                reason=result.reason or "send failed",
-                next_attempt_at=until,
-                dead=dead,
+                attempts=decision.attempts,
+                reason=reason,
+                next_attempt_at=decision.until or now,
+                dead=decision.row == "dead",
             )
-            if dead:
-                log.warning("delivery %d dead after %d attempts: %s", row.id, attempts, result)
-                return None
-            store.delay_chat(db, row.chat_pk, until)
-            return until
-        if result.outcome == "deferred":
-            until = now + timedelta(seconds=max(result.retry_after or 1.0, 0.05))
-            store.release(db, [row.id], until, note=None)
-            store.delay_chat(db, row.chat_pk, until)
-            return until
-        if result.outcome == "gone":
-            reason = result.reason or "chat gone"
-            log.warning("chat %s gone (%s): pausing it", row.chat, reason)
-            pause_chat(self.engine, row.chat, reason, now=now)
-            store.mark_dead(db, [row.id], f"chat gone: {reason}")
-            return "dead"
-        if result.outcome == "migrated" and result.new_chat_id:
-            log.info("chat %s migrated to %s", row.chat, result.new_chat_id)
-            migrate_chat(self.engine, row.chat.platform, row.chat.chat_id, result.new_chat_id)
-            store.release(db, [row.id], now, note="chat migrated; resending")
-            return now
-        store.mark_failed(
-            db,
-            row.id,
-            attempts=row.attempts + 1,
-            reason=f"unknown send outcome {result.outcome!r}",
-            next_attempt_at=now,
-            dead=True,
-        )
-        return None
+            if decision.row == "dead":
+                log.warning(
+                    "delivery %d dead after %d attempts: %s", row.id, decision.attempts, reason
+                )
+        else:
+            store.mark_dead(db, [row.id], reason, now)
+        if decision.chat == "wait" and decision.until is not None:
+            store.delay_chat(db, row.chat_pk, decision.until)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drain until ``stop``; sleep ``delivery.interval`` when nothing is due."""

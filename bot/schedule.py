@@ -1,9 +1,12 @@
 """In-process scheduling (APScheduler 3): a one-minute digest tick, no per-chat jobs.
 
 Each tick finds the chats whose digest is due (:func:`bot.digest.digest_due`), claims the
-(chat, local date) row and sends. With several instances on PostgreSQL, only the one holding
-an advisory lock ticks; the lock lives on a dedicated connection, so it passes to another
-instance when the holder dies (its session ends). Every instance delivers alerts (outbox).
+(chat, local date) row, builds the digest and queues it in the outbox like an alert, then
+sends what it queued at once through :class:`bot.outbox.Outbox` (pacing, retries, a chat
+gone or migrated: one mechanism). Whatever is not sent then, any instance's outbox worker
+sends later. With several instances on PostgreSQL, only the one holding an advisory lock
+ticks; the lock lives on a dedicated connection, so it passes to another instance when the
+holder dies (its session ends). Every instance delivers (outbox).
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from bot.adapters import Adapter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.digest import build_digest, digest_day, digest_due, digest_story_ids
-from bot.outbox import backoff, worker_name
+from bot.outbox import Outbox, worker_name
+from bot.store import codec
 from bot.store import deliveries as outbox_store
-from bot.store.chats import Chat, daily_chats, migrate_chat, pause_chat, rules_by_chat
+from bot.store.chats import Chat, daily_chats, rules_by_chat
 from bot.store.stories import digest_candidates
-from bot.types import SendResult
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,9 @@ class Leadership:
         """Give up leadership: close the session that holds the lock, so it is freed at once."""
         if self._conn is not None:
             raw = self._conn.connection.dbapi_connection
+            with contextlib.suppress(sa.exc.DBAPIError):  # at once, not when the server
+                self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                self._conn.commit()  # notices the closed session
             with contextlib.suppress(sa.exc.DBAPIError):
                 self._conn.invalidate()  # never hand this session back to the pool
             with contextlib.suppress(Exception):
@@ -117,17 +123,28 @@ class DigestScheduler:
         ]
 
     async def tick(self) -> int:
-        """Send every due digest; returns how many were sent."""
+        """Queue every due digest and send them now; returns how many were sent."""
         now = self.clock.now()
+        queued = self.queue_due(now)
+        if not queued:
+            return 0
+        outbox = Outbox(
+            self.engine, self.adapters, self.clock, self.settings.delivery, worker=self.worker
+        )
+        await outbox.drain_once(only=queued)
+        return outbox_store.sent_count(self.engine, queued)
+
+    def queue_due(self, now: datetime) -> list[int]:
+        """Build the digest of each due chat and queue it; returns the new delivery ids."""
         due = self.due_chats(now)
         if not due:
-            return 0
+            return []
         since = {c.id: c.last_digest_at or now - timedelta(days=1) for c in due}
         earliest = max(min(since.values()), now - LOOKBACK)
         candidates = digest_candidates(self.engine, earliest, now)
         rules = rules_by_chat(self.engine, [c.id for c in due])
-        sent = 0
         delivery = self.settings.delivery
+        queued: list[int] = []
         for chat in due:
             day = digest_day(now, chat.timezone)
             if not outbox_store.claim_digest(
@@ -151,59 +168,17 @@ class DigestScheduler:
             if digest is None:
                 outbox_store.finish_digest(self.engine, chat.id, day, state="empty", now=now)
                 continue
-            ids = digest_story_ids(digest)
-            adapter = self.adapters.get(chat.ref.platform)
-            if adapter is None:
-                outbox_store.finish_digest(
+            queued.append(
+                outbox_store.queue_digest(
                     self.engine,
                     chat.id,
                     day,
-                    state="failed",
+                    payload=codec.dump(digest),
+                    story_ids=digest_story_ids(digest),
                     now=now,
-                    story_ids=ids,
-                    error=f"no adapter for {chat.ref.platform}",
-                    next_attempt_at=now + timedelta(minutes=10),
                 )
-                continue
-            try:
-                result = await adapter.send(chat.ref, digest)
-            except Exception as e:  # an adapter bug must not stop the other chats' digests
-                log.exception("digest send to %s raised", chat.ref)
-                result = SendResult.retry(0, f"adapter error: {type(e).__name__}: {e}")
-            if result.outcome == "sent":
-                sent += 1
-                outbox_store.finish_digest(
-                    self.engine, chat.id, day, state="sent", now=now, story_ids=ids
-                )
-            elif result.outcome == "gone":
-                pause_chat(self.engine, chat.ref, result.reason or "chat gone", now=now)
-                outbox_store.finish_digest(
-                    self.engine,
-                    chat.id,
-                    day,
-                    state="dead",
-                    now=now,
-                    story_ids=ids,
-                    error=f"chat gone: {result.reason}",
-                )
-            else:
-                if result.outcome == "migrated" and result.new_chat_id:
-                    migrate_chat(
-                        self.engine, chat.ref.platform, chat.ref.chat_id, result.new_chat_id
-                    )
-                wait = 0.0 if result.outcome == "migrated" else backoff(1, result.retry_after)
-                outbox_store.finish_digest(
-                    self.engine,
-                    chat.id,
-                    day,
-                    state="failed",
-                    now=now,
-                    story_ids=ids,
-                    error=result.reason,
-                    next_attempt_at=now + timedelta(seconds=wait),
-                    counted=result.outcome == "retry",
-                )
-        return sent
+            )
+        return queued
 
     async def _job(self) -> None:
         try:

@@ -101,3 +101,26 @@ class SendResult:
     @classmethod
     def migrated(cls, new_chat_id: str) -> SendResult:
         return cls("migrated", new_chat_id=new_chat_id, reason="chat migrated")
+
+
+RowFate = Literal["sent", "failed", "dead", "release"]
+ChatFate = Literal["go_on", "wait", "resend", "dead"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do after one delivery attempt (bot/delivery.py decides, the outbox applies).
+
+    ``row``: sent; failed (counted, due again at ``until``); dead (given up); release (back
+    to pending at ``until``, uncounted). ``chat``: what the chat's other rows in the batch do:
+    go on, wait until ``until``, be resent now (migrated), or die with this one (gone).
+    """
+
+    row: RowFate
+    attempts: int
+    until: datetime | None = None
+    reason: str | None = None
+    chat: ChatFate = "go_on"
+    pause: str | None = None  # pause the chat with this reason (it blocked or removed the bot)
+    migrate_to: str | None = None  # the chat's new id
+

@@ -1,4 +1,5 @@
-"""The outbox table: one delivery per (chat, story), claimed by workers, marked per outcome.
+"""The outbox table: one delivery per (chat, story) alert or (chat, day) digest, claimed by
+workers, marked per outcome.
 
 States: pending → sending → sent | failed (waits for ``next_attempt_at``) | dead (gave up).
 A claim is a lease: a row left in ``sending`` longer than the lease belonged to a worker that
@@ -36,9 +37,10 @@ class Claimed:
     id: int
     chat_pk: int
     chat: ChatRef
-    story_id: int
+    story_id: int | None  # an alert of this story, or
     attempts: int
     paused: bool
+    digest_id: int | None = None  # this chat's daily digest
 
 
 def enqueue(engine: Engine, chat_pks: Iterable[int], story_id: int, now: datetime) -> int:
@@ -67,8 +69,17 @@ def enqueue(engine: Engine, chat_pks: Iterable[int], story_id: int, now: datetim
         return conn.execute(insert_ignore(conn, deliveries), rows).rowcount
 
 
-def claim(db: Db, worker: str, now: datetime, *, limit: int, lease: float) -> list[Claimed]:
-    """Take up to ``limit`` due rows (and rows whose lease expired) for ``worker``.
+def claim(
+    db: Db,
+    worker: str,
+    now: datetime,
+    *,
+    limit: int,
+    lease: float,
+    only: Sequence[int] | None = None,
+) -> list[Claimed]:
+    """Take up to ``limit`` due rows (and rows whose lease expired) for ``worker``; with
+    ``only``, just those of these ids (a digest tick sending what it has just queued).
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several processes claim side by side without
     waiting for or double-taking each other's rows. SQLite: the single UPDATE … RETURNING is
@@ -79,6 +90,8 @@ def claim(db: Db, worker: str, now: datetime, *, limit: int, lease: float) -> li
         sa.and_(deliveries.c.state.in_(DUE_STATES), deliveries.c.next_attempt_at <= now),
         sa.and_(deliveries.c.state == "sending", deliveries.c.claimed_at < stale),
     )
+    if only is not None:
+        due = sa.and_(due, deliveries.c.id.in_(list(only) or [-1]))
     picked = (
         sa.select(deliveries.c.id)
         .where(due)
@@ -97,7 +110,11 @@ def claim(db: Db, worker: str, now: datetime, *, limit: int, lease: float) -> li
             attempts=deliveries.c.attempts + sa.case((deliveries.c.state == "sending", 1), else_=0),
         )
         .returning(
-            deliveries.c.id, deliveries.c.chat_id, deliveries.c.story_id, deliveries.c.attempts
+            deliveries.c.id,
+            deliveries.c.chat_id,
+            deliveries.c.story_id,
+            deliveries.c.attempts,
+            deliveries.c.digest_id,
         )
     )
     with _writing(db) as conn:
@@ -123,6 +140,7 @@ def claim(db: Db, worker: str, now: datetime, *, limit: int, lease: float) -> li
             story_id=r.story_id,
             attempts=r.attempts,
             paused=bool(info[r.chat_id].paused),
+            digest_id=r.digest_id,
         )
         for r in taken
     ]
@@ -174,13 +192,18 @@ def _among(conn: Connection, column: sa.Column[int], ids: Sequence[int]) -> sa.C
     return column.in_(list(ids))
 
 
-def mark_sent(db: Db, delivery_ids: Sequence[int], now: datetime) -> None:
+def mark_sent(
+    db: Db, delivery_ids: Sequence[int], now: datetime, *, digest_ids: Sequence[int] = ()
+) -> None:
+    """Delivered; ``digest_ids`` (the digests among them) close their day as sent."""
     with _writing(db) as conn:
         conn.execute(
             deliveries.update()
             .where(_among(conn, deliveries.c.id, delivery_ids))
             .values(state="sent", sent_at=now, claimed_by=None, last_error=None)
         )
+        if digest_ids:
+            _close_digests(conn, digests.c.id.in_(list(digest_ids)), "sent", now)
 
 
 def mark_failed(
@@ -205,6 +228,8 @@ def mark_failed(
                 claimed_by=None,
             )
         )
+        if dead:
+            _close_digests(conn, _digests_of(conn, [delivery_id]), "dead", next_attempt_at)
 
 
 def release(
@@ -222,7 +247,8 @@ def release(
         )
 
 
-def mark_dead(db: Db, delivery_ids: Sequence[int], reason: str) -> None:
+def mark_dead(db: Db, delivery_ids: Sequence[int], reason: str, now: datetime) -> None:
+    """Give up on these rows; a digest among them closes its day (not sent again today)."""
     if not delivery_ids:
         return
     with _writing(db) as conn:
@@ -231,6 +257,39 @@ def mark_dead(db: Db, delivery_ids: Sequence[int], reason: str) -> None:
             .where(_among(conn, deliveries.c.id, delivery_ids))
             .values(state="dead", last_error=reason[:1000], claimed_by=None)
         )
+        _close_digests(conn, _digests_of(conn, delivery_ids), "dead", now, error=reason)
+
+
+def _digests_of(conn: Connection, delivery_ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    linked = sa.select(deliveries.c.digest_id).where(
+        _among(conn, deliveries.c.id, delivery_ids), deliveries.c.digest_id.is_not(None)
+    )
+    return digests.c.id.in_(linked.scalar_subquery())
+
+
+def _close_digests(
+    conn: Connection,
+    which: sa.ColumnElement[bool],
+    state: str,
+    now: datetime,
+    *,
+    error: str | None = None,
+) -> None:
+    """Digests whose delivery ended: record it, and the chat's day is done."""
+    closed = conn.execute(
+        digests.update()
+        .where(which, digests.c.state == "queued")
+        .values(
+            state=state,
+            sent_at=now if state == "sent" else None,
+            last_error=error,
+            claimed_by=None,
+        )
+        .returning(digests.c.chat_id)
+    ).all()
+    chat_pks = sorted({r.chat_id for r in closed})
+    if chat_pks:
+        conn.execute(chats.update().where(chats.c.id.in_(chat_pks)).values(last_digest_at=now))
 
 
 def delay_chat(db: Db, chat_pk: int, until: datetime) -> None:
@@ -255,6 +314,18 @@ def renew(db: Db, worker: str, now: datetime) -> int:
             .where(deliveries.c.claimed_by == worker, deliveries.c.state == "sending")
             .values(claimed_at=now)
         ).rowcount
+
+
+def sent_count(db: Db, delivery_ids: Sequence[int]) -> int:
+    """How many of these rows are sent."""
+    with _writing(db) as conn:
+        return int(
+            conn.execute(
+                sa.select(sa.func.count()).where(
+                    deliveries.c.id.in_(list(delivery_ids)), deliveries.c.state == "sent"
+                )
+            ).scalar_one()
+        )
 
 
 def state_counts(engine: Engine, story_id: int | None = None) -> dict[str, int]:
@@ -332,6 +403,60 @@ def claim_digest(
         )
 
 
+def queue_digest(
+    engine: Engine,
+    chat_pk: int,
+    day: date,
+    *,
+    payload: str,
+    story_ids: Sequence[int],
+    now: datetime,
+) -> int:
+    """Turn the claimed (chat, day) digest into an outbox row; returns the delivery id.
+
+    The digest (``payload``) is stored with it, so a retry or another instance sends exactly
+    what was built. The unique ``digest_id`` keeps it one row whatever happens.
+    """
+    with engine.begin() as conn:
+        digest_id = conn.execute(
+            digests.update()
+            .where(digests.c.chat_id == chat_pk, digests.c.digest_date == day)
+            .values(
+                state="queued",
+                payload=payload,
+                story_ids=json.dumps(list(story_ids)),
+                claimed_by=None,
+                last_error=None,
+            )
+            .returning(digests.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert_ignore(conn, deliveries).values(
+                chat_id=chat_pk, digest_id=digest_id, next_attempt_at=now, created_at=now
+            )
+        )
+        return int(
+            conn.execute(
+                sa.select(deliveries.c.id).where(deliveries.c.digest_id == digest_id)
+            ).scalar_one()
+        )
+
+
+def digest_payloads(engine: Engine, digest_ids: Sequence[int]) -> dict[int, str]:
+    """The stored digests (JSON) by digest id."""
+    if not digest_ids:
+        return {}
+    with engine.connect() as conn:
+        return {
+            r.id: r.payload
+            for r in conn.execute(
+                sa.select(digests.c.id, digests.c.payload).where(
+                    digests.c.id.in_(list(digest_ids)), digests.c.payload.is_not(None)
+                )
+            )
+        }
+
+
 def finish_digest(
     engine: Engine,
     chat_pk: int,
@@ -344,7 +469,7 @@ def finish_digest(
     next_attempt_at: datetime | None = None,
     counted: bool = True,
 ) -> None:
-    """Record a digest's outcome: sent / empty / dead close the day; failed waits to retry."""
+    """Record a digest that never reached the outbox: empty closes the day; failed waits."""
     values: dict[str, object] = {
         "state": state,
         "story_ids": json.dumps(list(story_ids)),

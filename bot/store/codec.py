@@ -1,0 +1,69 @@
+"""Frozen dataclasses ⇄ JSON, driven by their type hints (for values the store keeps whole).
+
+Handles what the message types are made of: str, int, float, bool, None, date, datetime
+(ISO 8601 with offset), tuples and lists, ``X | None`` and nested dataclasses. A field the
+stored JSON lacks takes its default, so a value stored by an older version still loads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def dump(value: object) -> str:
+    """JSON text of a dataclass value."""
+    return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def load(cls: type[T], text: str) -> T:
+    """The ``cls`` value stored by :func:`dump`; ValueError when the text does not fit."""
+    try:
+        return typing.cast(T, _build(cls, json.loads(text)))
+    except (TypeError, KeyError) as e:
+        raise ValueError(f"stored {cls.__name__} does not fit its type: {e}") from e
+
+
+def _plain(value: object) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _build(hint: Any, raw: Any) -> Any:
+    if raw is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _build(options[0], raw)
+    if origin in (tuple, list):
+        args = typing.get_args(hint)
+        item = args[0] if args else Any
+        built = [_build(item, v) for v in raw]
+        return tuple(built) if origin is tuple else built
+    if origin is typing.Literal or hint is Any:
+        return raw
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        kwargs = {
+            f.name: _build(hints[f.name], raw[f.name])
+            for f in dataclasses.fields(hint)
+            if f.name in raw
+        }
+        return hint(**kwargs)
+    if hint is datetime:
+        return datetime.fromisoformat(raw)
+    if hint is date:
+        return date.fromisoformat(raw)
+    return raw
