@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
-	bench-telegram bench-slack bench-search bench-web clean
+	bench-telegram bench-slack bench-search bench-web bench-footprint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix bot tests bench examples
 
 bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
-	bench-web
+	bench-web bench-footprint
 
 bench-poll: $(STAMP)
 	$(BIN)/python bench/poll.py
@@ -55,6 +55,10 @@ bench-slack: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
+
+# BASELINE=DIR runs the same measurements with DIR/.venv's sokbo beside main (see bench/footprint.py).
+bench-footprint: $(STAMP)
+	$(BIN)/python bench/footprint.py $(if $(BASELINE),--baseline $(BASELINE))
 
 bench-web: $(STAMP)
 	$(BIN)/python bench/web.py

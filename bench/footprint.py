@@ -1,0 +1,464 @@
+"""bench-footprint: what sokbo costs a user, measured as a user runs it.
+
+Every figure is a separate process launched like the console script, measured with
+bench/proctree.py: wall clock from fork to exit, CPU (the process and every child it
+reaped, os.wait4) and the peak RSS of the whole process tree (/proc sampled every 20 ms:
+the largest sum of VmRSS over the live tree, or the largest single-process high-water mark
+if larger — exact for one process, an upper bound for a tree). Each command gets one
+untimed warm-up run (page cache, bytecode), then RUNS timed runs (default 5), main and
+baseline interleaved so both see the same load; medians are printed.
+
+  sokbo --help
+  sokbo search QUERY        on a 200,000-article SQLite archive (bench/search.py's builder,
+                            cached under var/bench-footprint/, built once per schema revision)
+  sokbo summarize FILE      a real press release from tests/data/docs, extractive (no LLM key)
+  sokbo chat console:x /list
+  sokbo run                 steady RSS after its first poll cycle stored and summarized 500
+                            stories (25 loopback feeds × 20 items, SQLite, extractive, console):
+                            the median of the tree's RSS sampled for 5 s, 2 s after the
+                            pipeline's log line; also the time from launch to that line
+  bench-poll cycle          peak RSS of the 2,000-feed fetch-parse-store cycle of bench-poll
+                            (80 % answer 304 to stored ETags, 20 % send 20 items, 10 slow,
+                            10 broken), poller plus parse workers
+  extractive                stories/s of the extractive summarizer in-process (bench/summarize.py's
+                            1,000 stories; median of RUNS passes after a warm-up call)
+
+``--baseline DIR``: the same measurements with DIR's sokbo (DIR/.venv, e.g. a git worktree of
+the commit before a change), printed beside main with the ratio baseline / main.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from loopfeeds import LoopFeeds, sokbo_config  # noqa: E402
+from proctree import Run, load, measure, median  # noqa: E402
+
+CACHE = ROOT / "var" / "bench-footprint"
+ARCHIVE_N = int(os.environ.get("SOKBO_BENCH_N", "200000"))
+QUERY = "반도체를"
+RELEASE = ROOT / "tests" / "data" / "docs" / "articles__12_gt_중소벤처기업부_156754124.txt"
+RUN_FEEDS, POLL_FEEDS = 25, 2000
+SECRETS = ("OPENAI_", "TELEGRAM_", "SLACK_", "SOKBO_")
+
+
+@dataclass
+class Side:
+    """One sokbo checkout with its own venv."""
+
+    name: str
+    root: Path
+    work: Path
+    figures: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def sokbo(self) -> str:
+        return str(self.root / ".venv" / "bin" / "sokbo")
+
+    @property
+    def python(self) -> str:
+        return str(self.root / ".venv" / "bin" / "python")
+
+    def has_web(self) -> bool:
+        return "[web]" in (self.root / "config.example.toml").read_text(encoding="utf-8")
+
+    def head_revision(self) -> str:
+        from alembic.script import ScriptDirectory
+
+        script = ScriptDirectory(str(self.root / "bot" / "store" / "migrations"))
+        head = script.get_current_head()
+        assert head is not None
+        return head
+
+    def add(self, key: str, value: float) -> None:
+        self.figures.setdefault(key, []).append(value)
+
+
+def user_env() -> dict[str, str]:
+    """The caller's environment without secrets or a database override: extractive
+    summaries, console only, the config file decides the database."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(SECRETS)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def config(side: Side, name: str, db: Path, urls: list[str]) -> Path:
+    return sokbo_config(
+        side.work / f"{name}.toml",
+        db,
+        urls,
+        web_port=free_port() if side.has_web() else None,
+    )
+
+
+def check(run: Run, what: str) -> Run:
+    if run.returncode != 0:
+        raise SystemExit(
+            f"{what} exited with {run.returncode}:\n{run.stderr[-2000:]}\n{run.stdout[-500:]}"
+        )
+    return run
+
+
+# --- the archive ----------------------------------------------------------------------
+
+
+def build_archive(path: Path, revision: str) -> None:
+    """(In its own process, main's venv) bench/search.py's 200,000 articles, indexed, with the
+    schema at ``revision``; the index format is the same in every revision that has one."""
+    sys.path.insert(0, str(ROOT))
+    from search import load as load_articles
+    from search import make_articles, sentences
+
+    from bot.search import index_pending
+    from bot.store import create_engine
+    from bot.store.migrate import upgrade
+
+    tmp = path.with_suffix(".building")
+    tmp.unlink(missing_ok=True)
+    engine = create_engine(f"sqlite:///{tmp}")
+    upgrade(engine, revision)
+    started = time.perf_counter()
+    load_articles(engine, make_articles(ARCHIVE_N, sentences()))
+    index_pending(engine, limit=ARCHIVE_N + 1, batch=2000)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    os.replace(tmp, path)
+    print(f"  built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def archive_for(side: Side) -> Path:
+    """The cached archive at this side's schema revision (built on first use)."""
+    revision = side.head_revision()
+    path = CACHE / f"archive-{ARCHIVE_N}-{revision}.db"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        print(f"  building the {ARCHIVE_N:,}-article archive at {revision} (once) …", flush=True)
+        subprocess.run(
+            [sys.executable, __file__, "--build-archive", str(path), "--revision", revision],
+            check=True,
+        )
+    copy = side.work / "archive.db"  # searching may write (WAL, migrations): a private copy
+    shutil.copyfile(path, copy)
+    return copy
+
+
+# --- the measurements -----------------------------------------------------------------
+
+
+def report(title: str, sides: list[Side], keys: list[tuple[str, str, str]], loads: str) -> None:
+    """Print median per side and the ratio baseline / main for each key."""
+    print(f"{title}  [{loads}]")
+    for key, label, unit in keys:
+        cells = []
+        for side in sides:
+            values = side.figures.get(key, [])
+            fmt = "{:.2f}" if unit == "s" else "{:.0f}"
+            shown = ", ".join(fmt.format(v) for v in values)
+            cells.append(f"{side.name} {fmt.format(median(values))} {unit} ({shown})")
+        line = f"  {label:<24} " + " | ".join(cells)
+        if len(sides) == 2:
+            main_v, base_v = median(sides[0].figures[key]), median(sides[1].figures[key])
+            if main_v > 0:
+                line += f" | baseline/main {base_v / main_v:.2f}×"
+        print(line, flush=True)
+
+
+def cli_item(
+    title: str,
+    key: str,
+    sides: list[Side],
+    runs: int,
+    command: Callable[[Side], list[str]],
+) -> None:
+    env = user_env()
+    for side in sides:  # warm-up, untimed
+        check(measure(command(side), env=env, cwd=side.work), f"{side.name} {title}")
+    loads = [load()]
+    for _ in range(runs):
+        for side in sides:
+            run = check(measure(command(side), env=env, cwd=side.work), f"{side.name} {title}")
+            side.add(f"{key}.wall", run.wall)
+            side.add(f"{key}.cpu", run.cpu)
+            side.add(f"{key}.peak", run.peak_mb)
+        loads.append(load())
+    report(
+        title,
+        sides,
+        [
+            (f"{key}.wall", "wall", "s"),
+            (f"{key}.cpu", "CPU", "s"),
+            (f"{key}.peak", "peak RSS (tree)", "MB"),
+        ],
+        ", ".join(loads),
+    )
+
+
+def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
+    """``sokbo run`` until its first pipeline pass has summarized RUN_FEEDS × 20 stories,
+    then its steady RSS; SIGTERM after."""
+    env = user_env()
+    urls = [feeds.url(i, clean=True) for i in range(RUN_FEEDS)]
+    want = RUN_FEEDS * 20
+    loads = [load()]
+    for n in range(runs):
+        for side in sides:
+            db = side.work / f"run-{n}.db"
+            cfg = config(side, f"run-{n}", db, urls)
+            log_path = side.work / f"run-{n}.log"
+            result: dict[str, float] = {}
+
+            def watch(
+                process: subprocess.Popen[bytes],
+                log_path: Path = log_path,
+                result: dict[str, float] = result,
+            ) -> None:
+                began = time.monotonic()
+                deadline = began + 600
+                while time.monotonic() < deadline and process.poll() is None:
+                    text = log_path.read_text(encoding="utf-8", errors="replace")
+                    if f"{want} summarized" in text:
+                        result["ready"] = time.monotonic() - began
+                        break
+                    time.sleep(0.05)
+                time.sleep(2.0)
+                sampler_rss: list[float] = []
+                from proctree import status_kb, tree
+
+                for _ in range(50):
+                    sampler_rss.append(
+                        sum(status_kb(p, "VmRSS:") for p in tree(process.pid)) / 1024
+                    )
+                    time.sleep(0.1)
+                result["steady"] = median(sampler_rss)
+                process.send_signal(signal.SIGTERM)
+
+            with log_path.open("wb") as log_file:
+                process = subprocess.Popen(
+                    [side.sokbo, "run", "--config", str(cfg)],
+                    env=env,
+                    cwd=side.work,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log_file,
+                )
+                from proctree import TreeSampler
+
+                sampler = TreeSampler(process.pid, 0.05)
+                sampler.start()
+                watch(process)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                sampler.stop.set()
+                sampler.join()
+            if "ready" not in result:
+                tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+                raise SystemExit(f"{side.name} sokbo run never summarized {want} stories:\n{tail}")
+            side.add("run.ready", result["ready"])
+            side.add("run.steady", result["steady"])
+            side.add("run.peak", max(sampler.peak(), sampler.root_hwm_mb))
+        loads.append(load())
+    report(
+        f"sokbo run: {RUN_FEEDS} loopback feeds × 20 items → {want} stories stored and "
+        "summarized (extractive), SQLite, console adapter",
+        sides,
+        [
+            ("run.ready", "launch → pipeline done", "s"),
+            ("run.steady", "steady RSS (tree)", "MB"),
+            ("run.peak", "peak RSS (tree)", "MB"),
+        ],
+        ", ".join(loads),
+    )
+
+
+def poll_item(sides: list[Side], runs: int, feeds: LoopFeeds, count: int) -> None:
+    """Peak RSS of bench-poll's fetch-parse-store cycle over ``count`` feeds (poller + parse
+    workers), each run on a fresh database seeded with generation-1 validators."""
+    env = user_env()
+    feeds.set_generation(2)
+    urls = [feeds.url(i) for i in range(count)]
+    loads = [load()]
+    for n in range(runs):
+        for side in sides:
+            db = side.work / f"poll-{n}.db"
+            cfg = config(side, f"poll-{n}", db, urls)
+            driver = [side.python, str(BENCH / "sokbo_driver.py")]
+            check(measure([*driver, "seed", str(cfg)], env=env, cwd=side.work), "seed")
+            marks = side.work / f"poll-{n}.marks"
+            run = check(
+                measure(
+                    [*driver, "phase", str(cfg)],
+                    env={**env, "SOKBO_BENCH_MARKS": str(marks)},
+                    cwd=side.work,
+                    interval=0.05,
+                ),
+                f"{side.name} poll phase",
+            )
+            marked = [json.loads(line) for line in marks.read_text().splitlines()]
+            fetched = next(m for m in marked if m["name"] == "fetched")
+            side.add("poll.wall", run.wall)
+            side.add("poll.cpu", run.cpu)
+            side.add("poll.peak", run.peak_mb)
+            side.add("poll.processes", run.sampler.most_processes)
+            side.add("poll.new", fetched["new"])
+            db.unlink(missing_ok=True)
+        loads.append(load())
+    report(
+        f"bench-poll cycle: {count} feeds, 80 % → 304, 20 % → 20 items, 10 slow, 10 broken "
+        "(fetch-parse-store only, one process + its parse workers)",
+        sides,
+        [
+            ("poll.peak", "peak RSS (tree)", "MB"),
+            ("poll.wall", "wall", "s"),
+            ("poll.cpu", "CPU", "s"),
+            ("poll.processes", "processes at most", ""),
+            ("poll.new", "items stored", ""),
+        ],
+        ", ".join(loads),
+    )
+
+
+def extractive_item(sides: list[Side], runs: int) -> None:
+    env = user_env()
+    loads = [load()]
+    for side in sides:
+        run = check(
+            measure(
+                [side.python, str(BENCH / "sokbo_driver.py"), "extractive",
+                 str(side.root / "bench"), str(runs)],
+                env=env,
+                cwd=side.work,
+            ),
+            f"{side.name} extractive",
+        )  # fmt: skip
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        side.figures["extractive.rate"] = result["rates"]
+        side.figures["extractive.first"] = [result["first_call_s"]]
+        loads.append(load())
+    report(
+        "extractive summarizer in-process (bench/summarize.py's 1,000 stories; one pass each)",
+        sides,
+        [
+            ("extractive.rate", "stories/s", "/s"),
+            ("extractive.first", "first call (tagger load)", "s"),
+        ],
+        ", ".join(loads),
+    )
+
+
+ITEMS = ("help", "search", "summarize", "chat", "run", "poll", "extractive")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--poll-runs", type=int, default=None, help="default: --runs")
+    parser.add_argument("--poll-feeds", type=int, default=POLL_FEEDS)
+    parser.add_argument("--only", default=",".join(ITEMS), help="comma-separated subset")
+    parser.add_argument("--build-archive", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--revision", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.build_archive:
+        build_archive(args.build_archive, args.revision)
+        return
+    only = set(args.only.split(","))
+    with tempfile.TemporaryDirectory(prefix="sokbo-footprint-") as tmp:
+        sides = [Side("main", ROOT, Path(tmp) / "main")]
+        if args.baseline is not None:
+            base = args.baseline.resolve()
+            if not (base / ".venv" / "bin" / "sokbo").exists():
+                raise SystemExit(f"{base}/.venv/bin/sokbo not found: create its venv first")
+            sides.append(Side("baseline", base, Path(tmp) / "baseline"))
+        for side in sides:
+            side.work.mkdir()
+            commit = subprocess.run(
+                ["git", "-C", str(side.root), "log", "-1", "--format=%h %s"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            print(f"{side.name}: {side.root} at {commit}")
+        print(
+            f"bench-footprint: {os.cpu_count()} CPUs, {load()} at start; {args.runs} runs per "
+            "figure after one warm-up, medians (all runs in brackets)",
+            flush=True,
+        )
+        if "help" in only:
+            cli_item("sokbo --help", "help", sides, args.runs, lambda s: [s.sokbo, "--help"])
+        if "search" in only:
+            archives = {side.name: archive_for(side) for side in sides}
+            for side in sides:
+                sokbo_config(side.work / "search.toml", archives[side.name], [])
+            cli_item(
+                f"sokbo search {QUERY} ({ARCHIVE_N:,}-article SQLite archive)",
+                "search",
+                sides,
+                args.runs,
+                lambda s: [s.sokbo, "search", QUERY, "--config", str(s.work / "search.toml")],
+            )
+        if "summarize" in only:
+            for side in sides:
+                sokbo_config(side.work / "summarize.toml", side.work / "summarize.db", [])
+            cli_item(
+                f"sokbo summarize {RELEASE.name} ({len(RELEASE.read_text())} chars, extractive)",
+                "summarize",
+                sides,
+                args.runs,
+                lambda s: [
+                    s.sokbo, "summarize", str(RELEASE), "--config", str(s.work / "summarize.toml")
+                ],
+            )  # fmt: skip
+        if "chat" in only:
+            for side in sides:
+                cfg = sokbo_config(side.work / "chat.toml", side.work / "chat.db", [])
+                for text in ("/subscribe 반도체 과기정통부", "/mode both"):
+                    check(
+                        measure([side.sokbo, "chat", "console:x", text, "--config", str(cfg)],
+                                env=user_env(), cwd=side.work),
+                        "chat set-up",
+                    )  # fmt: skip
+            cli_item(
+                'sokbo chat console:x "/list" (one chat with a subscription)',
+                "chat",
+                sides,
+                args.runs,
+                lambda s: [
+                    s.sokbo, "chat", "console:x", "/list", "--config", str(s.work / "chat.toml")
+                ],
+            )  # fmt: skip
+        if only & {"run", "poll"}:
+            with LoopFeeds() as feeds:
+                if "run" in only:
+                    run_item(sides, args.runs, feeds)
+                if "poll" in only:
+                    poll_item(sides, args.poll_runs or args.runs, feeds, args.poll_feeds)
+        if "extractive" in only:
+            extractive_item(sides, args.runs)
+        print(f"bench-footprint done, {load()}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
