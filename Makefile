@@ -7,15 +7,21 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
 	bench-telegram bench-slack bench-search bench-web bench-footprint clean
 
+# Quiet installs: one line per step; pip speaks only when something fails.
+PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
+
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "sokbo: creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "sokbo: updating pip in $(VENV)"
+	@$(PIP) --upgrade pip
+	@echo "sokbo: installing sokbo and its dependencies into $(VENV) (a minute or two the first time)"
+	@$(PIP) -e '.[dev]'
+	@touch $(STAMP)
+	@echo "sokbo: installed"
 
 run: $(STAMP)
-	$(BIN)/sokbo db upgrade
-	$(BIN)/sokbo run
+	@$(BIN)/sokbo db upgrade
+	@$(BIN)/sokbo run
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py

@@ -145,3 +145,20 @@ def test_iso_log_times_carry_the_offset() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
     line = IsoFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s").format(record)
     assert ISO.match(line) and line.endswith("INFO x: hello")
+
+
+def test_run_says_in_one_line_which_services_run(tmp_path: Path) -> None:
+    from bot.app import App
+    from bot.cli_commands.ingest import services_line
+    from bot.config import load_settings
+
+    settings = load_settings(config(tmp_path, {"보도자료": "https://example.kr/rss"}), env={})
+    app = App.build(settings)
+    try:
+        line = services_line(app)
+    finally:
+        app.engine.dispose()
+    assert "\n" not in line and line.startswith("sokbo: running — 1 feeds every 300 s")
+    assert "Telegram off (no TELEGRAM_BOT_TOKEN)" in line and "Slack off" in line
+    assert "offline summaries (no OPENAI_API_KEY)" in line and "console on" in line
+    assert "web on http://127.0.0.1:8080" in line

@@ -56,7 +56,46 @@ def cmd_db_upgrade(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+def services_line(app: App) -> str:
+    """One line: what ``sokbo run`` is about to serve, what is off and why."""
+    settings = app.settings
+    secrets = settings.secrets
+    parts = [f"{len(settings.feeds.sources)} feeds every {settings.feeds.poll_interval:g} s"]
+    parts.append("console on")
+    parts.append(
+        f"Telegram on ({settings.telegram.mode})"
+        if "telegram" in app.adapters
+        else "Telegram off (no TELEGRAM_BOT_TOKEN)"
+    )
+    if "slack" not in app.adapters:
+        parts.append("Slack off (no SLACK_BOT_TOKEN)")
+    elif secrets.slack_app_token:
+        parts.append("Slack on (Socket Mode)")
+    elif secrets.slack_signing_secret:
+        parts.append(
+            f"Slack on (http://{settings.slack.listen}:{settings.slack.port}/slack/events)"
+        )
+    else:
+        parts.append("Slack sending only (no SLACK_SIGNING_SECRET or SLACK_APP_TOKEN to listen)")
+    web = getattr(settings, "web", None)
+    if web is not None:
+        enabled = getattr(web, "enabled", True)
+        parts.append(f"web on http://{web.listen}:{web.port}" if enabled else "web off")
+    parts.append(
+        f"LLM summaries ({settings.llm.model})"
+        if secrets.openai_api_key
+        else "offline summaries (no OPENAI_API_KEY)"
+    )
+    return "sokbo: running — " + ", ".join(parts)
+
+
 def cmd_run(app: App, args: argparse.Namespace) -> int:
+    print(services_line(app), file=sys.stderr)
+    print(
+        'sokbo: try a chat command in another terminal: sokbo chat console:me "/subscribe 반도체"'
+        " (Ctrl-C stops the bot)",
+        file=sys.stderr,
+    )
     asyncio.run(app.run())
     return 0
 
