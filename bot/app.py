@@ -202,7 +202,10 @@ class App:
             self.settings, self.engine, self.command_core(), search=page, now=self.clock.now
         )
         self._telegram = bot
-        self.adapters["telegram"] = TelegramAdapter(bot.bot, self.settings.telegram)
+        # one pacing for alerts and command replies; deliveries wait for the client to start
+        self.adapters["telegram"] = TelegramAdapter(
+            bot.bot, self.settings.telegram, ready=bot.ready, pacing=bot.pacing
+        )
 
     def telegram_services(self) -> list[Service]:
         return [self._telegram.run] if self._telegram is not None else []

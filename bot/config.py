@@ -119,6 +119,9 @@ class TelegramSettings(Section):
     pacing: bool = True
     admin_cache_seconds: Annotated[float, Field(ge=0)] = 300
     poll_timeout: Annotated[float, Field(ge=0, le=50)] = 30
+    # Commands one user may send: this many per minute on average, user_command_burst at once.
+    user_commands_per_minute: Annotated[float, Field(gt=0)] = 20.0
+    user_command_burst: Annotated[int, Field(ge=1, le=1000)] = 5
 
 
 class SlackSettings(Section):
@@ -130,6 +133,8 @@ class SlackSettings(Section):
     rate_per_channel: Annotated[float, Field(gt=0)] = 1.0
     burst: Annotated[int, Field(ge=1, le=100)] = 3
     pacing: bool = True
+    user_commands_per_minute: Annotated[float, Field(gt=0)] = 20.0
+    user_command_burst: Annotated[int, Field(ge=1, le=1000)] = 5
 
 
 class SearchSettings(Section):

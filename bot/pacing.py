@@ -138,3 +138,36 @@ class KeyedWindows:
             now = self.now()
             self._windows = {k: w for k, w in self._windows.items() if not w.idle(now)}
             self._sweep_at = max(1024, 2 * len(self._windows))
+
+
+@dataclass
+class CommandLimiter:
+    """Incoming commands per user: ``per_minute`` on average, ``burst`` at once.
+
+    :meth:`check` answers "go", "notice" (the first refusal in a row: tell the user once) or
+    "drop" (refused again: stay silent, so a flood costs no replies). Each user has a bucket
+    of their own, so one person's flood never delays anybody else's commands.
+    """
+
+    per_minute: float
+    burst: int
+    now: Callable[[], float] = time.monotonic
+    _buckets: KeyedBuckets = field(init=False)
+    _noticed: dict[str, float] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self._buckets = KeyedBuckets(self.per_minute / 60.0, float(self.burst), self.now)
+
+    def check(self, user: str) -> tuple[str, float]:
+        """("go" | "notice" | "drop", seconds until the next command would be accepted)."""
+        wait = self._buckets.try_take(user)
+        if wait <= 0:
+            self._noticed.pop(user, None)
+            return "go", 0.0
+        if user in self._noticed and self._noticed[user] > self.now():
+            return "drop", wait
+        if len(self._noticed) > 50_000:
+            current = self.now()
+            self._noticed = {k: v for k, v in self._noticed.items() if v > current}
+        self._noticed[user] = self.now() + wait
+        return "notice", wait

@@ -129,7 +129,7 @@ async def _world(db_url: str, *, who: str = "anyone") -> AsyncIterator[World]:
     api.add_user("U1")
     settings = Settings(
         database={"url": db_url},  # type: ignore[arg-type]
-        slack=SlackSettings(api_url=api.base_url, who_can_change=who),  # type: ignore[arg-type]
+        slack=SlackSettings(api_url=api.base_url, who_can_change=who, user_command_burst=100),  # type: ignore[arg-type]
         delivery=DeliverySettings(max_attempts=20),
         secrets=Secrets(slack_bot_token=api.token, slack_signing_secret=SECRET),
     )

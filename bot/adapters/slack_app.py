@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from aiohttp import ClientError, web
+from multidict import CIMultiDictProxy
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -27,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.messages import Reply
+from bot.pacing import CommandLimiter
 from bot.render.slack import escape, render_reply
 from bot.types import ChatRef
 
@@ -47,6 +50,10 @@ REFUSED_APP_TOKEN = frozenset(
         "missing_scope",
     }
 )
+
+
+def too_many(wait: float) -> str:
+    return f"명령을 너무 자주 보내고 있어요. {max(1, math.ceil(wait))}초 뒤에 다시 보내 주세요."
 
 
 class CommandCore(Protocol):
@@ -138,10 +145,19 @@ def build_bolt_app(
         logger=logging.getLogger("bot.adapters.slack_bolt"),
     )
     permissions = permissions or Permissions(client, settings.slack.who_can_change)
+    limiter = CommandLimiter(
+        settings.slack.user_commands_per_minute, settings.slack.user_command_burst
+    )
 
     async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
         await ack()  # within Slack's 3 s; the answer follows through response_url
-        reply = await run_command(core, permissions, client, command)
+        verdict, wait = limiter.check(str(command.get("user_id", "")))
+        if verdict == "drop":
+            return
+        if verdict == "notice":
+            reply = Reply(too_many(wait))
+        else:
+            reply = await run_command(core, permissions, client, command)
         message = render_reply(reply)
         await respond(
             text=message.text,
@@ -191,6 +207,24 @@ async def run_command(
     return reply
 
 
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+
+
+def well_formed_signature(headers: CIMultiDictProxy[str]) -> bool:
+    """Slack's headers in their only valid shapes: a decimal Unix timestamp and ``v0=`` with
+    64 hex digits. slack_sdk's verifier raises on a timestamp such as ``abc`` (Bolt then
+    answers 500 with a traceback); these requests are refused with 401 before it runs."""
+    timestamps = headers.getall("X-Slack-Request-Timestamp", [])
+    signatures = headers.getall("X-Slack-Signature", [])
+    return (
+        len(timestamps) == 1
+        and len(signatures) == 1
+        and _TIMESTAMP.fullmatch(timestamps[0]) is not None
+        and _SIGNATURE.fullmatch(signatures[0]) is not None
+    )
+
+
 class HttpServer:
     """Serves the Bolt app at ``/slack/events`` on ``host:port`` (aiohttp)."""
 
@@ -201,6 +235,8 @@ class HttpServer:
         self._runner: web.AppRunner | None = None
 
     async def _events(self, request: web.Request) -> web.Response:
+        if not well_formed_signature(request.headers):
+            return web.json_response({"error": "invalid request"}, status=401)
         return await to_aiohttp_response(
             await self.bolt.async_dispatch(await to_bolt_request(request))
         )

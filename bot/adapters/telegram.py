@@ -66,6 +66,7 @@ GONE_BAD_REQUESTS = (
     "user is deactivated",
 )
 BACKOFF_MAX = 300.0
+READY_WAIT = 30.0  # seconds a send waits for the Telegram service to start
 RENDER_CACHE = 64  # recently sent message objects whose rendering is kept
 # Seconds added to every limit's window: servers stamp arrivals in whole milliseconds. Network
 # jitter needs no margin: the windows count from answers (see Pacing).
@@ -193,16 +194,26 @@ class TelegramAdapter:
         settings: TelegramSettings,
         *,
         now: Callable[[], float] = time.monotonic,
+        ready: asyncio.Event | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.bot = bot
         self.settings = settings
-        self.pacing = Pacing(settings, now)
+        self.pacing = pacing or Pacing(settings, now)
+        self.ready = ready  # set by the Telegram service once its HTTP client is initialized
         self.link_preview = LinkPreviewOptions(is_disabled=not settings.link_preview)
         self._failures: dict[str, int] = {}  # chat → consecutive network failures
         self._progress: OrderedDict[str, int] = OrderedDict()  # message key → parts delivered
         self._renders: OrderedDict[int, tuple[Message, list[str], str]] = OrderedDict()
 
     async def send(self, chat: ChatRef, message: Message) -> SendResult:
+        if self.ready is not None and not self.ready.is_set():
+            # The outbox starts with the bot: the first delivery waits for the client instead
+            # of failing (and being retried later) because it is not initialized yet.
+            try:
+                await asyncio.wait_for(self.ready.wait(), READY_WAIT)
+            except TimeoutError:
+                return SendResult.retry(READY_WAIT, "Telegram client not started yet")
         parts, digest = self._render(message)
         key = f"{chat.chat_id}/{chat.thread_id}/{digest}"
         done = self._progress.get(key, 0) if self._progress else 0

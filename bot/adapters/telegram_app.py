@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
+import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -34,7 +36,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -44,15 +46,19 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.telegram import Pacing, retry_after_seconds
 from bot.adapters.telegram_request import AiohttpRequest
 from bot.config import Settings
+from bot.errors import CommandError
 from bot.messages import Reply, SearchPage
+from bot.pacing import CommandLimiter
 from bot.render.telegram import render_reply
 from bot.store.chats import migrate_chat, pause_chat
 from bot.store.schema import chats
 from bot.types import ChatRef
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Korean descriptions shown in Telegram's command menu (setMyCommands).
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -76,7 +82,19 @@ START_TEXT = (
     " (/subscribe 만 보내면 주제 버튼이 나옵니다).\n"
     "/time 07:30 으로 하루 한 번 요약 시각을 정하고, /search 로 지난 소식을 찾아보세요."
 )
-TROUBLE = "잠시 문제가 생겼습니다. 잠시 후 다시 시도해 주세요."
+TROUBLE = "잠시 문제가 생겼어요. 잠시 뒤에 다시 해 주세요."
+EXPIRED = "이 버튼은 더 이상 쓸 수 없어요. /search 로 다시 검색해 주세요."
+UNKNOWN_BUTTON = "알 수 없는 버튼이에요."
+MAX_PAGE_OFFSET = 1000  # deepest search page a button may ask for (results beyond: refine)
+_OFFSET = re.compile(r"[0-9]{1,4}")
+_STORED_KEY = re.compile(r"#[0-9]{1,12}")
+REPLY_RETRY_MAX = 60.0  # a reply Telegram asks to delay longer than this is dropped (logged)
+
+
+def too_many(wait: float) -> str:
+    return f"명령을 너무 자주 보내고 있어요. {max(1, math.ceil(wait))}초 뒤에 다시 보내 주세요."
+
+
 REMOVED = ("left", "kicked", "banned")
 CALLBACK_MAX = 64  # bytes of callback_data Telegram accepts
 
@@ -125,25 +143,33 @@ class AdminCache:
 
 
 class SearchQueries:
-    """Short ids for search queries too long to travel inside callback_data (64 bytes)."""
+    """Short ids for search queries too long to travel inside callback_data (64 bytes).
+
+    An id belongs to the chat it was issued in: a button crafted with another chat's id finds
+    nothing (it used to show that chat's query).
+    """
 
     def __init__(self, size: int = 5000) -> None:
         self._ids = itertools.count(1)
-        self._queries: OrderedDict[str, str] = OrderedDict()
+        self._queries: OrderedDict[tuple[str, str], str] = OrderedDict()
         self.size = size
 
-    def data(self, query: str, offset: int) -> str:
+    def data(self, chat: str, query: str, offset: int) -> str:
         direct = f"s:{offset}:{query}"
-        if len(direct.encode()) <= CALLBACK_MAX:
+        if len(direct.encode()) <= CALLBACK_MAX and not query.startswith("#"):
             return direct
         key = f"#{next(self._ids)}"
-        self._queries[key] = query
+        self._queries[(chat, key)] = query
         while len(self._queries) > self.size:
             self._queries.popitem(last=False)
         return f"s:{offset}:{key}"
 
-    def query(self, stored: str) -> str | None:
-        return self._queries.get(stored) if stored.startswith("#") else stored
+    def query(self, chat: str, stored: str) -> str | None:
+        if not stored.startswith("#"):
+            return stored or None
+        if not _STORED_KEY.fullmatch(stored):
+            return None
+        return self._queries.get((chat, stored))
 
 
 def chat_ref(chat: Chat, message: Message | None) -> ChatRef:
@@ -205,12 +231,30 @@ class TelegramBot:
         self.bot: Bot = self.application.bot
         self.admins = AdminCache(self.bot, self.settings.admin_cache_seconds)
         self.queries = SearchQueries()
+        # Replies share the outbox adapter's pacing (App wires it); until then, their own.
+        self.pacing = Pacing(self.settings)
+        self.limiter = CommandLimiter(
+            self.settings.user_commands_per_minute, self.settings.user_command_burst
+        )
+        self.ready = asyncio.Event()  # set once the HTTP client is initialized
         self.page_size = settings.search.default_limit
         self.preview = LinkPreviewOptions(is_disabled=not self.settings.link_preview)
         app = self.application
         app.add_handler(
             MessageHandler(
                 filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST),
+                self.on_command,
+            )
+        )
+        # Text Telegram does not mark as a command: Korean command names (/구독 has no
+        # bot_command entity) anywhere, and plain messages in private chats (the core answers
+        # with a hint, or searches when the text reads like a search).
+        app.add_handler(
+            MessageHandler(
+                filters.UpdateType.MESSAGE
+                & filters.TEXT
+                & ~filters.COMMAND
+                & (filters.ChatType.PRIVATE | filters.Regex(r"^/\S")),
                 self.on_command,
             )
         )
@@ -225,6 +269,7 @@ class TelegramBot:
         """Serve updates (polling or webhook) until ``stop`` is set; same event loop as the rest."""
         app = self.application
         async with app:
+            self.ready.set()
             await self.publish_commands()
             await app.start()
             updater = app.updater
@@ -254,6 +299,7 @@ class TelegramBot:
             try:
                 await stop.wait()
             finally:
+                self.ready.clear()
                 with contextlib.suppress(Exception):
                     await updater.stop()
                 await app.stop()
@@ -275,14 +321,19 @@ class TelegramBot:
         if text is None:
             return
         ref = chat_ref(chat, message)
+        sender = message.from_user.id if message.from_user else chat.id
+        verdict, wait = self.limiter.check(str(sender))
+        if verdict != "go":
+            log.info("telegram user %s over the command limit (%s)", sender, verdict)
+            if verdict == "notice":
+                await self.answer(chat.id, ref, Reply(too_many(wait)))
+            return
         is_group, is_admin, user = await self.who(chat, message)
         try:
             reply = await self.core.handle(ref, user, text, is_admin=is_admin, is_group=is_group)
         except Exception:
             log.exception("command %r failed in chat %s", text[:50], ref)
             reply = Reply(TROUBLE)
-        if text.split()[0] == "/start":
-            reply = Reply(START_TEXT)
         await self.answer(chat.id, ref, reply)
 
     async def who(self, chat: Chat, message: Message) -> tuple[bool, bool, str]:
@@ -300,19 +351,47 @@ class TelegramBot:
         return True, await self.admins.is_admin(chat.id, sender.id), str(sender.id)
 
     async def answer(self, chat_id: int, ref: ChatRef, reply: Reply) -> None:
-        try:
-            await self.bot.send_message(
+        text = render_reply(reply)
+        markup = self.keyboard(ref.chat_id, reply)
+        thread = int(ref.thread_id) if ref.thread_id else None
+
+        async def send() -> object:
+            return await self.bot.send_message(
                 chat_id,
-                render_reply(reply),
+                text,
                 parse_mode=ParseMode.HTML,
-                message_thread_id=int(ref.thread_id) if ref.thread_id else None,
+                message_thread_id=thread,
                 link_preview_options=self.preview,
-                reply_markup=self.keyboard(reply),
+                reply_markup=markup,
             )
+
+        try:
+            await self.paced(chat_id, send)
         except TelegramError as e:
             log.warning("could not answer in chat %s: %s", ref, e)
 
-    def keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
+    async def paced(self, chat_id: int, call: Callable[[], Awaitable[T]]) -> T:
+        """Send through the pacing every outgoing message shares (replies and alerts): wait
+        for this chat's turn and the overall budget. A 429 anyway (another instance on the
+        same bot) is waited out once, when it is short."""
+        key = str(chat_id)
+        for attempt in range(2):
+            while (wait := self.pacing.chat_wait(key)) > 0:
+                await asyncio.sleep(wait)
+            try:
+                async with self.pacing.overall_turn():
+                    return await call()
+            except RetryAfter as e:
+                after = retry_after_seconds(e)
+                if attempt or after > REPLY_RETRY_MAX:
+                    raise
+                log.info("telegram 429 for a reply in chat %s: waiting %.0f s", key, after)
+                await asyncio.sleep(after)
+            finally:
+                self.pacing.chat_answered(key)
+        raise AssertionError("unreachable")
+
+    def keyboard(self, chat: str, reply: Reply) -> InlineKeyboardMarkup | None:
         if reply.topic_choices:
             return topic_keyboard(reply.topic_choices)
         page = reply.search
@@ -321,14 +400,12 @@ class TelegramBot:
         row = []
         if page.offset > 0:
             back = max(0, page.offset - max(self.page_size, len(page.hits)))
-            row.append(
-                InlineKeyboardButton("◀ 이전", callback_data=self.queries.data(page.query, back))
-            )
+            data = self.queries.data(chat, page.query, back)
+            row.append(InlineKeyboardButton("◀ 이전", callback_data=data))
         if page.has_more:
             ahead = page.offset + len(page.hits)
-            row.append(
-                InlineKeyboardButton("다음 ▶", callback_data=self.queries.data(page.query, ahead))
-            )
+            data = self.queries.data(chat, page.query, ahead)
+            row.append(InlineKeyboardButton("다음 ▶", callback_data=data))
         return InlineKeyboardMarkup([row])
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -341,16 +418,23 @@ class TelegramBot:
             await query.answer("이 버튼은 더 이상 쓸 수 없습니다.")
             return
         ref = chat_ref(chat, message)
-        kind, _, rest = query.data.partition(":")
+        verdict, wait = self.limiter.check(str(query.from_user.id))
+        if verdict != "go":
+            with contextlib.suppress(TelegramError):
+                await query.answer(too_many(wait) if verdict == "notice" else None)
+            return
+        kind, _, rest = query.data[:CALLBACK_MAX].partition(":")
         try:
             if kind == "t":
                 toast = await self.toggle_topic(ref, chat, query.from_user.id, message, rest)
             elif kind == "s":
-                toast = await self.turn_page(message, rest)
+                toast = await self.turn_page(ref, message, rest)
             else:
-                toast = "알 수 없는 버튼입니다."
-        except Exception:
-            log.exception("button %r failed in chat %s", query.data, ref)
+                toast = UNKNOWN_BUTTON
+        except CommandError as e:
+            toast = e.reply
+        except Exception:  # never the exception's text: it may hold SQL or a stack detail
+            log.exception("button %r failed in chat %s", query.data[:80], ref)
             toast = TROUBLE
         with contextlib.suppress(TelegramError):
             await query.answer(toast[:200] if toast else None)
@@ -385,24 +469,28 @@ class TelegramBot:
                 await message.edit_reply_markup(reply_markup=topic_keyboard(fresh.topic_choices))
         return result.text
 
-    async def turn_page(self, message: Message, rest: str) -> str:
+    async def turn_page(self, ref: ChatRef, message: Message, rest: str) -> str:
+        """A search page button: the offset is a small number and a stored query id must
+        have been issued in this chat; anything else is refused politely."""
         offset_text, _, stored = rest.partition(":")
-        query = self.queries.query(stored)
-        if query is None or not offset_text.isdigit() or self.search is None:
-            return "검색이 만료되었습니다. /search 로 다시 검색해 주세요."
-        try:
-            page = await asyncio.to_thread(self.search, query, int(offset_text))
-        except Exception as e:  # CommandError carries a Korean explanation
-            reply = getattr(e, "reply", None) or str(e)
-            return str(reply)
+        if not _OFFSET.fullmatch(offset_text) or int(offset_text) > MAX_PAGE_OFFSET:
+            return EXPIRED
+        query = self.queries.query(ref.chat_id, stored)
+        if query is None or self.search is None:
+            return EXPIRED
+        page = await asyncio.to_thread(self.search, query, int(offset_text))
         reply = Reply(text="", search=page)
-        with contextlib.suppress(TelegramError):
-            await message.edit_text(
+
+        async def edit() -> object:
+            return await message.edit_text(
                 render_reply(reply),
                 parse_mode=ParseMode.HTML,
                 link_preview_options=self.preview,
-                reply_markup=self.keyboard(reply),
+                reply_markup=self.keyboard(ref.chat_id, reply),
             )
+
+        with contextlib.suppress(TelegramError):
+            await self.paced(message.chat_id, edit)
         return ""
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
