@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
-	bench-telegram bench-slack bench-search bench-web bench-footprint clean
+	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest clean
 
 # Quiet installs: one line per step; pip speaks only when something fails.
 PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
@@ -39,7 +39,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix bot tests bench examples
 
 bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
-	bench-web bench-footprint
+	bench-web bench-footprint bench-digest
 
 bench-poll: $(STAMP)
 	$(BIN)/python bench/poll.py
@@ -61,6 +61,9 @@ bench-slack: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
+
+bench-digest: $(STAMP)
+	$(BIN)/python bench/digest.py
 
 # BASELINE=DIR runs the same measurements with DIR/.venv's sokbo beside main (see bench/footprint.py).
 bench-footprint: $(STAMP)

@@ -248,8 +248,12 @@ _LONE_PARTICLES = frozenset({"는", "은", "를", "을", "도", "로", "으로",
 
 
 def _word_end(text: str, at: int) -> int:
+    """Where the word starting at ``at`` ends: at a space, or at punctuation after it
+    (``으로,`` is the whole word ``으로``)."""
     end = at
     while end < len(text) and not text[end].isspace():
+        if end > at and text[end] in ",.;:!?)]":
+            break
         end += 1
     return end
 

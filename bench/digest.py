@@ -1,0 +1,343 @@
+"""Digest quality over real press releases, as the feed delivers them and as markdown (issue 11).
+
+Set: tests/data/press — 10 releases × 6 converters (3 releases held out, see HELDOUT.md) — and
+the korea.kr releases tests/data/docs/articles__10..15 (development). Each document goes
+through two paths:
+
+- feed: rendered as a korea.kr-style feed item (``<description>`` HTML: ``<h3>`` headings,
+  adjacent ``<li>`` items, ``<p>`` paragraphs, ``<table>`` rows; see :func:`feed_html`), then
+  parsed by ``parse_feed`` and summarized from the stored article text, as ingest does;
+- markdown: the file itself, as ``sokbo summarize FILE`` reads it.
+
+Both paths run in a subprocess (bench/digest_runner.py) for the code of this checkout and for
+the baseline: a git worktree of commit 14c7022 with its own venv (``SOKBO_BASELINE``, default
+/work/baseline-11, else /work/baseline). Figures: contact people recall (a person = name +
+phone, counted among the people whose name the converter kept) and precision, phone precision,
+junk fields, bullets per digest, cut bullets (…), bullets with a conversion artefact, digests
+without bullets, digests under 3 bullets although the body has ≥ 3 sentences, seconds per
+digest. ``--show N`` prints N digests picked at random (``--seed``) as Telegram shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PRESS = ROOT / "tests" / "data" / "press"
+DOCS = ROOT / "tests" / "data" / "docs"
+HELD_OUT = {"156757801", "156757844", "156759031"}
+BASELINE_COMMIT = "14c7022"
+
+# --- the set ---------------------------------------------------------------------------------
+
+
+def _escape_text(line: str) -> str:
+    """Text as an HTML producer writes it: ``<총괄>`` and ``&`` escaped, ``<br>`` kept."""
+    parts = re.split(r"(<br\s*/?>)", line, flags=re.I)
+    return "".join(
+        p if re.fullmatch(r"<br\s*/?>", p, re.I) else html.escape(p, False) for p in parts
+    )
+
+
+def feed_html(markdown: str) -> str:
+    """A korea.kr-style ``<description>`` body for one markdown release, line by line.
+
+    Headings → ``<h3>``, list lines → adjacent ``<li>`` (no blank lines between them, as the
+    feed has), pipe tables → ``<table>``, raw HTML lines kept, other lines → ``<p>``.
+    """
+    out: list[str] = []
+    table: list[str] = []
+
+    def end_table() -> None:
+        if table:
+            out.append("<table>" + "".join(table) + "</table>")
+            table.clear()
+
+    for raw in markdown.splitlines():
+        line = raw.strip()
+        if line.startswith("SOURCE:") or not line:
+            end_table()
+            continue
+        if line.startswith("|"):
+            if re.fullmatch(r"\|?[\s:|-]+\|?", line):
+                continue
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            table.append("<tr>" + "".join(f"<td>{_escape_text(c)}</td>" for c in cells) + "</tr>")
+            continue
+        end_table()
+        if re.match(r"</?(table|tr|td|th|thead|tbody)\b", line, re.I):
+            out.append(line)
+        elif m := re.match(r"#{1,6}\s+(.*)", line):
+            out.append(f"<h3>{_escape_text(m.group(1))}</h3>")
+        elif m := re.match(r"(?:[-*+]|\d{1,2}\.)\s+(.*)", line):
+            out.append(f"<li>{_escape_text(m.group(1))}</li>")
+        else:
+            out.append(f"<p>{_escape_text(line)}</p>")
+    end_table()
+    return "".join(out)
+
+
+def _title_of(markdown: str) -> str:
+    for line in markdown.splitlines():
+        if line.startswith("# ") and not re.search(r"보\s*도\s*(참\s*고\s*)?자\s*료", line):
+            return line[2:].strip()
+    return ""
+
+
+def dataset() -> list[dict[str, str]]:
+    """Every (document, path) of the benchmark with its release id and set."""
+    items: list[dict[str, str]] = []
+    titles = {
+        p.name.split("__")[1][:-3]: _title_of(p.read_text(encoding="utf-8"))
+        for p in PRESS.glob("readhim__*.md")
+    }
+    for path in sorted(PRESS.glob("*__*.md")):
+        _tool, release = path.stem.split("__")
+        body = path.read_text(encoding="utf-8")
+        part = "held-out" if release in HELD_OUT else "dev"
+        truth = str(PRESS / f"{release}.contacts.json")
+        for kind in ("feed", "markdown"):
+            items.append(
+                {
+                    "key": f"{kind}:{path.stem}",
+                    "kind": kind,
+                    "part": part,
+                    "release": release,
+                    "title": titles.get(release, ""),
+                    "body": feed_html(body) if kind == "feed" else body,
+                    "source": body,
+                    "truth": truth,
+                }
+            )
+    for path in sorted(DOCS.glob("articles__1[0-5]_*.txt")):
+        body = path.read_text(encoding="utf-8")
+        for kind in ("feed", "markdown"):
+            items.append(
+                {
+                    "key": f"{kind}:{path.stem}",
+                    "kind": kind,
+                    "part": "dev",
+                    "release": path.stem,
+                    "title": _title_of(body),
+                    "body": feed_html(body) if kind == "feed" else body,
+                    "source": body,
+                    "truth": f"{path}.contacts.json",
+                }
+            )
+    return items
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def baseline_dir() -> Path | None:
+    for candidate in (os.environ.get("SOKBO_BASELINE"), "/work/baseline-11", "/work/baseline"):
+        if candidate and (Path(candidate) / ".venv" / "bin" / "python").exists():
+            head = subprocess.run(
+                ["git", "-C", candidate, "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            if head.startswith(BASELINE_COMMIT[:7]):
+                return Path(candidate)
+    return None
+
+
+def run(checkout: Path, items: list[dict[str, str]]) -> dict[str, dict[str, object]]:
+    payload = [{k: i[k] for k in ("key", "kind", "title", "body")} for i in items]
+    done = subprocess.run(
+        [str(checkout / ".venv" / "bin" / "python"), str(ROOT / "bench" / "digest_runner.py")],
+        input=json.dumps(payload, ensure_ascii=False),
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"runner failed in {checkout}:\n{done.stderr[-3000:]}")
+    result: dict[str, dict[str, object]] = json.loads(done.stdout)
+    return result
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+_PHONE = re.compile(r"[\d(+][\d()\-. ]{6,}\d")
+_LABELS = re.compile(r"담당\s*부서|책임자|담당자|☎|연락처")
+_ARTEFACTS = {
+    "marker": re.compile(r"^[□■ㅇ○◦●◇◆▶▷►▸•∙·\-–*➊-➓①-⑳]"),
+    "star": re.compile(r"\*"),
+    "lone particle": re.compile(r"[가-힣0-9)%㎡] (는|은|를|을|에|에서|로|으로|도)(?=[\s,.]|$)"),
+    "split unit": re.compile(r"\d (만|억|조|천|원|명|개|건|일|월|년)(?=[\s,.)]|$)"),
+    "space in punctuation": re.compile(r"\S [,.)](?!\S*\d)|\( \S"),
+}
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+def junk_fields(contact: dict[str, str | None]) -> int:
+    """Fields carrying what is not theirs: a label, a bracket tag, a phone, punctuation."""
+    bad = 0
+    for field in ("organization", "department", "name"):
+        value = contact.get(field) or ""
+        wrong = bool(re.search(r"[<>:|/\[\]()]|\d{3,}", value) or _LABELS.search(value))
+        if field == "name" and value:
+            wrong = wrong or not re.fullmatch(r"[가-힣]{2,5}|[가-힣] [가-힣]{1,2}", value)
+        bad += wrong
+    return bad
+
+
+def artefacts(bullet: str) -> list[str]:
+    return [name for name, pattern in _ARTEFACTS.items() if pattern.search(bullet)]
+
+
+def measure(
+    items: Iterable[dict[str, str]], results: dict[str, dict[str, object]]
+) -> dict[str, float]:
+    expected_people = found_people = returned_pairs = right_pairs = 0
+    phones_returned = phones_right = junk = 0
+    digests = bullets = cut = with_artefact = empty = short = 0
+    seconds = 0.0
+    for item in items:
+        out = results[item["key"]]
+        truth = json.loads(Path(item["truth"]).read_text(encoding="utf-8"))
+        source = squash(item["source"])
+        truth_pairs = {
+            (squash(t["name"]), digits(phone))
+            for t in truth
+            if t.get("name")
+            for phone in _PHONE.findall(t.get("phone") or "")
+        }
+        present = {p for p in truth_pairs if p[0] in source}
+        truth_phones = {digits(p) for t in truth for p in _PHONE.findall(t.get("phone") or "")}
+        contacts = out["contacts"]
+        assert isinstance(contacts, list)
+        got_pairs = set()
+        for c in contacts:
+            for phone in _PHONE.findall(c.get("phone") or ""):
+                phones_returned += 1
+                phones_right += digits(phone) in truth_phones
+                if c.get("name"):
+                    got_pairs.add((squash(c["name"]), digits(phone)))
+            junk += junk_fields(c)
+        expected_people += len(present)
+        found_people += len(present & got_pairs)
+        returned_pairs += len(got_pairs)
+        right_pairs += len(got_pairs & truth_pairs)
+        b = out["bullets"]
+        assert isinstance(b, list)
+        digests += 1
+        bullets += len(b)
+        cut += sum(1 for x in b if x.rstrip().endswith(("…", "...")))
+        with_artefact += sum(1 for x in b if artefacts(x))
+        empty += not b
+        body_sentences = len(re.findall(r"다\.(?=\s|$|<)", item["source"]))
+        short += body_sentences >= 3 and len(b) < 3
+        seconds += float(str(out["seconds"]))
+    return {
+        "documents": digests,
+        "people recall": found_people / expected_people if expected_people else 1.0,
+        "people precision": right_pairs / returned_pairs if returned_pairs else 1.0,
+        "phone precision": phones_right / phones_returned if phones_returned else 1.0,
+        "junk fields": junk,
+        "bullets per digest": bullets / digests if digests else 0.0,
+        "cut bullets (…)": cut,
+        "bullets with artefact %": 100 * with_artefact / bullets if bullets else 0.0,
+        "digests without bullets": empty,
+        "digests < 3 bullets (body ≥ 3 sentences)": short,
+        "seconds per digest": seconds / digests if digests else 0.0,
+    }
+
+
+def _fmt(value: float) -> str:
+    if isinstance(value, int) or (float(value).is_integer() and value > 1.5):
+        return str(int(value))
+    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
+def report(items: list[dict[str, str]], new: dict[str, dict[str, object]],
+           base: dict[str, dict[str, object]] | None) -> None:  # fmt: skip
+    for part in ("dev", "held-out"):
+        print(
+            f"\n== {part} set "
+            + (
+                "(releases 156757801, 156757844, 156759031)"
+                if part == "held-out"
+                else "(7 releases × 6 converters + articles 10-15)"
+            )
+        )
+        columns: list[tuple[str, dict[str, float]]] = []
+        for kind in ("feed", "markdown"):
+            chosen = [i for i in items if i["part"] == part and i["kind"] == kind]
+            if base is not None:
+                columns.append((f"{kind} {BASELINE_COMMIT}", measure(chosen, base)))
+            columns.append((f"{kind} new", measure(chosen, new)))
+        names = list(columns[0][1])
+        print(f"{'':44}" + "".join(f"{title:>18}" for title, _ in columns))
+        for name in names:
+            print(f"{name:44}" + "".join(f"{_fmt(values[name]):>18}" for _, values in columns))
+
+
+def show(
+    items: list[dict[str, str]], results: dict[str, dict[str, object]], n: int, seed: int
+) -> None:
+    """N random dev digests through the Telegram renderer, tags removed (what a user reads)."""
+    sys.path.insert(0, str(ROOT))
+    from datetime import UTC, datetime
+
+    from bot.messages import Alert
+    from bot.render.telegram import render_message
+    from bot.summarize.model import Labeled, Summary
+    from bot.types import Contact
+
+    pool = [i for i in items if i["part"] == "dev"]
+    for item in random.Random(seed).sample(pool, n):
+        out = results[item["key"]]
+        summary = Summary(
+            headline=str(out["headline"])[:60] or "제목 없음",
+            bullets=list(out["bullets"]),  # type: ignore[arg-type]
+            key_dates=[Labeled(label=a, value=b) for a, b in out["dates"]],  # type: ignore[attr-defined]
+            amounts=[Labeled(label=a, value=b) for a, b in out["amounts"]],  # type: ignore[attr-defined]
+            contacts=[Contact(**c) for c in out["contacts"]],  # type: ignore[attr-defined]
+        )
+        alert = Alert(
+            0, summary, "정책브리핑", datetime(2026, 4, 16, 3, tzinfo=UTC), "https://www.korea.kr/x"
+        )
+        text = "\n\n".join(render_message(alert))
+        plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+        print(f"\n----- {item['key']}\n{plain}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--show", type=int, default=0, help="print N random dev digests")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+    items = dataset()
+    new = run(ROOT, items)
+    base_dir = None if args.no_baseline else baseline_dir()
+    base = run(base_dir, items) if base_dir is not None else None
+    where = f"{BASELINE_COMMIT} in {base_dir} (its own venv, as a subprocess)"
+    print(f"bench-digest: {len(items)} digests; baseline: {where if base_dir else 'not found'}")
+    report(items, new, base)
+    if args.show:
+        show(items, new, args.show, args.seed)
+
+
+if __name__ == "__main__":
+    main()
