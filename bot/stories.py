@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only say where a click came from.
@@ -90,3 +92,45 @@ class StoryKeys:
 
 def story_keys(url: str, title: str, content_hash: str) -> StoryKeys:
     return StoryKeys(canonical_url(url), normalize_title(title), content_hash)
+
+
+# A title or body seen again this long after the first story is news again (e.g. a monthly
+# "고용동향" with the same wording); a URL always means the same story.
+TITLE_WINDOW = timedelta(days=30)
+# Bodies shorter than this are too thin to prove two articles are the same.
+MIN_TEXT_FOR_HASH = 50
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """A stored story that shares at least one key with a new article."""
+
+    id: int
+    canonical_url: str
+    norm_title: str | None
+    content_hash: str | None
+    first_seen_at: datetime
+
+
+def choose_story(
+    keys: StoryKeys, text_length: int, candidates: Iterable[StoryCandidate], now: datetime
+) -> int | None:
+    """The story a new article joins, or None for a new story.
+
+    The same canonical URL always joins (the oldest such story). Otherwise the oldest story
+    first seen within ``TITLE_WINDOW`` with the same normalized title (when the title is long
+    enough to tell) or the same body hash (when the body is long enough to prove it).
+    """
+    ordered = sorted(candidates, key=lambda c: c.id)
+    for story in ordered:
+        if story.canonical_url == keys.canonical_url:
+            return story.id
+    hash_usable = text_length >= MIN_TEXT_FOR_HASH and bool(keys.content_hash)
+    for story in ordered:
+        if story.first_seen_at < now - TITLE_WINDOW:
+            continue
+        if keys.title_usable and story.norm_title == keys.norm_title:
+            return story.id
+        if hash_usable and story.content_hash == keys.content_hash:
+            return story.id
+    return None

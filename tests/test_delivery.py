@@ -19,6 +19,7 @@ from bot.store import codec, create_engine
 from bot.store.chats import add_rules, ensure_chat, get_chat, update_chat
 from bot.store.deliveries import digest_rows, state_counts
 from bot.store.schema import deliveries
+from bot.stories import StoryCandidate, StoryKeys, choose_story
 from bot.types import ChatRef, Contact, Decision, SendResult
 from tests.core_helpers import FakeAdapter, TitleSummarizer, add_article, add_feed
 
@@ -194,3 +195,52 @@ async def test_a_gone_chat_closes_its_digest_day(db_url: str) -> None:
     chat = get_chat(engine, ChatRef("fake", "left"))
     assert chat is not None and chat.paused and "kicked" in (chat.paused_reason or "")
     engine.dispose()
+
+
+# --- grouping: the pure choice (bot.stories.choose_story) ------------------------------------
+
+
+def _story(
+    id: int, url: str, title: str | None, body: str | None, days_ago: float
+) -> StoryCandidate:
+    return StoryCandidate(id, url, title, body, NOW - timedelta(days=days_ago))
+
+
+@pytest.mark.parametrize(
+    ("candidates", "text_length", "expected"),
+    [
+        ([], 500, None),
+        # the same URL always joins, even a year later and before a title match
+        ([_story(3, "korea.kr/n?id=1", "x", None, 365)], 500, 3),
+        (
+            [
+                _story(5, "o/1", "반도체특구지정발표안내", None, 1),
+                _story(4, "korea.kr/n?id=1", None, None, 400),
+            ],
+            500,
+            4,
+        ),
+        # same title within the window joins; past it, the news is new again
+        ([_story(6, "o/2", "반도체특구지정발표안내", None, 3)], 500, 6),
+        ([_story(6, "o/2", "반도체특구지정발표안내", None, 31)], 500, None),
+        # same body hash joins only when the body is long enough to prove it
+        ([_story(7, "o/3", "다른제목입니다만충분히김", "h1", 1)], 500, 7),
+        ([_story(7, "o/3", "다른제목입니다만충분히김", "h1", 1)], 20, None),
+        # the oldest of several matches
+        (
+            [_story(9, "o/4", "반도체특구지정발표안내", None, 1), _story(8, "o/5", None, "h1", 2)],
+            500,
+            8,
+        ),
+    ],
+)
+def test_choose_story(
+    candidates: list[StoryCandidate], text_length: int, expected: int | None
+) -> None:
+    keys = StoryKeys("korea.kr/n?id=1", "반도체특구지정발표안내", "h1")
+    assert choose_story(keys, text_length, candidates, NOW) == expected
+
+
+def test_a_short_title_never_groups() -> None:
+    keys = StoryKeys("a/1", "공지", "")
+    assert choose_story(keys, 0, [_story(1, "b/2", "공지", None, 0)], NOW) is None

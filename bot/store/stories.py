@@ -1,10 +1,10 @@
-"""Grouping stored articles into stories (exact keys from :mod:`bot.stories`)."""
+"""Grouping stored articles into stories: the store side of :func:`bot.stories.choose_story`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,14 +15,8 @@ from bot.matching import LEAD_CHARS, StoryFacts, story_facts
 from bot.messages import Alert
 from bot.store import from_db
 from bot.store.schema import articles, feeds, stories
-from bot.stories import StoryKeys, story_keys
+from bot.stories import StoryCandidate, StoryKeys, choose_story, story_keys
 from bot.summarize.model import Summary
-
-# A title or body seen again this long after the first story is news again (e.g. a monthly
-# "고용동향" with the same wording); a URL always means the same story.
-TITLE_WINDOW = timedelta(days=30)
-# Bodies shorter than this are too thin to prove two articles are the same.
-MIN_TEXT_FOR_HASH = 50
 
 
 @dataclass
@@ -57,8 +51,7 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
             query = query.with_for_update(skip_locked=True)
         for row in conn.execute(query).all():
             keys = story_keys(row.url, row.title, row.content_hash)
-            hash_usable = len(row.text or "") >= MIN_TEXT_FOR_HASH
-            story_id = _find_story(conn, keys, hash_usable, now)
+            story_id = choose_story(keys, len(row.text or ""), _sharing(conn, keys), now)
             if story_id is None:
                 story_id = _create_story(conn, row, keys, now)
                 report.new_story_ids.append(story_id)
@@ -80,24 +73,31 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
     return report
 
 
-def _find_story(conn: Connection, keys: StoryKeys, hash_usable: bool, now: datetime) -> int | None:
-    found = conn.execute(
-        sa.select(stories.c.id).where(stories.c.canonical_url == keys.canonical_url).limit(1)
-    ).scalar()
-    if found is not None:
-        return int(found)
-    recent = stories.c.first_seen_at >= now - TITLE_WINDOW
-    alternatives = []
-    if keys.title_usable:
-        alternatives.append(stories.c.norm_title == keys.norm_title)
-    if hash_usable and keys.content_hash:
-        alternatives.append(stories.c.content_hash == keys.content_hash)
-    if not alternatives:
-        return None
-    found = conn.execute(
-        sa.select(stories.c.id).where(recent, sa.or_(*alternatives)).order_by(stories.c.id).limit(1)
-    ).scalar()
-    return None if found is None else int(found)
+def _sharing(conn: Connection, keys: StoryKeys) -> list[StoryCandidate]:
+    """Stories sharing any key with ``keys`` (choose_story decides which, if any, it joins)."""
+    same = [stories.c.canonical_url == keys.canonical_url]
+    if keys.norm_title:
+        same.append(stories.c.norm_title == keys.norm_title)
+    if keys.content_hash:
+        same.append(stories.c.content_hash == keys.content_hash)
+    rows = conn.execute(
+        sa.select(
+            stories.c.id,
+            stories.c.canonical_url,
+            stories.c.norm_title,
+            stories.c.content_hash,
+            stories.c.first_seen_at,
+        )
+        .where(sa.or_(*same))
+        .order_by(stories.c.id)
+    )
+    never = datetime.min.replace(tzinfo=UTC)
+    return [
+        StoryCandidate(
+            r.id, r.canonical_url, r.norm_title, r.content_hash, from_db(r.first_seen_at) or never
+        )
+        for r in rows
+    ]
 
 
 def _create_story(conn: Connection, row: Any, keys: StoryKeys, now: datetime) -> int:
