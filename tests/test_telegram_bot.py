@@ -16,7 +16,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from bot.adapters.telegram_app import COMMANDS, START_TEXT, TelegramBot
+from bot.adapters.telegram_app import COMMANDS, TelegramBot
 from bot.config import Settings, TelegramSettings, load_settings
 from bot.messages import Reply, SearchHit, SearchPage
 from bot.store import create_engine
@@ -97,14 +97,19 @@ async def running(
     engine.dispose()
 
 
-async def test_start_explains_in_three_lines_and_commands_are_published(
+async def test_start_answers_from_the_core_and_commands_are_published(
     running: tuple[TelegramBot, RecordingCore, sa.Engine], emulator: Emulator
 ) -> None:
     _, core, _ = running
     emulator.send(emulator.private_chat(11), 11, "/start")
     [reply] = await emulator.arrived(11)
-    assert reply["text"] == START_TEXT and len(START_TEXT.splitlines()) == 3
+    # one voice: the welcome is the core's (in the chat's language), not an adapter copy
+    assert reply["text"] == "받음: /start"
     assert core.calls[0] == (ChatRef("telegram", "11"), "11", "/start", True, False)
+    # a plain message in a private chat reaches the core too (a hint or a search)
+    emulator.send(emulator.private_chat(11), 11, "반도체 지원사업")
+    await emulator.arrived(11, count=2)
+    assert core.calls[1] == (ChatRef("telegram", "11"), "11", "반도체 지원사업", True, False)
     published = emulator.stats()["commands"]["default|"]
     assert [c["command"] for c in published] == [c for c, _ in COMMANDS]
     assert all(c["description"] for c in published)
