@@ -229,3 +229,13 @@ async def test_group_refusals_stay_polite(engine: Engine, clock: FixedClock) -> 
     assert get_chat(engine, GROUP) is None
     reply = await c.handle(GROUP, "bob", "/목록", is_admin=False, is_group=True)
     assert "구독한 것이 없어요" in reply.text
+
+
+def test_docs_list_every_command_in_both_names() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "commands.md").read_text("utf-8")
+    for spec in COMMANDS:
+        assert f"`/{spec.name}" in text and f"`/{spec.korean}`" in text, spec
+        for alias in spec.aliases:
+            assert f"`/{alias}`" in text, alias
