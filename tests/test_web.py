@@ -167,7 +167,7 @@ async def test_search_page(site: httpx.AsyncClient, archive: dict[str, int]) -> 
     only_excluded = await site.get("/search", params={"q": "-부동산"})
     assert only_excluded.status_code == 400 and "찾을 단어를 함께" in only_excluded.text
     bad_topic = await site.get("/search", params={"q": "지원", "topic": "없는주제"})
-    assert bad_topic.status_code == 400 and "주제를 찾지 못했습니다" in bad_topic.text
+    assert bad_topic.status_code == 400 and "주제를 찾지 못했" in bad_topic.text
     bad_date = await site.get("/search", params={"q": "지원", "since": "어제"})
     assert bad_date.status_code == 400 and "2026-04-01 처럼" in bad_date.text
     empty = await site.get("/search")
