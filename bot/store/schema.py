@@ -47,6 +47,8 @@ stories = sa.Table(
     sa.Column("summary", sa.Text),  # Summary as JSON, null until summarized
     sa.Column("summarized_at", UtcDateTime),
     sa.Column("matched_at", UtcDateTime),  # set once deliveries were created
+    sa.Column("summary_claim", sa.String(40)),  # who is summarizing it (one LLM call per story)
+    sa.Column("summary_claimed_at", UtcDateTime),
     sa.Index("ix_stories_published_at", "published_at"),  # the web archive, newest first
 )
 
