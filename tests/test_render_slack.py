@@ -185,7 +185,7 @@ def test_huge_bullet_is_cut_under_section_limit() -> None:
 
 def test_empty_digest_says_so() -> None:
     [msg] = render(DailyDigest(date(2026, 4, 11), "Asia/Seoul", ()))
-    assert "새 소식이 없습니다" in _all_mrkdwn(msg.blocks)
+    assert "새 소식이 없어요" in _all_mrkdwn(msg.blocks)
 
 
 def test_reply_with_search_marks_matches_after_escaping() -> None:
@@ -207,6 +207,6 @@ def test_reply_with_search_marks_matches_after_escaping() -> None:
     msg = render_reply(Reply(text="검색 결과입니다 <!channel>", search=page))
     body = _all_mrkdwn(msg.blocks)
     assert "*딥테크*" in body and "&lt;!here&gt;" in body and "<!here>" not in body
-    assert "‘딥테크&lt;’" in body and "결과가 더 있습니다" in body
+    assert "‘딥테크&lt;’" in body and "결과가 더 있어요" in body
     assert msg.text == "검색 결과입니다 &lt;!channel&gt;"
     assert _invalid_blocks(msg.blocks) is None

@@ -185,7 +185,7 @@ def test_long_digest_is_split_between_entries_and_keeps_links() -> None:
 
 def test_empty_digest_says_so() -> None:
     [text] = render_message(DailyDigest(date(2026, 4, 11), "Asia/Seoul", ()))
-    assert "새 소식이 없습니다" in text
+    assert "새 소식이 없어요" in text
 
 
 def test_reply_is_escaped_and_one_message() -> None:
@@ -211,7 +211,7 @@ def test_search_page_marks_matches_after_escaping() -> None:
     assert "국가 <b>양자</b> 전략 &amp; 투자" in text
     parse(text)
     empty = render_reply(Reply(text="", search=SearchPage("없음", (), 0, False)))
-    assert "검색 결과가 없습니다" in empty
+    assert "검색 결과가 없어요" in empty
 
 
 @pytest.mark.parametrize("limit", [50, 200, 1000])

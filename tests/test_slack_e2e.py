@@ -231,7 +231,7 @@ async def test_search_answers_ephemerally_with_links(world: World) -> None:
     body = _texts(answer["blocks"])
     assert RELEASE_URL in body and "추경" in body
     empty = await w.ask("search 양자컴퓨터우주선")
-    assert "찾지 못했" in str(empty["text"]) or "없습니다" in _texts(empty["blocks"])
+    assert "찾지 못했" in str(empty["text"]) or "없어요" in _texts(empty["blocks"])
 
 
 async def test_bad_signatures_change_nothing(world: World) -> None:

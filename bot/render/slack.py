@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.clock import KST
+from bot.contacts import overview
+from bot.locales import t
 from bot.messages import Alert, DailyDigest, DigestEntry, Message, Notice, Reply, SearchPage
 from bot.types import Contact
 
@@ -93,6 +95,18 @@ def contact_line(contact: Contact) -> str:
     if contact.phone:
         words = f"{words} ☎ {contact.phone}" if words else f"☎ {contact.phone}"
     return words
+
+
+def _all_contacts(contacts: list[Contact] | tuple[Contact, ...]) -> Block:
+    """Every person, in a context block (≤ 10 elements of ≤ 3,000 characters each)."""
+    lines = [escape(line) for line in (contact_line(c) for c in contacts) if line]
+    chunks: list[str] = []
+    for line in [f"*문의처 전체 ({len(lines)}명)*", *lines]:
+        if chunks and len(chunks[-1]) + len(line) + 1 <= 2900:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line[:2900])
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": c} for c in chunks[:10]]}
 
 
 def contacts_text(contacts: list[Contact] | tuple[Contact, ...], limit: int = 3) -> str:
@@ -180,9 +194,12 @@ def render_alert(alert: Alert) -> list[SlackMessage]:
     blocks: list[Block] = [_header(summary.headline)]
     blocks += _sections(lines or ["• " + escape(summary.headline)])
     context = [f"출처: {escape(alert.source)}", kst(alert.published_at)]
-    if contacts := contacts_text(summary.contacts):
-        context.append(f"문의처: {escape(contacts)}")
+    shown, more = overview(summary.contacts)
+    if contacts := contacts_text(shown):
+        context.append(f"문의처: {escape(contacts)}" + (f" 외 {more}명" if more else ""))
     blocks.append(_context(*context))
+    if more:  # the whole list, where Slack allows it: a context block under the alert
+        blocks.append(_all_contacts(summary.contacts))
     if button := _button(alert.url):
         blocks.append(button)
     first = summary.bullets[0] if summary.bullets else ""
@@ -214,7 +231,7 @@ def render_digest(digest: DailyDigest) -> list[SlackMessage]:
     count = sum(len(s.entries) for s in digest.sections)
     blocks: list[Block] = [_header(title)]
     if count == 0:
-        blocks.append(_section("오늘은 구독하신 주제에 새 소식이 없습니다."))
+        blocks.append(_section(t("ko", "render.digest.empty")))
     for section in digest.sections:
         if not section.entries:
             continue
@@ -240,7 +257,7 @@ def render_notice(notice: Notice) -> list[SlackMessage]:
 def render_search(page: SearchPage) -> list[Block]:
     """Search hits as blocks; matched snippet segments are bolded after escaping."""
     if not page.hits:
-        return [_section(f"‘{escape(page.query)}’에 대한 검색 결과가 없습니다.")]
+        return [_section(t("ko", "render.search.none", query=escape(page.query)))]
     lines = [
         f"*‘{escape(page.query)}’ 검색 결과* ({page.offset + 1}–{page.offset + len(page.hits)})"
     ]
@@ -253,7 +270,7 @@ def render_search(page: SearchPage) -> list[Block]:
         lines.append(f"• {link(hit.url, hit.headline)}  _{meta}_\n   {snippet}")
     blocks = _sections(lines)
     if page.has_more:
-        blocks.append(_context("결과가 더 있습니다. 검색어를 좁혀 보세요."))
+        blocks.append(_context(t("ko", "render.search.more_slack")))
     return blocks[:BLOCK_LIMIT]
 
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import KST
+from bot.contacts import overview
 from bot.hygiene import is_clean, strip_bidi
+from bot.locales import t
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
 from bot.types import Contact
 
@@ -156,13 +158,36 @@ def contact_text(contact: Contact) -> str:
     return who
 
 
+ALL_CONTACTS = "문의처 전체"  # the inline button under an alert with more people than shown
+
+
 def contacts_block(contacts: Sequence[Contact]) -> Block | None:
-    lines = [text for text in (contact_text(c) for c in contacts) if text]
+    """The responsible person and the first 담당자, then ``외 N명`` (the button shows all)."""
+    shown, more = overview(contacts)
+    lines = [text for text in (contact_text(c) for c in shown) if text]
     if not lines:
         return None
+    if more:
+        lines.append(f"외 {more}명")
     if len(lines) == 1:
         return (Span("☎ 문의처", bold=True), Span(f": {lines[0]}"))
     return (Span("☎ 문의처", bold=True), Span("\n" + "\n".join(f"- {line}" for line in lines)))
+
+
+def has_more_contacts(message: Message) -> bool:
+    """Whether an alert leaves people out (then it gets the 문의처 전체 button)."""
+    return isinstance(message, Alert) and overview(message.summary.contacts)[1] > 0
+
+
+def all_contacts_blocks(headline: str, contacts: Sequence[Contact]) -> list[Block]:
+    """The whole contact list of one story, the answer to the 문의처 전체 button."""
+    blocks: list[Block] = [(Span(f"☎ 문의처 전체 ({len(contacts)}명)", bold=True),)]
+    if headline.strip():
+        blocks.append((Span(headline.strip(), italic=True),))
+    lines = [text for text in (contact_text(c) for c in contacts) if text]
+    for start in range(0, len(lines), 20):
+        blocks.append((Span("\n".join(f"- {line}" for line in lines[start : start + 20])),))
+    return blocks
 
 
 def alert_blocks(alert: Alert) -> list[Block]:
@@ -194,7 +219,7 @@ def digest_blocks(digest: DailyDigest) -> list[Block]:
     day = digest.day
     blocks: list[Block] = [(Span(f"📰 {day.month}월 {day.day}일 정책 브리핑", bold=True),)]
     if not digest.sections:
-        blocks.append((Span("오늘은 구독하신 주제의 새 소식이 없습니다."),))
+        blocks.append((Span(t("ko", "render.digest.empty")),))
     number = 0
     for section in digest.sections:
         blocks.append((Span(f"[{section.topic}]", bold=True),))
@@ -219,7 +244,7 @@ def search_blocks(page: SearchPage) -> list[Block]:
     start = page.offset + 1
     end = page.offset + len(page.hits)
     if not page.hits:
-        return [(Span(f"‘{page.query}’ 검색 결과가 없습니다."),)]
+        return [(Span(t("ko", "render.search.none", query=page.query)),)]
     blocks: list[Block] = [(Span(f"🔎 ‘{page.query}’ 검색 결과 {start}–{end}", bold=True),)]
     for number, hit in enumerate(page.hits, start):
         meta = " · ".join([*([hit.agency] if hit.agency else []), kst(hit.published_at)])
