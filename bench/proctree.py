@@ -4,11 +4,13 @@
 ``interval`` seconds from /proc (the root and every descendant, found through
 ``/proc/PID/task/TID/children``): the sum of their resident sets (VmRSS) is the tree's RSS at
 that moment, and the largest sum is the tree's peak. Short spikes between two samples are
-caught by the high-water marks: the root's own VmHWM at each sample and, when it exits,
-``os.wait4``'s ``ru_maxrss``, which the kernel keeps as the largest peak of the process and
-of every descendant it reaped. The peak reported is the larger of the two, so for a
-single-process command it is exact, and for a tree it is the sampled sum (an upper bound,
-since shared library pages count once per process). CPU is the ``os.wait4`` rusage: the
+caught by each process's high-water mark (VmHWM), read at every sample. The peak reported
+is the larger of the two: for a single-process command it is its VmHWM (missing at most what
+it grew in its last ``interval`` before exiting), for a tree the sampled sum (an upper bound,
+since shared library pages count once per process). ``ru_maxrss`` is not used: Linux carries
+the forking parent's high-water mark into the child across exec, so it would report this
+measuring process's size for any small command. A child seen between fork and exec (still
+this process's image) is skipped for the same reason. CPU is the ``os.wait4`` rusage: the
 process plus all the descendants it reaped (user + system). Wall is from the fork to the
 reaping, on the monotonic clock every process shares (marks written by the measured
 process with ``time.monotonic()`` can be placed on the same axis).
@@ -40,11 +42,19 @@ def status_kb(pid: int, key: str) -> int:
     return 0
 
 
+_OWN_CMDLINE = Path("/proc/self/cmdline").read_bytes()
+
+
 def tree(pid: int) -> list[int]:
-    """``pid`` and all its live descendants."""
+    """``pid`` and all its live descendants (except children not yet exec'd from us)."""
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
+        try:
+            if Path(f"/proc/{p}/cmdline").read_bytes() == _OWN_CMDLINE:
+                continue  # forked from this process, not yet exec'd: our pages, not its
+        except OSError:
+            continue
         out.append(p)
         with contextlib.suppress(OSError):
             for task in Path(f"/proc/{p}/task").iterdir():
@@ -67,7 +77,7 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.samples: list[Sample] = []
-        self.root_hwm_mb = 0.0
+        self.hwm_mb = 0.0  # the largest VmHWM of any process of the tree
         self.most_processes = 0
         self.stop = threading.Event()
 
@@ -75,10 +85,13 @@ class TreeSampler(threading.Thread):
         while not self.stop.is_set():
             pids = tree(self.pid)
             total = sum(status_kb(p, "VmRSS:") for p in pids) / 1024
-            if total == 0 and not Path(f"/proc/{self.pid}").exists():
-                return
-            hwm = status_kb(self.pid, "VmHWM:") / 1024
-            self.root_hwm_mb = max(self.root_hwm_mb, hwm)
+            if not pids:
+                if not Path(f"/proc/{self.pid}").exists():
+                    return
+                self.stop.wait(0.001)  # not exec'd yet
+                continue
+            hwm = max((status_kb(p, "VmHWM:") for p in pids), default=0) / 1024
+            self.hwm_mb = max(self.hwm_mb, hwm)
             self.samples.append(Sample(time.monotonic(), total, len(pids)))
             self.most_processes = max(self.most_processes, len(pids))
             self.stop.wait(self.interval)
@@ -165,7 +178,7 @@ def measure(
         reader.join(timeout=10)
     if sink is not None:
         sink.close()
-    peak = max(sampler.peak(), sampler.root_hwm_mb, usage.ru_maxrss / 1024)
+    peak = max(sampler.peak(), sampler.hwm_mb)
     return Run(
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
