@@ -437,3 +437,17 @@ def _finish(people: list[_Person]) -> list[Contact]:
         enumerate(kept), key=lambda e: (not (e[1].desig or "").startswith("책임자"), e[0])
     )
     return [p.contact() for _, p in ordered]
+
+
+def overview(contacts: Sequence[Contact]) -> tuple[list[Contact], int]:
+    """What a short message shows: the responsible person (책임자) and the first 담당자 (the
+    first other named person when no one is marked), and how many more there are (외 N명)."""
+    if not contacts:
+        return [], 0
+    responsible = next((c for c in contacts if (c.role or "").startswith("책임자")), contacts[0])
+    rest = [c for c in contacts if c is not responsible]
+    officer = next((c for c in rest if (c.role or "").startswith("담당자")), None)
+    if officer is None:
+        officer = next((c for c in rest if c.name), rest[0] if rest else None)
+    shown = [responsible] + ([officer] if officer is not None else [])
+    return shown, len(contacts) - len(shown)

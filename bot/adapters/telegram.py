@@ -25,7 +25,7 @@ from datetime import timedelta
 
 import aiohttp
 import httpx
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -40,9 +40,9 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.telegram_request import PoolTimeout
 from bot.config import TelegramSettings
-from bot.messages import Message
+from bot.messages import Alert, Message
 from bot.pacing import AnsweredWindow, KeyedWindows
-from bot.render.telegram import render_message
+from bot.render.telegram import ALL_CONTACTS, has_more_contacts, render_message
 from bot.types import ChatRef, SendResult
 
 log = logging.getLogger(__name__)
@@ -222,8 +222,9 @@ class TelegramAdapter:
             if wait > 0:
                 return SendResult.deferred(wait)
             try:
+                markup = _contacts_button(message) if index == len(parts) - 1 else None
                 async with self.pacing.overall_turn():
-                    result = await self._send_part(chat, parts[index])
+                    result = await self._send_part(chat, parts[index], markup)
             finally:
                 self.pacing.chat_answered(chat.chat_id)
             if result.outcome != "sent":
@@ -234,7 +235,9 @@ class TelegramAdapter:
         self._failures.pop(chat.chat_id, None)
         return SendResult.sent()
 
-    async def _send_part(self, chat: ChatRef, text: str) -> SendResult:
+    async def _send_part(
+        self, chat: ChatRef, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> SendResult:
         try:
             await self.bot.send_message(
                 chat_id=int(chat.chat_id) if _is_int(chat.chat_id) else chat.chat_id,
@@ -242,6 +245,7 @@ class TelegramAdapter:
                 parse_mode=ParseMode.HTML,
                 message_thread_id=int(chat.thread_id) if chat.thread_id else None,
                 link_preview_options=self.link_preview,
+                reply_markup=markup,
             )
         except RetryAfter as e:
             after = retry_after_seconds(e)
@@ -296,3 +300,12 @@ class TelegramAdapter:
 
 def _is_int(value: str) -> bool:
     return value.lstrip("-").isdigit()
+
+
+def _contacts_button(message: Message) -> InlineKeyboardMarkup | None:
+    """The 문의처 전체 button under an alert that shows fewer people than it has; the
+    callback (``c:<story id>``) is answered by bot/adapters/telegram_app.py."""
+    if not isinstance(message, Alert) or not has_more_contacts(message):
+        return None
+    button = InlineKeyboardButton(ALL_CONTACTS, callback_data=f"c:{message.story_id}")
+    return InlineKeyboardMarkup([[button]])

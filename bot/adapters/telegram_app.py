@@ -52,9 +52,10 @@ from bot.config import Settings
 from bot.errors import CommandError
 from bot.messages import Reply, SearchPage
 from bot.pacing import CommandLimiter
-from bot.render.telegram import render_reply
+from bot.render.telegram import all_contacts_blocks, pack, render_reply
 from bot.store.chats import migrate_chat, pause_chat
 from bot.store.schema import chats
+from bot.store.stories import load_alerts
 from bot.types import ChatRef
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ START_TEXT = (
     "/time 07:30 으로 하루 한 번 요약 시각을 정하고, /search 로 지난 소식을 찾아보세요."
 )
 TROUBLE = "잠시 문제가 생겼어요. 잠시 뒤에 다시 해 주세요."
+CONTACTS_GONE = "이 소식의 문의처를 찾을 수 없어요."
 EXPIRED = "이 버튼은 더 이상 쓸 수 없어요. /search 로 다시 검색해 주세요."
 UNKNOWN_BUTTON = "알 수 없는 버튼이에요."
 MAX_PAGE_OFFSET = 1000  # deepest search page a button may ask for (results beyond: refine)
@@ -429,6 +431,8 @@ class TelegramBot:
                 toast = await self.toggle_topic(ref, chat, query.from_user.id, message, rest)
             elif kind == "s":
                 toast = await self.turn_page(ref, message, rest)
+            elif kind == "c":
+                toast = await self.show_contacts(message, rest)
             else:
                 toast = UNKNOWN_BUTTON
         except CommandError as e:
@@ -468,6 +472,26 @@ class TelegramBot:
             with contextlib.suppress(TelegramError):  # "message is not modified" is fine
                 await message.edit_reply_markup(reply_markup=topic_keyboard(fresh.topic_choices))
         return result.text
+
+    async def show_contacts(self, message: Message, rest: str) -> str:
+        """The 문의처 전체 button: the story's whole contact list, as a reply to the alert."""
+        if not re.fullmatch(r"[0-9]{1,12}", rest):
+            return CONTACTS_GONE
+        story_id = int(rest)
+        alerts = await asyncio.to_thread(load_alerts, self.engine, [story_id])
+        alert = alerts.get(story_id)
+        if alert is None or not alert.summary.contacts:
+            return CONTACTS_GONE
+        for text in pack(all_contacts_blocks(alert.summary.headline, alert.summary.contacts)):
+
+            async def send(text: str = text) -> object:
+                return await message.reply_text(
+                    text, parse_mode=ParseMode.HTML, link_preview_options=self.preview
+                )
+
+            with contextlib.suppress(TelegramError):
+                await self.paced(message.chat_id, send)
+        return ""
 
     async def turn_page(self, ref: ChatRef, message: Message, rest: str) -> str:
         """A search page button: the offset is a small number and a stored query id must
