@@ -71,17 +71,47 @@ class Rules:
 
 
 @dataclass(frozen=True, slots=True)
+class Boundaries:
+    """Where words start and end in a story's text, from its mecab-ko tokens."""
+
+    starts: frozenset[int] = frozenset()
+    ends: frozenset[int] = frozenset()
+    noun_spans: tuple[tuple[int, int], ...] = ()  # noun tokens of ≥ 3 syllables (start, end)
+
+
+@dataclass(frozen=True, slots=True)
 class StoryFacts:
-    """What rules are checked against, computed once per story."""
+    """What rules are checked against, computed once per story.
+
+    The word boundaries (the tagger, the costly part) are computed on the first keyword check
+    that finds the keyword in the text: a story no keyword rule could match is never tagged.
+    The check runs where the facts are used, so callers keep it off the event loop as before.
+    """
 
     story_id: int
     topics: frozenset[str]
     agencies: frozenset[str]
     feeds: frozenset[int]
     text: str  # normalized (see normalize_word), what keyword rules search
-    starts: frozenset[int] = field(default=frozenset())
-    ends: frozenset[int] = field(default=frozenset())
-    noun_spans: tuple[tuple[int, int], ...] = ()  # noun tokens of ≥ 3 syllables (start, end)
+    _boundaries: list[Boundaries] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def boundaries(self) -> Boundaries:
+        if not self._boundaries:
+            self._boundaries.append(_boundaries(self.text))
+        return self._boundaries[0]
+
+    @property
+    def starts(self) -> frozenset[int]:
+        return self.boundaries.starts
+
+    @property
+    def ends(self) -> frozenset[int]:
+        return self.boundaries.ends
+
+    @property
+    def noun_spans(self) -> tuple[tuple[int, int], ...]:
+        return self.boundaries.noun_spans
 
     def has_word(self, keyword: str) -> bool:
         """Whether ``keyword`` (normalized) occurs on word boundaries (see module docstring)."""
@@ -92,10 +122,11 @@ class StoryFacts:
         at = text.find(keyword)
         while at != -1:
             end = at + len(keyword)
-            if at in self.starts and end in self.ends:
+            bounds = self.boundaries
+            if at in bounds.starts and end in bounds.ends:
                 return True
             if hangul:
-                for s, e in self.noun_spans:
+                for s, e in bounds.noun_spans:
                     if s <= at and end == e:
                         return True
             at = text.find(keyword, at + 1)
@@ -128,8 +159,9 @@ def story_facts(
 ) -> StoryFacts:
     """Facts of a story from its title, summary and the first part of its text.
 
-    CPU-bound (the tagger): callers on the event loop run it in a worker thread. Each part is
-    capped, so a hostile megabyte title costs what a normal one does.
+    Cheap: the tagger runs later, only if a keyword is found (:attr:`StoryFacts.boundaries`);
+    callers on the event loop still match in a worker thread. Each part is capped, so a
+    hostile megabyte title costs what a normal one does.
     """
     parts = [title[:TITLE_CHARS]]
     topics: set[str] = set()
@@ -143,6 +175,17 @@ def story_facts(
     parts = [p[:MAX_PART] for p in parts]
     text = "\n".join(normalize_word(p) for p in parts if p)
     agencies.update(find_agencies(title))
+    return StoryFacts(
+        story_id=story_id,
+        topics=frozenset(topics),
+        agencies=frozenset(agencies),
+        feeds=frozenset(feed_ids),
+        text=text,
+    )
+
+
+def _boundaries(text: str) -> Boundaries:
+    """Token starts and ends where a keyword may begin or end, and the longer noun tokens."""
     starts: set[int] = set()
     ends: set[int] = set()
     nouns: list[tuple[int, int]] = []
@@ -156,16 +199,7 @@ def story_facts(
             ends.add(token.end)
         if token.tags[-1] in _NOUN_TAGS and token.end - token.start >= 3:
             nouns.append((token.start, token.end))
-    return StoryFacts(
-        story_id=story_id,
-        topics=frozenset(topics),
-        agencies=frozenset(agencies),
-        feeds=frozenset(feed_ids),
-        text=text,
-        starts=frozenset(starts),
-        ends=frozenset(ends),
-        noun_spans=tuple(nouns),
-    )
+    return Boundaries(frozenset(starts), frozenset(ends), tuple(nouns))
 
 
 def matches(rules: Rules, story: StoryFacts) -> bool:
