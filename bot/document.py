@@ -835,6 +835,28 @@ def _published(fields: list[tuple[str, str]]) -> datetime | None:
     return None
 
 
+def llm_text(doc: Document, *, max_rows: int = 30) -> str:
+    """The release for the LLM: header dates, lead, sections with their headings, items and
+    table rows — and no contact block or attachments (contacts come from the rules only)."""
+    out: list[str] = []
+    for key in ("보도시점", "배포"):
+        if value := doc.field(key):
+            out.append(f"{key}: {value}")
+    for section in doc.sections:
+        if section.heading:
+            out += ["", f"## {section.heading}"]
+        for block in section.blocks:
+            if block.kind == "item":
+                out.append(f"- {block.text}")
+            elif block.kind == "table":
+                out += [
+                    " | ".join(c.replace("\n", " ") for c in row) for row in block.rows[:max_rows]
+                ]
+            elif block.kind == "paragraph":
+                out.append(block.text)
+    return "\n".join(out).strip()
+
+
 # --- serialization ---------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from bot.search import index_pending
 from bot.store import from_db
 from bot.store.chats import instant_rules
 from bot.store.deliveries import enqueue
+from bot.store.articles import contacts_from_json
 from bot.store.schema import articles, feeds, stories
 from bot.store.stories import assign_pending, load_alerts, story_rows_facts
 from bot.summarize import LLMSummarizer, retry_pending
@@ -136,7 +137,11 @@ def _store_summary(engine: Engine, story_id: int, summary_json: str, now: dateti
 
 
 def story_document(engine: Engine, story_id: int) -> Document | None:
-    """The Document a story is summarized from: its first article (None if it has none)."""
+    """The Document a story is summarized from: its first article (None if it has none).
+
+    The stored text is the article's Document as canonical markdown (bot/document.py); the
+    contacts extracted at ingest travel with it, so the summarizers do not extract again.
+    """
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(
@@ -145,6 +150,7 @@ def story_document(engine: Engine, story_id: int) -> Document | None:
                 articles.c.url,
                 articles.c.published_at,
                 articles.c.content_hash,
+                articles.c.contacts,
                 feeds.c.name,
             )
             .join(feeds, feeds.c.id == articles.c.feed_id)
@@ -162,6 +168,7 @@ def story_document(engine: Engine, story_id: int) -> Document | None:
         source=row.name,
         content_hash=row.content_hash,
         story_id=story_id,
+        contacts=contacts_from_json(row.contacts) or None,
     )
 
 

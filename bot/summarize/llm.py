@@ -29,13 +29,13 @@ from bot.config import LLMSettings
 from bot.errors import SummarizeError
 from bot.pacing import TokenBucket
 from bot.store import summaries as store
+from bot.document import llm_text, structure
 from bot.summarize.base import Document
-from bot.summarize.contacts import extract_contacts
+from bot.summarize.contacts import contacts_of
 from bot.summarize.extractive import ExtractiveSummarizer, shorten, to_news_style
 from bot.summarize.grounding import GroundingEvent, ground
 from bot.summarize.model import Labeled, Summary
 from bot.summarize.prompts import Prompt, as_data
-from bot.summarize.source import body_text
 from bot.topics import Taxonomy
 from bot.types import Contact
 
@@ -304,10 +304,12 @@ class LLMSummarizer:
     def ground(
         self, summary: Summary, doc: Document, fallback: Summary
     ) -> tuple[Summary, list[GroundingEvent]]:
+        doc = structure(doc)
+        rules = list(doc.contacts) if doc.contacts is not None else contacts_of(doc)
         return ground(
             summary,
             doc.text,
-            rule_contacts=extract_contacts(doc.text),
+            rule_contacts=rules,
             fallback=fallback,
             taxonomy=self.taxonomy,
             source_url=doc.url,
@@ -315,7 +317,8 @@ class LLMSummarizer:
 
     def _messages(self, doc: Document) -> list[dict[str, str]]:
         topics = ", ".join(n for n in self.taxonomy.names)
-        article = as_data(body_text(doc.text), self.settings.max_input_chars)
+        # the structured body without the contact block: contacts come from the rules only
+        article = as_data(llm_text(structure(doc)), self.settings.max_input_chars)
         content = self.prompt.render(
             title=as_data(doc.title, 300),
             source=as_data(doc.source or doc.url or "", 300),
