@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +31,7 @@ from bot.store.deliveries import enqueue
 from bot.store.articles import contacts_from_json
 from bot.store.schema import articles, feeds, stories
 from bot.store.stories import assign_pending, load_alerts, story_rows_facts
+from bot.store.summaries import claim_summary, release_summary_claim, store_claimed_summary
 from bot.summarize import LLMSummarizer, retry_pending
 from bot.summarize.base import Document, Summarizer
 from bot.types import ChatRef
@@ -97,21 +99,31 @@ async def process_pending(
 async def summarize_pending(
     engine: Engine, summarizer: Summarizer, now: datetime, *, limit: int
 ) -> int:
-    """Summarize stories that have none yet, from their first article; returns how many."""
+    """Summarize stories that have none yet, from their first article; returns how many.
+
+    Each story is claimed in the database before its summarizer (an LLM call) runs, so two
+    polls or instances working at once never summarize the same story twice.
+    """
     todo = await asyncio.to_thread(_unsummarized, engine, limit)
     done = 0
+    token = uuid.uuid4().hex
     for story_id in todo:
+        if not await asyncio.to_thread(claim_summary, engine, story_id, token, now):
+            continue  # summarized meanwhile, or another poll is at it
         doc = await asyncio.to_thread(story_document, engine, story_id)
         if doc is None:
+            await asyncio.to_thread(release_summary_claim, engine, story_id, token)
             continue
         try:
             summary = await summarizer.summarize(doc)
         except Exception:
             log.exception("summarizing story %d failed; will retry next cycle", story_id)
+            await asyncio.to_thread(release_summary_claim, engine, story_id, token)
             continue
         metrics.count_summary(summary.summarizer, summarizer.name)
-        await asyncio.to_thread(_store_summary, engine, story_id, summary.model_dump_json(), now)
-        done += 1
+        json = summary.model_dump_json()
+        if await asyncio.to_thread(store_claimed_summary, engine, story_id, token, json, now):
+            done += 1
     return done
 
 
@@ -124,15 +136,6 @@ def _unsummarized(engine: Engine, limit: int) -> list[int]:
                 .order_by(stories.c.id)
                 .limit(limit)
             ).scalars()
-        )
-
-
-def _store_summary(engine: Engine, story_id: int, summary_json: str, now: datetime) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            stories.update()
-            .where(stories.c.id == story_id, stories.c.summary.is_(None))
-            .values(summary=summary_json, summarized_at=now)
         )
 
 

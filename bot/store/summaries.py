@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.store.schema import llm_cache, llm_usage, summary_retries
+from bot.store import to_db
+from bot.store.schema import llm_cache, llm_usage, stories, summary_retries
 
 
 def cached_summary(
@@ -104,3 +105,56 @@ def stories_to_retry(engine: Engine, limit: int = 20) -> list[int]:
 def clear_retry(engine: Engine, story_id: int) -> None:
     with engine.begin() as conn:
         conn.execute(summary_retries.delete().where(summary_retries.c.story_id == story_id))
+
+
+CLAIM_LEASE = timedelta(minutes=5)  # a claim older than this (a crashed process) is taken over
+
+
+def claim_summary(engine: Engine, story_id: int, token: str, now: datetime) -> bool:
+    """Claim the right to summarize ``story_id``: one conditional UPDATE, so of two polls or
+    instances racing for the same story exactly one gets True (PostgreSQL re-checks the
+    condition after the other's commit; SQLite serializes writers). False when the story is
+    summarized already or claimed by someone else within the lease."""
+    stale = to_db(now - CLAIM_LEASE)
+    with engine.begin() as conn:
+        result = conn.execute(
+            stories.update()
+            .where(
+                stories.c.id == story_id,
+                stories.c.summary.is_(None),
+                sa.or_(
+                    stories.c.summary_claimed_at.is_(None),
+                    stories.c.summary_claimed_at < stale,
+                ),
+            )
+            .values(summary_claim=token, summary_claimed_at=to_db(now))
+        )
+        return result.rowcount == 1
+
+
+def release_summary_claim(engine: Engine, story_id: int, token: str) -> None:
+    """Give a claim back after a failure, so the next cycle may try at once."""
+    with engine.begin() as conn:
+        conn.execute(
+            stories.update()
+            .where(stories.c.id == story_id, stories.c.summary_claim == token)
+            .values(summary_claim=None, summary_claimed_at=None)
+        )
+
+
+def store_claimed_summary(
+    engine: Engine, story_id: int, token: str, summary_json: str, now: datetime
+) -> bool:
+    """Write the summary if this claim still holds (a claim taken over after the lease has
+    expired loses: the other writer's summary stands). Returns whether it was written."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            stories.update()
+            .where(
+                stories.c.id == story_id,
+                stories.c.summary.is_(None),
+                stories.c.summary_claim == token,
+            )
+            .values(summary=summary_json, summarized_at=to_db(now), summary_claim=None)
+        )
+        return result.rowcount == 1
