@@ -30,6 +30,7 @@ from bot.search.index import index_pending, load_summary
 from bot.search.query import Query, highlight_pattern, parse_query
 from bot.search.ranking import DEFAULT_HALF_LIFE_DAYS, Candidate, blend, rank_stories
 from bot.search.snippets import snippet
+from bot.store.errors import in_words
 
 __all__ = ["CANDIDATES", "blend", "index_pending", "parse", "search", "snippet"]
 
@@ -77,7 +78,7 @@ def search(
         if is_timeout(e):
             log.warning("search: query %r stopped by the time limit", parsed.text)
             raise CommandError(key="search.timeout") from e
-        raise StoreError(f"search failed: {e}") from e
+        raise StoreError(f"search failed: {in_words(e)}") from e
     return SearchPage(
         query=parsed.text, hits=tuple(hits), offset=offset, has_more=len(ranked) > offset + limit
     )
