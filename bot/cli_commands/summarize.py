@@ -13,7 +13,7 @@ import httpx
 from bot.app import App
 from bot.summarize import LLMSummarizer, build_summarizer
 from bot.summarize.model import Summary
-from bot.summarize.source import read_document
+from bot.document import build_document
 
 
 def _read(source: str, app: App) -> tuple[str, str]:
@@ -32,8 +32,10 @@ def _read(source: str, app: App) -> tuple[str, str]:
     return Path(source).read_text(encoding="utf-8", errors="replace"), ""
 
 
-def render_text(summary: Summary) -> str:
-    """Through the console renderer (bot/render/text.py), as a chat would show it."""
+def render_text(summary: Summary, published_at: datetime | None = None) -> str:
+    """Through the console renderer (bot/render/text.py), as a chat would show it; the
+    header shows when the release was published (its 배포/보도시점), now only when it says
+    nothing."""
     from bot.messages import Alert
     from bot.render.text import render_alert
 
@@ -41,7 +43,7 @@ def render_text(summary: Summary) -> str:
         story_id=0,
         summary=summary,
         source=summary.summarizer,
-        published_at=datetime.now(UTC),
+        published_at=published_at or datetime.now(UTC),
         url=summary.source_url,
     )
     return render_alert(alert)
@@ -53,7 +55,7 @@ def cmd_summarize(app: App, args: argparse.Namespace) -> int:
     except (OSError, httpx.HTTPError) as e:
         print(f"cannot read {args.source}: {e}", file=sys.stderr)
         return 1
-    doc = read_document(raw, url=url)
+    doc = build_document(raw, url=url)
     if not doc.text.strip() and not doc.title.strip():
         print(f"nothing to summarize: {args.source} has no text", file=sys.stderr)
         return 1
@@ -72,5 +74,5 @@ def cmd_summarize(app: App, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(summary.model_dump_json(indent=2))
     else:
-        print(render_text(summary))
+        print(render_text(summary, doc.published_at))
     return 0
