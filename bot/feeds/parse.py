@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from bot.clock import KST
-from bot.document import article_text
+from bot.document import article_text, markup_lines
 from bot.hygiene import clean_text
 from bot.types import Article
 
@@ -226,7 +226,8 @@ def content_hash(title: str, text: str) -> str:
 
 
 def clean_title(raw: str) -> str:
-    """Titles may arrive with markup or entities escaped twice (``&amp;gt;``)."""
+    """Titles may arrive with markup or entities escaped twice (``&amp;gt;``); angle-bracket
+    text that is not HTML (``<TIPS 프로그램>``) is part of the title and stays."""
     text = raw
     for _ in range(3):
         unescaped = html.unescape(text)
@@ -234,7 +235,7 @@ def clean_title(raw: str) -> str:
             break
         text = unescaped
     if "<" in text:
-        text = html_to_text(text)
+        text = " ".join(markup_lines(text))
     return " ".join(text.split())
 
 
