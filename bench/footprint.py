@@ -48,7 +48,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from loopfeeds import LoopFeeds, sokbo_config  # noqa: E402
+from loopfeeds import SUBSCRIPTIONS, LoopFeeds, sokbo_config, subscribe  # noqa: E402
 from proctree import Run, load, measure, median  # noqa: E402
 
 CACHE = ROOT / "var" / "bench-footprint"
@@ -232,6 +232,7 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
         for side in sides:
             db = side.work / f"run-{n}.db"
             cfg = config(side, f"run-{n}", db, urls)
+            subscribe([side.sokbo], cfg, side.work, env)  # untimed: chats to match against
             log_path = side.work / f"run-{n}.log"
             result: dict[str, float] = {}
 
@@ -290,7 +291,7 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
         loads.append(load())
     report(
         f"sokbo run: {RUN_FEEDS} loopback feeds × 20 items → {want} stories stored and "
-        "summarized (extractive), SQLite, console adapter",
+        f"summarized (extractive), SQLite, console adapter, {len(SUBSCRIPTIONS)} chats subscribed",
         sides,
         [
             ("run.ready", "launch → pipeline done", "s"),

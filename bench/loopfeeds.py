@@ -183,6 +183,32 @@ class LoopFeeds:
             response.read()
 
 
+# Chats that follow something, so the pipeline's matching step has work: topics, agencies,
+# keywords (tagged on first use) and an exclude, as people write them.
+SUBSCRIPTIONS = (
+    "/subscribe 반도체 AI 양자",
+    "/subscribe 과기정통부 -부동산",
+    "/subscribe 딥테크 창업 스타트업",
+    "/subscribe 소상공인 수출 고용",
+    "/subscribe 중소벤처기업부 동행축제",
+)
+
+
+def subscribe(sokbo: list[str], config: Path, cwd: Path, env: dict[str, str]) -> None:
+    """Create the SUBSCRIPTIONS chats (console:1…) with ``sokbo chat`` (also migrates)."""
+    import subprocess
+
+    for k, text in enumerate(SUBSCRIPTIONS, 1):
+        subprocess.run(
+            [*sokbo, "chat", f"console:{k}", text, "--config", str(config)],
+            cwd=cwd,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+
 def sokbo_config(
     path: Path, db: Path, urls: list[str], *, web_port: int | None = None, log: str = "INFO"
 ) -> Path:

@@ -2,7 +2,8 @@
 
 FEEDS (default 2,000) loopback RSS feeds of 20 Korean press-release items each
 (bench/loopfeeds.py: a server in its own process; 10 feeds answer after 2 s, 10 are broken).
-Each run, on fresh databases:
+Each run, on fresh databases (sokbo's with 5 console chats following topics, agencies and
+keywords, so matching has work):
 
 - cold: generation 1, every feed answers 200 with its 20 items; nothing stored yet;
 - 80 % unchanged: generation 2, four feeds in five answer 304 to the stored ETag, the fifth
@@ -39,7 +40,16 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from loopfeeds import BROKEN, ITEMS, SLIDE, SLOW, LoopFeeds, sokbo_config  # noqa: E402
+from loopfeeds import (  # noqa: E402
+    BROKEN,
+    ITEMS,
+    SLIDE,
+    SLOW,
+    SUBSCRIPTIONS,
+    LoopFeeds,
+    sokbo_config,
+    subscribe,
+)
 from proctree import Run, load, measure, median  # noqa: E402
 
 _parser = argparse.ArgumentParser(description="sokbo poll --once beside reader, same feeds")
@@ -132,7 +142,8 @@ def main() -> None:
     print(
         f"bench-poll: {FEEDS} loopback feeds × {ITEMS} items ({len(SLOW)} slow 2 s, "
         f"{len(BROKEN)} broken); cold, then 80 % unchanged (1 in 5 feeds moved by {SLIDE} items, "
-        f"the rest 304); {RUNS} runs on fresh databases; {os.cpu_count()} CPUs, {load()}",
+        f"the rest 304); {RUNS} runs on fresh databases ({len(SUBSCRIPTIONS)} console chats "
+        f"subscribed, e.g. {SUBSCRIPTIONS[0]!r}); {os.cpu_count()} CPUs, {load()}",
         flush=True,
     )
     loads = []
@@ -144,6 +155,7 @@ def main() -> None:
             work = Path(tmp) / f"run{n}"
             work.mkdir()
             cfg = sokbo_config(work / "config.toml", work / "sokbo.db", urls, log="INFO")
+            subscribe([PYTHON, str(BENCH / "sokbo_driver.py"), "cli"], cfg, work, env())
             reader_db = work / "reader.sqlite"
             for cycle, tag in zip((1, 2), ("cold", "warm"), strict=True):
                 feeds.set_generation(cycle)
