@@ -721,6 +721,8 @@ def assemble(blocks: list[Block], *, title: str, url: str, source: str | None) -
             if mode != "body":
                 mode = "body"
             continue
+        if _is_field_block(block):
+            continue
         is_line = block.kind in ("item", "paragraph")
         if is_line and (mode == "attachments" or _ATTACHMENT_FILE.search(block.text)):
             attachments.append(block.text)

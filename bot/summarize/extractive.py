@@ -69,7 +69,7 @@ _REGION_WORD = re.compile(
 _REGION_OF = {n: short for short, ns in REGIONS.items() for n in ns}
 
 _NOISE = re.compile(
-    r"저작권|무단\s*전재|재배포|Copyright|바로가기|누리집|글자크기|인쇄하기|공공누리|"
+    r"저작권|무단\s*전재|재배포|Copyright|바로가기|누리집\s*(?:바로|이동|가기)|글자크기|인쇄하기|공공누리|"
     r"뉴스댓글|최신뉴스|많이 본|구독|로그인|첨부파일|\.hwpx|\.pdf|SOURCE:|출처\s*:|"
     r"보도시점|등록일|조회수?\s*:|https?://| \| |Translated|기사승인|Last Updated"
 )
@@ -168,7 +168,7 @@ def headline_of(title: str, fallback: str) -> str:
 
 
 _MARKER = re.compile(
-    r"^(?:[\s□■ㅇ○◦●◇◆▶▷►▸•∙·\-–*➊-➓①-⑳❶-❿\ue000-\uf8ff\U000f0000-\U000fffff]|"
+    r"^(?:[\s□■ㅇ○◦●◇◆▶▷►▸•∙·\-–*➊-➓①-⑳☞◈▣◎❍❙❶-❿\ue000-\uf8ff\U000f0000-\U000fffff]|"
     r"\(\d{1,2}\)\s|\d{1,2}[.)]\s|[가-하][.)]\s)+"
 )
 _FOOTNOTE = re.compile(r"(?<=[^\s*\d])\*{1,3}|(?<=\s)\*{1,3}(?=\s)")
@@ -260,12 +260,16 @@ def pick_bullets(sentences: list[str], title: str, weights: Weights = DEFAULT_WE
 
 
 def _label_for_amount(sentence: str, start: int = 0) -> str:
-    """The label of the amount at ``start``: the nearest of 추경/예산/투자/지원 before it."""
+    """The label of the amount at ``start``: 추경/예산/투자/지원 just before it, else just
+    after it in the same clause (``300억 원 규모의 예산``); 금액 when none is there."""
     before = sentence[max(0, start - 25) : start]
-    for word, label in (("추경", "추경 예산"), ("예산", "예산"), ("투자", "투자 규모")):
-        if word in before:
-            return label
-    return "지원 규모" if "지원" in before else "금액"
+    after = re.split(r"[,.]", sentence[start : start + 30], maxsplit=1)[0]
+    words = (("추경", "추경 예산"), ("예산", "예산"), ("투자", "투자 규모"), ("지원", "지원 규모"))
+    for near in (before, after):
+        for word, label in words:
+            if word in near:
+                return label
+    return "금액"
 
 
 _APPLY = re.compile(r"신청|접수|모집|공모")
