@@ -244,7 +244,9 @@ def repair_spacing(text: str) -> str:
 # the J-tagged forms that conversion artefacts never produce alone on purpose).
 _FREE_WORDS = frozenset({"와", "과", "및"})
 # Particles that are never a word of their own in edited Korean (unlike 이, 가, 의: 이 사업).
-_LONE_PARTICLES = frozenset({"는", "은", "를", "을", "도", "로", "으로", "에", "에서", "에게", "까지"})
+_LONE_PARTICLES = frozenset(
+    {"는", "은", "를", "을", "도", "로", "으로", "에", "에서", "에게", "까지"}
+)
 
 
 def _word_end(text: str, at: int) -> int:
