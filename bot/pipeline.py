@@ -16,6 +16,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -26,15 +27,18 @@ from bot.clock import Clock
 from bot.matching import Matcher
 from bot.search import index_pending
 from bot.store import from_db
+from bot.store.articles import contacts_from_json
 from bot.store.chats import instant_rules
 from bot.store.deliveries import enqueue
-from bot.store.articles import contacts_from_json
 from bot.store.schema import articles, feeds, stories
 from bot.store.stories import assign_pending, load_alerts, story_rows_facts
 from bot.store.summaries import claim_summary, release_summary_claim, store_claimed_summary
-from bot.summarize import LLMSummarizer, retry_pending
+from bot.summarize import uses_llm
 from bot.summarize.base import Document, Summarizer
 from bot.types import ChatRef
+
+if TYPE_CHECKING:
+    from bot.summarize.llm import LLMSummarizer
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +75,7 @@ async def process_pending(
     report.new_story_ids = grouped.new_story_ids
     report.merged_story_ids = grouped.merged_story_ids
     report.summarized = await summarize_pending(engine, summarizer, clock.now(), limit=limit)
-    if resummarize and isinstance(summarizer, LLMSummarizer):
+    if resummarize and uses_llm(summarizer):
         report.resummarized = await resummarize_pending(engine, summarizer, clock.now())
     try:
         report.indexed = await asyncio.to_thread(index_pending, engine, now=clock.now())
@@ -177,6 +181,8 @@ def story_document(engine: Engine, story_id: int) -> Document | None:
 
 async def resummarize_pending(engine: Engine, summarizer: LLMSummarizer, now: datetime) -> int:
     """Replace extractive fallbacks by LLM digests once the LLM answers again."""
+    from bot.summarize.llm import retry_pending
+
     redone = await retry_pending(engine, summarizer, lambda sid: story_document(engine, sid))
     with engine.begin() as conn:
         for story_id, summary in redone.items():

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 
 from bot.app import App
-from bot.summarize import LLMSummarizer, build_summarizer
-from bot.summarize.model import Summary
 from bot.document import build_document
+from bot.summarize import build_summarizer, uses_llm
+from bot.summarize.model import Summary
 
 
 def _read(source: str, app: App) -> tuple[str, str]:
@@ -60,14 +60,14 @@ def cmd_summarize(app: App, args: argparse.Namespace) -> int:
         print(f"nothing to summarize: {args.source} has no text", file=sys.stderr)
         return 1
     summarizer = build_summarizer(app.settings, app.engine, app.clock)
-    if isinstance(summarizer, LLMSummarizer):
+    if uses_llm(summarizer):
         app.migrate()  # the LLM cache and token budget live in the database
 
     async def run() -> Summary:
         try:
             return await summarizer.summarize(doc)
         finally:
-            if isinstance(summarizer, LLMSummarizer):
+            if uses_llm(summarizer):
                 await summarizer.close()
 
     summary = asyncio.run(run())

@@ -11,7 +11,8 @@ The heavy parts (openai, the Korean analyser) load on first use, so importing
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -32,6 +33,7 @@ __all__ = [
     "Summary",
     "build_summarizer",
     "retry_pending",
+    "uses_llm",
 ]
 
 _LAZY = {
@@ -54,11 +56,17 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def uses_llm(summarizer: Summarizer) -> TypeGuard[LLMSummarizer]:
+    """Whether ``summarizer`` is the LLM one, without importing openai (~45 MB, ~0.5 s) in a
+    process that never built one: then the module is not loaded and it cannot be."""
+    module = sys.modules.get("bot.summarize.llm")
+    return module is not None and isinstance(summarizer, module.LLMSummarizer)
+
+
 def build_summarizer(settings: Settings, engine: Engine, clock: Clock) -> Summarizer:
-    """The LLM summarizer when an API key is configured, else the extractive one."""
+    """The LLM summarizer when an API key is configured, else the extractive one (then the
+    openai client is never imported)."""
     from bot.summarize.extractive import ExtractiveSummarizer
-    from bot.summarize.llm import LLMSummarizer
-    from bot.summarize.prompts import load_prompt
     from bot.topics import build_taxonomy
 
     taxonomy = build_taxonomy(settings.topics.extra)
@@ -66,6 +74,9 @@ def build_summarizer(settings: Settings, engine: Engine, clock: Clock) -> Summar
     api_key = settings.secrets.openai_api_key
     if not api_key or settings.llm.daily_token_budget == 0:
         return extractive
+    from bot.summarize.llm import LLMSummarizer
+    from bot.summarize.prompts import load_prompt
+
     return LLMSummarizer(
         settings.llm,
         api_key=api_key,
