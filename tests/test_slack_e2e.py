@@ -208,7 +208,7 @@ async def test_daily_digest_at_the_chosen_time(world: World) -> None:
     await w.ask("subscribe 추경")
     await w.ask("mode daily")
     answer = await w.ask("time 09:00")
-    assert "09:00" in str(answer["text"])
+    assert "매일 오전 9시(한국 시간)에" in str(answer["text"])
     await w.publish(RELEASE, "156754060", url=RELEASE_URL)
     await w.drain()
     posts_before = len(w.api.posts_to("C100"))
