@@ -36,6 +36,7 @@ from bot.search import search
 from bot.topics import Taxonomy
 from bot.web import RouteHandler, queries
 from bot.web.atom import atom_feed
+from bot.web.cache import CachedPage, PageCache
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class WebSite:
         default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="sokbo-web")
     )
     env: Environment = field(default_factory=_environment)
+    cache: PageCache = field(default_factory=PageCache)
 
     def __post_init__(self) -> None:
         self.started = self.started_at or self.clock.now()
@@ -102,12 +104,12 @@ class WebSite:
         self, extra_routes: Mapping[tuple[str, str], RouteHandler] | None = None
     ) -> web.Application:
         app = web.Application(middlewares=[self._errors], client_max_size=1024 * 1024)
-        app.router.add_get("/", self.index)
-        app.router.add_get("/topics/{name}", self.index)
-        app.router.add_get("/agencies/{name}", self.index)
-        app.router.add_get("/stories/{id}", self.story)
+        app.router.add_get("/", self._cached(self.index))
+        app.router.add_get("/topics/{name}", self._cached(self.index))
+        app.router.add_get("/agencies/{name}", self._cached(self.index))
+        app.router.add_get("/stories/{id}", self._cached(self.story))
         app.router.add_get("/search", self.search)
-        app.router.add_get("/feed.xml", self.feed)
+        app.router.add_get("/feed.xml", self._cached(self.feed))
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
         for (method, path), handler in (extra_routes or {}).items():
@@ -115,6 +117,31 @@ class WebSite:
         return app
 
     # --- plumbing -----------------------------------------------------------------------
+
+    def _cached(self, handler: RouteHandler) -> RouteHandler:
+        """``handler`` with its 200 answers kept in :attr:`cache` (see bot/web/cache.py)."""
+
+        async def answer(request: web.Request) -> web.StreamResponse:
+            key = f"{self.base_url(request)}{request.path_qs}"
+            page = self.cache.get(key)
+            if page is None:
+                response = await handler(request)
+                if response.status != 200 or not isinstance(response, web.Response):
+                    return response
+                assert response.body is None or isinstance(response.body, bytes)
+                page = CachedPage(
+                    body=response.body or b"",
+                    content_type=response.headers.get("Content-Type", "text/html"),
+                    headers=tuple(
+                        (k, v) for k, v in response.headers.items() if k != "Content-Type"
+                    ),
+                )
+                self.cache.put(key, page)
+            out = web.Response(body=page.body, headers=dict(page.headers))
+            out.headers["Content-Type"] = page.content_type
+            return out
+
+        return answer
 
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
