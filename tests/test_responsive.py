@@ -78,7 +78,8 @@ async def test_commands_answered_within_a_second_during_a_hostile_poll(
     api = SlackApi()
     await api.start()
     api.add_channel("C100", creator="UCREATOR")
-    api.add_user("U1")
+    for n in range(20):  # one user per probe: the per-user command limit is not the subject
+        api.add_user(f"U{n}")
     port = free_port()
     with FeedServer() as feeds:
         feeds.add("/rss", hostile_feed(START))
@@ -98,12 +99,13 @@ async def test_commands_answered_within_a_second_during_a_hostile_poll(
         services = [
             asyncio.create_task(s(stop)) for s in (*app.telegram_services(), *app.slack_services())
         ]
-        chat = Emulator.private_chat(701)
+        users = iter(range(701, 721))
         try:
             async with httpx.AsyncClient(timeout=10) as http:
                 url = f"http://127.0.0.1:{port}/slack/events"
                 await _wait_until_up(http, url)
-                assert await _telegram_list(emulator, chat) < 5  # warm: the bot is polling
+                warm = Emulator.private_chat(next(users))
+                assert await _telegram_list(emulator, warm) < 5  # warm: the bot is polling
 
                 async def cycle() -> int:
                     report = await app.poll_once()
@@ -115,6 +117,7 @@ async def test_commands_answered_within_a_second_during_a_hostile_poll(
                 telegram_waits: list[float] = []
                 slack_waits: list[float] = []
                 while not poll.done() and len(telegram_waits) < 15:
+                    chat = Emulator.private_chat(next(users))
                     telegram_waits.append(await _telegram_list(emulator, chat))
                     slack_waits.append(await _slack_list(http, url, api, len(slack_waits)))
                 stored = await poll
@@ -141,7 +144,7 @@ async def _telegram_list(emu: Emulator, chat: dict[str, Any]) -> float:
 async def _slack_list(http: httpx.AsyncClient, url: str, api: SlackApi, n: int) -> float:
     """Seconds until Slack has both the HTTP acknowledgement and the ephemeral answer."""
     before = len(api.responses)
-    body = command_body("list", channel="C100", user="U1", response_url=api.response_url(str(n)))
+    body = command_body("list", channel="C100", user=f"U{n}", response_url=api.response_url(str(n)))
     started = time.perf_counter()
     response = await post_command(http, url, body, secret=SECRET)
     assert response.status_code == 200, response.text
