@@ -17,7 +17,10 @@ baseline interleaved so both see the same load; medians are printed.
   sokbo run                 steady RSS after its first poll cycle stored and summarized 500
                             stories (25 loopback feeds × 20 items, SQLite, extractive, console):
                             the median of the tree's RSS sampled for 5 s, 2 s after the
-                            pipeline's log line; also the time from launch to that line
+                            pipeline's log line, and its split into anonymous memory and
+                            file-backed pages (RssAnon/RssFile: mapped files such as the
+                            mecab-ko dictionary, shared and reclaimable); also the time from
+                            launch to that line
   bench-poll cycle          peak RSS of the 2,000-feed fetch-parse-store cycle of bench-poll
                             (80 % answer 304 to stored ETags, 20 % send 20 items, 10 slow,
                             10 broken), poller plus parse workers
@@ -250,15 +253,17 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
                         break
                     time.sleep(0.05)
                 time.sleep(2.0)
-                sampler_rss: list[float] = []
                 from proctree import status_kb, tree
 
+                samples: dict[str, list[float]] = {"VmRSS:": [], "RssAnon:": [], "RssFile:": []}
                 for _ in range(50):
-                    sampler_rss.append(
-                        sum(status_kb(p, "VmRSS:") for p in tree(process.pid)) / 1024
-                    )
+                    pids = tree(process.pid)
+                    for key, values in samples.items():
+                        values.append(sum(status_kb(p, key) for p in pids) / 1024)
                     time.sleep(0.1)
-                result["steady"] = median(sampler_rss)
+                result["steady"] = median(samples["VmRSS:"])
+                result["anon"] = median(samples["RssAnon:"])
+                result["file"] = median(samples["RssFile:"])
                 process.send_signal(signal.SIGTERM)
 
             with log_path.open("wb") as log_file:
@@ -287,6 +292,8 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
                 raise SystemExit(f"{side.name} sokbo run never summarized {want} stories:\n{tail}")
             side.add("run.ready", result["ready"])
             side.add("run.steady", result["steady"])
+            side.add("run.anon", result["anon"])
+            side.add("run.file", result["file"])
             side.add("run.peak", max(sampler.peak(), sampler.hwm_mb))
         loads.append(load())
     report(
@@ -296,6 +303,8 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
         [
             ("run.ready", "launch → pipeline done", "s"),
             ("run.steady", "steady RSS (tree)", "MB"),
+            ("run.anon", "  of which anonymous", "MB"),
+            ("run.file", "  of which file-backed", "MB"),
             ("run.peak", "peak RSS (tree)", "MB"),
         ],
         ", ".join(loads),
