@@ -87,11 +87,14 @@ class Reply:
 
     ``text`` is always a complete Korean answer on its own. ``announce`` is posted publicly
     in the channel when a subscription changed (Slack). ``topic_choices`` lists
-    (topic, followed) pairs for a toggle keyboard; ``search`` carries a page of results.
+    (topic, followed) pairs for a toggle keyboard; ``search`` carries a page of results;
+    ``digest`` the same :class:`DailyDigest` a scheduled digest sends, so chat platforms
+    render ``/digest`` like it (``text`` is then its plain-text form).
     """
 
     text: str
     announce: str | None = None
     topic_choices: tuple[tuple[str, bool], ...] = ()
     search: SearchPage | None = None
+    digest: DailyDigest | None = None
     language: str = "ko"

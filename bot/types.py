@@ -54,6 +54,24 @@ class Article:
     story_id: int | None = None
 
 
+RuleKind = Literal["topic", "agency", "keyword", "exclude", "feed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One thing a chat follows (``exclude``: refuses), stored as a (kind, value) row.
+
+    Values are canonical: a topic or agency name, a normalized keyword, a feed id in digits."""
+
+    kind: RuleKind
+    value: str
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """The stored form, for the store and :meth:`bot.matching.Rules.from_pairs`."""
+        return (self.kind, self.value)
+
+
 @dataclass(frozen=True, slots=True)
 class ChatRef:
     """Where a message goes: platform + chat id (+ thread/topic id where the platform has one)."""
@@ -123,4 +141,3 @@ class Decision:
     chat: ChatFate = "go_on"
     pause: str | None = None  # pause the chat with this reason (it blocked or removed the bot)
     migrate_to: str | None = None  # the chat's new id
-
