@@ -233,7 +233,7 @@ async def test_redirects_to_private_hosts_are_refused(
         assert other.hits("/admin") == []
         assert by_name["port"].status == "failed"
         assert by_name["port"].error == (
-            "redirect to a private address refused (127.0.0.1 is 127.0.0.1); "
+            "redirect to a private address refused (127.0.0.1); "
             "set [feeds] allow_private_hosts = true to allow it"
         )
         assert by_name["localhost"].status == "failed"

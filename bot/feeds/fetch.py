@@ -171,8 +171,9 @@ class Fetcher:
             found = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
         for address in found:
             if not _public(address):
+                where = host if host == str(address) else f"{host} is {address}"
                 raise FetchError(
-                    f"redirect to a private address refused ({host} is {address}); "
+                    f"redirect to a private address refused ({where}); "
                     "set [feeds] allow_private_hosts = true to allow it"
                 )
 
