@@ -29,6 +29,7 @@ HEADLINE_MAX = 60
 BULLET_MAX = 160  # a whole sentence or nothing: longer ones lose their asides or are skipped
 MAX_BULLETS = 5
 MIN_BULLETS = 3
+UNIT_MAX = 3_000  # characters of one paragraph or item analysed (a real one is far shorter)
 MAX_INPUT = 30_000  # characters analysed; longer texts are cut (the lead matters most)
 
 
@@ -199,10 +200,12 @@ def _candidates(doc: Document) -> list[str]:
     tables, headings, contact lines, notes (※, *) or boilerplate."""
     out: list[str] = []
     title_grams = _bigrams(doc.title)
+    budget = MAX_INPUT  # characters analysed in all; the lead matters most
     for block in doc.body_blocks():
-        if block.kind not in ("paragraph", "item"):
+        if block.kind not in ("paragraph", "item") or budget <= 0:
             continue
-        raw = block.text.strip()
+        raw = block.text.strip()[:UNIT_MAX]
+        budget -= len(raw)
         if not raw or raw.startswith(("※", "*", "|", "<", "[", "#")) or raw.endswith(">"):
             continue
         if _NOISE.search(raw) or PHONE.search(raw) or not re.search(r"[가-힣]", raw):
