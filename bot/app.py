@@ -166,10 +166,12 @@ class App:
 
     def slack_services(self) -> list[Service]:
         """The Bolt listener (HTTP /slack/events or Socket Mode) sharing the adapter's client."""
+        adapter = self.adapters.get("slack")
+        if adapter is None:  # no Slack: do not import slack_bolt/slack_sdk (~250 modules)
+            return []
         from bot.adapters.slack import SlackAdapter
         from bot.adapters.slack_app import slack_service
 
-        adapter = self.adapters.get("slack")
         if not isinstance(adapter, SlackAdapter) or self.slack_shares_web():
             return []
         service = slack_service(self.settings, self.command_core(), adapter.client)
