@@ -1,0 +1,122 @@
+"""The dispatcher: reads the command, finds its handler, checks group rights, turns errors into
+answers and counts the command. Each command's work is a handler function in this package."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import logging
+
+from sqlalchemy.engine import Engine
+
+from bot import metrics
+from bot.clock import Clock
+from bot.commands import digest, info, schedule, search, subscriptions
+from bot.commands.context import CommandStore, Context, Handler
+from bot.commands.names import COMMAND_NAMES, COMMANDS
+from bot.commands.parse import parse_command, shown
+from bot.config import Settings
+from bot.errors import CommandError, StoreError
+from bot.locales import Language, language
+from bot.messages import Reply
+from bot.store.chats import ChatLimitReached
+from bot.store.commands import SqlCommandStore
+from bot.topics import DEFAULT_TAXONOMY, Taxonomy
+from bot.types import ChatRef
+
+log = logging.getLogger(__name__)
+
+# each command's English name (bot.commands.names) → the function that answers it
+HANDLERS: dict[str, Handler] = {
+    "start": info.start,
+    "help": info.help,
+    "subscribe": subscriptions.subscribe,
+    "unsubscribe": subscriptions.unsubscribe,
+    "list": subscriptions.list_rules,
+    "mode": schedule.mode,
+    "time": schedule.time,
+    "pause": schedule.pause,
+    "resume": schedule.resume,
+    "digest": digest.digest,
+    "search": search.search,
+    "status": info.status,
+    "topics": info.topics,
+    "agencies": info.agencies,
+    "sources": info.sources,
+    "lang": info.lang,
+}
+if set(HANDLERS) != {spec.name for spec in COMMANDS}:
+    raise RuntimeError("bot.commands: every command in names.COMMANDS needs exactly one handler")
+
+
+class CommandCore:
+    """Subscriptions, settings, digests on demand, search and status for one chat at a time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: Clock,
+        *,
+        taxonomy: Taxonomy | None = None,
+        store: CommandStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.taxonomy = taxonomy or DEFAULT_TAXONOMY
+        self.store: CommandStore = store or SqlCommandStore(engine)
+
+    async def handle(
+        self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool
+    ) -> Reply:
+        """Run one command; never raises for user input."""
+        metrics.count_command(chat.platform)
+        reply = self._answer(chat, user, text, is_admin=is_admin, is_group=is_group)
+        # the language after the command: /lang en answers (and labels its reply) in English
+        return dataclasses.replace(reply, language=self._language(chat))
+
+    def _answer(
+        self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool
+    ) -> Reply:
+        lang = self._language(chat)
+        try:
+            parsed = parse_command(text)
+        except CommandError as e:
+            return Reply(e.text(lang))
+        now = self.clock.now()
+        ctx = Context(
+            chat, user, parsed, is_admin, is_group, now, self.settings, self.taxonomy, lang
+        )
+        spec = parsed.spec
+        if spec is None:
+            if not parsed.slash:
+                return search.plain(ctx, self.store, " ".join(text.split()))
+            return Reply(_unknown(ctx, parsed.name))
+        if spec.changes and is_group and not is_admin:
+            return Reply(ctx.say("admins_only"))
+        try:
+            return HANDLERS[spec.name](ctx, self.store)
+        except CommandError as e:
+            return Reply(e.text(lang))
+        except ChatLimitReached:
+            return Reply(ctx.say("chat_limit", limit=self.settings.delivery.max_chats))
+        except Exception:
+            log.exception("command %r failed for %s", parsed.name, chat)
+            return Reply(ctx.say("failure"))
+
+    def _language(self, ref: ChatRef) -> Language:
+        default = language(self.settings.bot.language)
+        try:
+            chat = self.store.chat(ref)
+        except StoreError:
+            log.exception("could not read the language of %s", ref)
+            return default
+        return language(chat.language if chat else None, default)
+
+
+def _unknown(ctx: Context, name: str) -> str:
+    """No such command: the closest name when one is close (``/subscrib`` → ``/subscribe``)."""
+    guess = difflib.get_close_matches(name, list(COMMAND_NAMES), n=1, cutoff=0.6)
+    if guess:
+        return ctx.say("unknown_command.guess", name=shown(name, 15), guess=guess[0])
+    return ctx.say("unknown_command", name=shown(name, 15))
