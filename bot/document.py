@@ -677,7 +677,7 @@ def assemble(blocks: list[Block], *, title: str, url: str, source: str | None) -
             (
                 b.text
                 for b in blocks
-                if b.kind == "heading" and b.level == 1 and not _TAG_ONLY.match(b.text)
+                if b.kind == "heading" and b.level == 1 and _title_like(b.text)
             ),
             "",
         )
@@ -769,9 +769,16 @@ def _header_table(block: Block) -> bool:
 def _title_like(line: str) -> bool:
     from bot.agencies import resolve_agency
 
-    line = line.strip()
-    if _TAG_ONLY.match(line) or _FIELD.match(line) or re.match(r"^[\d(\[<□ㅇ○※*-]", line):
-        return False  # a date, a field, a bullet or a tag, not a title
+    line = split_title(line.strip())[1]  # [보도참고자료], [4.14.화.조간] are not the title
+    if _TAG_ONLY.match(line) or _FIELD.match(line):
+        return False  # a field or a tag, not a title
+    # a title starts with a word, a quote or a year (2026년, ’26년) — not a bullet, a bracket
+    # note (【관련 국정과제】), a table fragment (△37.9%) …) or a number
+    if not re.match(r"^(?:[가-힣A-Za-z‘’'\"“「『]|\d{2,4}\s*년|\d{1,2}\s*월)", line):
+        return False
+    digits = len(re.findall(r"\d", line))
+    if digits > 0.4 * len(line) or re.search(r"[*※]|\s{2,}|(?:[가-힣] ){4,}", line):
+        return False  # figures, footnote marks or letter-spaced conversion text
     if re.search(r"보도\s*시점|배\s*포|보\s*도\s*일\s*시|다\.$", line):
         return False
     return (
