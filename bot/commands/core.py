@@ -50,11 +50,13 @@ if set(HANDLERS) != {spec.name for spec in COMMANDS}:
 
 
 class CommandCore:
-    """Subscriptions, settings, digests on demand, search and status for one chat at a time."""
+    """Subscriptions, settings, digests on demand, search and status for one chat at a time.
+
+    The store is the SQL one over ``engine`` unless another :class:`CommandStore` is given."""
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | None,
         settings: Settings,
         clock: Clock,
         *,
@@ -64,7 +66,11 @@ class CommandCore:
         self.settings = settings
         self.clock = clock
         self.taxonomy = taxonomy or DEFAULT_TAXONOMY
-        self.store: CommandStore = store or SqlCommandStore(engine)
+        if store is None:
+            if engine is None:
+                raise TypeError("CommandCore needs an engine or a store")
+            store = SqlCommandStore(engine)
+        self.store = store
 
     async def handle(
         self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool

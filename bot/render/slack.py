@@ -275,7 +275,10 @@ def render_search(page: SearchPage) -> list[Block]:
 
 
 def render_reply(reply: Reply) -> SlackMessage:
-    """An ephemeral command answer: the Korean text, plus search hits when there are some."""
+    """An ephemeral command answer: the Korean text, plus search hits when there are some; a
+    digest as the scheduled one looks (its first message)."""
+    if reply.digest is not None:
+        return render_digest(reply.digest)[0]
     body = escape(reply.text.strip()) or " "
     blocks = _sections(body.split("\n"))
     if reply.search is not None:

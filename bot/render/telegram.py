@@ -277,7 +277,13 @@ def render_message(message: Message, limit: int = LIMIT) -> list[str]:
 
 
 def render_reply(reply: Reply, limit: int = LIMIT) -> str:
-    """A command reply in one message: a search page is kept short; the rest is cut off."""
-    blocks = search_blocks(reply.search) if reply.search is not None else text_blocks(reply.text)
+    """A command reply in one message: a search page is kept short; a digest looks like the
+    scheduled one (its first message); the rest is cut off."""
+    if reply.digest is not None:
+        blocks = digest_blocks(reply.digest)
+    elif reply.search is not None:
+        blocks = search_blocks(reply.search)
+    else:
+        blocks = text_blocks(reply.text)
     chunks = pack(blocks, limit) or ["(내용 없음)"]
     return chunks[0]
