@@ -64,14 +64,58 @@ def tokens(text: str, limit: int = MAX_ANALYSIS) -> list[Token]:
     text = text[:limit]
     if not text.strip():
         return []
+    tagger = _load()
+    fast = _tokens_from_string(tagger, text)
+    return fast if fast is not None else _tokens_from_objects(tagger, text)
+
+
+def _tokens_from_objects(tagger: Any, text: str) -> list[Token]:
+    """Tokens through python-mecab-ko's public ``parse`` (one Python object per morpheme)."""
     out: list[Token] = []
-    for m in _load().parse(text):
+    for m in tagger.parse(text):
         start, end = m.span.start, m.span.end
         feature = m.feature
         parts: tuple[tuple[int, int], ...] = ()
         if feature.type == "Compound" and feature.expression:
             parts = _compound_parts(start, m.surface, feature.expression)
         out.append(Token(m.surface, feature.pos or "", start, end, parts))
+    return out
+
+
+def _tokens_from_string(tagger: Any, text: str) -> list[Token] | None:
+    """The same tokens from MeCab's text output (one C call), ~4× faster than python-mecab-ko's
+    per-node objects, which cost most of the analysis time. ``None`` when that output cannot
+    be read (another python-mecab-ko version, a surface not found in order): use ``parse``.
+
+    Each line is ``surface<TAB>pos,semantic,jongseong,reading,type,start,end,expression``;
+    a surface is found in ``text`` after the previous one (only whitespace lies between).
+    """
+    try:
+        from mecab.mecab import create_lattice
+
+        lattice = create_lattice(text)
+        if not tagger._tagger.parse(lattice):
+            return None
+        output = lattice.to_string()
+    except (ImportError, AttributeError):
+        return None
+    out: list[Token] = []
+    at = 0
+    for line in output.split("\n"):
+        surface, tab, feature = line.partition("\t")
+        if not tab:
+            continue  # EOS and the empty last line
+        start = text.find(surface, at)
+        fields = feature.split(",")
+        if start < 0 or len(fields) != 8:
+            return None
+        end = start + len(surface)
+        pos, kind, expression = fields[0], fields[4], fields[7]
+        parts: tuple[tuple[int, int], ...] = ()
+        if kind == "Compound" and expression != "*":
+            parts = _compound_parts(start, surface, expression)
+        out.append(Token(surface, "" if pos == "*" else pos, start, end, parts))
+        at = end
     return out
 
 
