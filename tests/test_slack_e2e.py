@@ -223,6 +223,24 @@ async def test_daily_digest_at_the_chosen_time(world: World) -> None:
     assert RELEASE_URL in _texts(digest[0].blocks)
 
 
+async def test_digest_command_answers_with_the_scheduled_digest_blocks(world: World) -> None:
+    w = world
+    await w.ask("subscribe 추경")
+    await w.ask("mode daily")
+    await w.ask("time 09:00")
+    await w.publish(RELEASE, "156754060", url=RELEASE_URL)
+    await w.drain()
+    answer = await w.ask("digest")
+    assert answer["response_type"] == "ephemeral"
+    assert answer["blocks"][0]["text"]["text"].startswith("오늘의 정책 속보 — 4월 11일")
+    assert f"<{RELEASE_URL}|" in _texts(answer["blocks"])  # a link, as in the scheduled one
+    posts_before = len(w.api.posts_to("C100"))
+    w.clock.current = datetime(2026, 4, 11, 0, 0, 30, tzinfo=UTC)  # 09:00 KST
+    assert await w.digests.tick() == 1
+    [scheduled] = w.api.posts_to("C100")[posts_before:]
+    assert answer["blocks"] == scheduled.blocks and answer["text"] == scheduled.text
+
+
 async def test_search_answers_ephemerally_with_links(world: World) -> None:
     w = world
     await w.publish(RELEASE, "156754060", url=RELEASE_URL)

@@ -296,6 +296,24 @@ async def test_digest_arrives_at_the_chosen_time_not_before(world: World) -> Non
     assert "044-202-4745" in digest["text"]
 
 
+async def test_digest_command_looks_like_the_scheduled_digest(world: World) -> None:
+    w = world
+    user = private(524)
+    await w.ask(user, 524, "/subscribe 반도체")
+    await w.ask(user, 524, "/mode daily")
+    await w.ask(user, 524, "/time 07:30")
+    await w.publish(CHIPS)
+    await w.drain()
+    asked = await w.ask(user, 524, "/digest")
+    assert asked["text"].startswith("<b>📰 4월 11일 정책 브리핑</b>")
+    assert '<a href="https://www.korea.kr/briefing/pressReleaseView.do?newsId=' in asked["text"]
+    w.clock.current = datetime(2026, 4, 10, 22, 30, tzinfo=UTC)  # 07:30 KST
+    assert await w.digests.tick() == 1
+    scheduled = w.emu.bot_messages(524)[-1]
+    assert scheduled["message_id"] != asked["message_id"]
+    assert asked["text"] == scheduled["text"]
+
+
 async def test_group_member_who_is_not_admin_is_refused_and_nothing_changes(world: World) -> None:
     w = world
     group = {"id": -1001234, "type": "supergroup", "title": "반도체 연구회"}
