@@ -21,6 +21,7 @@ from bot.matching import Rules
 from bot.messages import SearchPage
 from bot.render import slack, telegram, text
 from bot.store.chats import Chat, ChatLimitReached, RuleLimitReached, get_chat, rule_pairs
+from bot.store.commands import NewChat
 from bot.store.stories import digest_candidates
 from bot.topics import DEFAULT_TAXONOMY
 from bot.types import ChatRef, Feed, Rule
@@ -41,22 +42,13 @@ class MemoryStore:
     def chat(self, ref: ChatRef) -> Chat | None:
         return self.chats.get(ref)
 
-    def register(
-        self,
-        ref: ChatRef,
-        *,
-        kind: str,
-        now: datetime,
-        max_chats: int,
-        daily_time: str,
-        timezone: str,
-    ) -> Chat:
+    def register(self, ref: ChatRef, new: NewChat, *, now: datetime) -> Chat:
         if ref not in self.chats:
-            if len(self.chats) >= max_chats:
+            if len(self.chats) >= new.max_chats:
                 raise ChatLimitReached(f"{len(self.chats)} chats")
             pk = len(self.chats) + 1
             self.chats[ref] = Chat(
-                pk, ref, kind, "instant", daily_time, timezone, False, None, None, now
+                pk, ref, new.kind, "instant", new.daily_time, new.timezone, False, None, None, now
             )
             self.rule_rows[pk] = {}
         return self.chats[ref]
@@ -72,20 +64,14 @@ class MemoryStore:
         return {r: label for r, label in self.rule_rows.get(chat_pk, {}).items() if label}
 
     def add_rules(
-        self,
-        chat_pk: int,
-        rules: Sequence[Rule],
-        *,
-        now: datetime,
-        limit: int,
-        labels: Mapping[Rule, str],
+        self, chat_pk: int, rules: Mapping[Rule, str | None], *, now: datetime, limit: int
     ) -> list[Rule]:
         rows = self.rule_rows[chat_pk]
-        new = [r for r in dict.fromkeys(rules) if r not in rows]
+        new = {r: label for r, label in rules.items() if r not in rows}
         if len(rows) + len(new) > limit:
             raise RuleLimitReached("full")
-        rows.update({r: labels.get(r) for r in new})
-        return new
+        rows.update(new)
+        return list(new)
 
     def remove_rules(self, chat_pk: int, rules: Iterable[Rule]) -> int:
         rows = self.rule_rows[chat_pk]
@@ -218,7 +204,7 @@ async def test_the_dispatcher_maps_a_full_store_and_a_broken_store_to_answers(
     )
     assert "1곳까지" in full.text
 
-    def broken(ref: ChatRef, **values: object) -> Chat:
+    def broken(ref: ChatRef, new: NewChat, *, now: datetime) -> Chat:
         raise RuntimeError("disk on fire")
 
     store.register = broken  # type: ignore[method-assign]

@@ -6,7 +6,7 @@ run over any implementation; the real one is :class:`bot.store.commands.SqlComma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,6 +18,7 @@ from bot.digest import DigestCandidate
 from bot.locales import Language, t
 from bot.messages import Reply, SearchPage
 from bot.store.chats import Chat
+from bot.store.commands import NewChat
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
 from bot.types import ChatRef, Feed, Rule
 
@@ -27,16 +28,7 @@ class CommandStore(Protocol):
 
     def chat(self, ref: ChatRef) -> Chat | None: ...
 
-    def register(
-        self,
-        ref: ChatRef,
-        *,
-        kind: str,
-        now: datetime,
-        max_chats: int,
-        daily_time: str,
-        timezone: str,
-    ) -> Chat:
+    def register(self, ref: ChatRef, new: NewChat, *, now: datetime) -> Chat:
         """The chat's row, created when new; raises ChatLimitReached when the bot is full."""
         ...
 
@@ -45,15 +37,10 @@ class CommandStore(Protocol):
     def rule_labels(self, chat_pk: int) -> dict[Rule, str]: ...
 
     def add_rules(
-        self,
-        chat_pk: int,
-        rules: Sequence[Rule],
-        *,
-        now: datetime,
-        limit: int,
-        labels: Mapping[Rule, str],
+        self, chat_pk: int, rules: Mapping[Rule, str | None], *, now: datetime, limit: int
     ) -> list[Rule]:
-        """The rules that were new, all added; raises RuleLimitReached past ``limit``."""
+        """Adds the rules not yet there (each with the user's spelling, or None) and returns
+        them, in order; all or nothing: RuleLimitReached past ``limit``."""
         ...
 
     def remove_rules(self, chat_pk: int, rules: Iterable[Rule]) -> int: ...
@@ -110,11 +97,10 @@ Handler = Callable[[Context, CommandStore], Reply]
 
 def registered(ctx: Context, store: CommandStore) -> Chat:
     """The chat's row, registered on first use (with the configured defaults)."""
-    return store.register(
-        ctx.chat,
+    new = NewChat(
         kind="group" if ctx.is_group else "private",
-        now=ctx.now,
         max_chats=ctx.settings.delivery.max_chats,
         daily_time=ctx.settings.digest.default_time,
         timezone=ctx.settings.digest.default_timezone,
     )
+    return store.register(ctx.chat, new, now=ctx.now)

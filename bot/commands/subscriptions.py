@@ -20,8 +20,7 @@ def subscribe(ctx: Context, store: CommandStore) -> Reply:
     words = _words(ctx)
     if not words:
         return _topic_choices(ctx, store)
-    wanted: list[Rule] = []
-    labels: dict[Rule, str] = {}
+    wanted: dict[Rule, str | None] = {}  # the rules, in order, with the user's spelling
     typed: dict[Rule, str] = {}
     problems: list[str] = []
     for word in words[:MAX_WORDS]:
@@ -30,10 +29,11 @@ def subscribe(ctx: Context, store: CommandStore) -> Reply:
         except CommandError as e:
             problems.append(e.text(ctx.lang))
             continue
-        wanted.append(rule)
         typed.setdefault(rule, word)
         if rule.kind in ("keyword", "exclude"):
-            labels.setdefault(rule, shown(word.removeprefix("-"), MAX_KEYWORD))
+            wanted.setdefault(rule, shown(word.removeprefix("-"), MAX_KEYWORD))
+        else:
+            wanted.setdefault(rule, None)
     if len(words) > MAX_WORDS:
         problems.append(ctx.say("subscribe.too_many_words", limit=MAX_WORDS))
     if not wanted:
@@ -41,7 +41,7 @@ def subscribe(ctx: Context, store: CommandStore) -> Reply:
     chat = registered(ctx, store)
     limit = ctx.settings.delivery.max_rules
     try:
-        added = store.add_rules(chat.id, wanted, now=ctx.now, limit=limit, labels=labels)
+        added = store.add_rules(chat.id, wanted, now=ctx.now, limit=limit)
     except RuleLimitReached:
         count = len(store.rules(chat.id))
         return Reply(ctx.say("subscribe.limit", limit=limit, count=count))
@@ -54,7 +54,7 @@ def subscribe(ctx: Context, store: CommandStore) -> Reply:
     if excludes:
         words_out = ", ".join(known.get(r, r.value) for r in excludes)
         lines.append(ctx.say("subscribe.excluded", items=words_out))
-    already = [r for r in dict.fromkeys(wanted) if r not in added]
+    already = [r for r in wanted if r not in added]
     if already:
         lines.append(ctx.say("subscribe.already", items=describe(ctx.lang, already, known, typed)))
     lines.extend(problems[:5])

@@ -4,8 +4,9 @@ chats, rules, feeds and stories functions of this package over one engine, rules
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -20,6 +21,17 @@ from bot.store import feeds as feed_store
 from bot.store.chats import Chat
 from bot.store.stories import digest_candidates
 from bot.types import ChatRef, Feed, Rule, RuleKind
+
+
+@dataclass(frozen=True, slots=True)
+class NewChat:
+    """What a chat is registered with on its first command: its kind, the configured
+    defaults, and how many chats the bot takes at most."""
+
+    kind: str
+    max_chats: int
+    daily_time: str
+    timezone: str
 
 
 @contextmanager
@@ -44,25 +56,16 @@ class SqlCommandStore:
         with _database():
             return chat_store.get_chat(self.engine, ref)
 
-    def register(
-        self,
-        ref: ChatRef,
-        *,
-        kind: str,
-        now: datetime,
-        max_chats: int,
-        daily_time: str,
-        timezone: str,
-    ) -> Chat:
+    def register(self, ref: ChatRef, new: NewChat, *, now: datetime) -> Chat:
         with _database():
             return chat_store.ensure_chat(
                 self.engine,
                 ref,
-                kind=kind,
+                kind=new.kind,
                 now=now,
-                max_chats=max_chats,
-                daily_time=daily_time,
-                timezone=timezone,
+                max_chats=new.max_chats,
+                daily_time=new.daily_time,
+                timezone=new.timezone,
             )
 
     def rules(self, chat_pk: int) -> list[Rule]:
@@ -75,22 +78,13 @@ class SqlCommandStore:
         return {_rule(pair): label for pair, label in labels.items()}
 
     def add_rules(
-        self,
-        chat_pk: int,
-        rules: Sequence[Rule],
-        *,
-        now: datetime,
-        limit: int,
-        labels: Mapping[Rule, str],
+        self, chat_pk: int, rules: Mapping[Rule, str | None], *, now: datetime, limit: int
     ) -> list[Rule]:
+        labels = {r.pair: label for r, label in rules.items() if label is not None}
         with _database():
+            pairs = [r.pair for r in rules]
             added = chat_store.add_rules(
-                self.engine,
-                chat_pk,
-                [r.pair for r in rules],
-                now=now,
-                limit=limit,
-                labels={r.pair: label for r, label in labels.items()},
+                self.engine, chat_pk, pairs, now=now, limit=limit, labels=labels
             )
         return [_rule(p) for p in added]
 
