@@ -176,7 +176,14 @@ _ARTEFACTS = {
     "marker": re.compile(r"^[□■ㅇ○◦●◇◆▶▷►▸•∙·\-–*➊-➓①-⑳]"),
     "star": re.compile(r"\*"),
     "lone particle": re.compile(r"[가-힣0-9)%㎡] (는|은|를|을|에|에서|로|으로|도)(?=[\s,.]|$)"),
-    "split unit": re.compile(r"\d (만|억|조|천|원|명|개|건|일|월|년)(?=[\s,.)]|$)"),
+    "split unit": re.compile(
+        r"\d (만|억|조|천|원|명|개|건|일|월|년|분기|개월|배|곳|회|차)(?=[\s,.)]|$)|\d\. \d"
+    ),
+    # a verbal noun and its 하다/되다 apart (논의 되었다), not 하게 된다 or 일을 한다
+    "split ending": re.compile(
+        r"[가-힣](?<![게을를이가도는은지고서며록히로에와과]) "
+        r"(되었다|됐다|하였다|했다|한다|된다)\.?$"
+    ),
     "space in punctuation": re.compile(r"\S [,.)](?!\S*\d)|\( \S"),
 }
 
@@ -208,7 +215,7 @@ def artefacts(bullet: str) -> list[str]:
 def measure(
     items: Iterable[dict[str, str]], results: dict[str, dict[str, object]]
 ) -> dict[str, float]:
-    expected_people = found_people = returned_pairs = right_pairs = 0
+    expected_people = found_people = returned_pairs = right_pairs = stored_found = 0
     phones_returned = phones_right = junk = 0
     digests = bullets = cut = with_artefact = empty = short = 0
     seconds = 0.0
@@ -236,6 +243,15 @@ def measure(
             junk += junk_fields(c)
         expected_people += len(present)
         found_people += len(present & got_pairs)
+        stored = out.get("stored") or contacts
+        assert isinstance(stored, list)
+        stored_pairs = {
+            (squash(c["name"]), digits(phone))
+            for c in stored
+            if c.get("name")
+            for phone in _PHONE.findall(c.get("phone") or "")
+        }
+        stored_found += len(present & stored_pairs)
         returned_pairs += len(got_pairs)
         right_pairs += len(got_pairs & truth_pairs)
         b = out["bullets"]
@@ -251,6 +267,9 @@ def measure(
     return {
         "documents": digests,
         "people recall": found_people / expected_people if expected_people else 1.0,
+        "  recall of the stored copy (feed: uncapped)": (
+            stored_found / expected_people if expected_people else 1.0
+        ),
         "people precision": right_pairs / returned_pairs if returned_pairs else 1.0,
         "phone precision": phones_right / phones_returned if phones_returned else 1.0,
         "junk fields": junk,

@@ -43,6 +43,7 @@ def feed_xml(title: str, body_html: str) -> bytes:
 
 def run_one(summarizer: ExtractiveSummarizer, item: dict[str, str]) -> dict[str, object]:
     start = time.perf_counter()
+    stored: tuple[object, ...]
     if item["kind"] == "feed":
         parsed = parse_feed(
             feed_xml(item["title"], item["body"]), feed_id=1, base_url="https://x", now=NOW
@@ -52,8 +53,8 @@ def run_one(summarizer: ExtractiveSummarizer, item: dict[str, str]) -> dict[str,
         doc = Document(title=article.title, text=article.text, url=article.url)
         summary = summarizer.summarize_now(doc)
         contacts = list(summary.contacts)
-        del stored
     else:
+        stored = ()
         doc = Document(title="", text=item["body"])
         try:  # the new code reads files through its Document builder, as `sokbo summarize`
             from bot.document import build_document  # type: ignore[import-not-found,unused-ignore]
@@ -72,6 +73,7 @@ def run_one(summarizer: ExtractiveSummarizer, item: dict[str, str]) -> dict[str,
         "dates": [[d.label, d.value] for d in summary.key_dates],
         "amounts": [[a.label, a.value] for a in summary.amounts],
         "contacts": [dataclasses.asdict(c) for c in contacts],
+        "stored": [dataclasses.asdict(c) for c in stored],
         "seconds": seconds,
     }
 

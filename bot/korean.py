@@ -279,6 +279,14 @@ def repair_spacing(text: str) -> str:
             drop.add(prev.end)
         elif tok.tags[0] in _UNIT_TAGS and prev.tags[-1] == "SN" and _is_unit(text, tok):
             drop.add(prev.end)
+        elif prev.tags[-1] == "NNG" and (
+            tok.tags[0] == "XSV" or (tok.tags[0] == "VV" and tok.form.startswith(("되", "됐")))
+        ):
+            # a verbal noun and its 하다/되다 written apart: 논의 되었다, 추진 한다, 증가 하였다
+            drop.add(prev.end)
+        elif tok.tags[0].startswith("E") and prev.tags[-1] in _STEM_TAGS:
+            # an ending alone after a stem or a pre-final ending: 체결 했 다고 → 했다고
+            drop.add(prev.end)
     if not drop:
         return text
     return "".join(ch for i, ch in enumerate(text) if i not in drop)
@@ -287,6 +295,8 @@ def repair_spacing(text: str) -> str:
 # Particles that are also free-standing words in edited Korean (및 is MAJ; 등 NNB; these are
 # the J-tagged forms that conversion artefacts never produce alone on purpose).
 _FREE_WORDS = frozenset({"와", "과", "및"})
+# Tags a word never ends with: a verb or adjective stem, a derivational suffix, a pre-final ending.
+_STEM_TAGS = frozenset({"VV", "VA", "VX", "XSV", "XSA", "EP"})
 # Particles that are never a word of their own in edited Korean (unlike 이, 가, 의: 이 사업).
 _LONE_PARTICLES = frozenset(
     {"는", "은", "를", "을", "도", "로", "으로", "에", "에서", "에게", "까지"}

@@ -198,6 +198,9 @@ def test_artefacts_repaired_and_markers_removed() -> None:
         clean_unit("ㅇ 3월 수출*은 증가( 전년 대비 ) 했다 .") == "3월 수출은 증가(전년 대비) 했다."
     )
     assert clean_unit("▶ ‘ 26 년 예산") == "‘26년 예산"
+    assert clean_unit("ㅇ 과제가 논의 되었다.") == "과제가 논의되었다."
+    assert clean_unit("- 상생협약을 체결 했 다고 밝혔다.") == "상생협약을 체결했다고 밝혔다."
+    assert clean_unit("역할을 수행하게 된다.") == "역할을 수행하게 된다."  # correct as it is
 
 
 def test_a_long_sentence_loses_its_asides_or_is_not_taken() -> None:
