@@ -347,12 +347,18 @@ def people_from_rows(rows: Sequence[str], *, organization: str | None = None) ->
                 dept = row_dept
         pending_titles: list[str] = []
         pending_desigs: list[str] = []
+        names = sum(1 for a in atoms if a.kind == "name")
+        desigs = [i for i, a in enumerate(atoms) if a.kind == "desig"]
+        first_title = next((i for i, a in enumerate(atoms) if a.kind == "title"), len(atoms))
+        # "담당자 | 과장 정우진, 사무관 조현익, 주무관 최승식": one designation before a cell of
+        # several people is the cell's label, not the first person's designation
+        label_only = names > 1 and len(desigs) == 1 and desigs[0] < first_title
         row_people: list[tuple[int, _Person]] = []
         phones: list[tuple[int, str]] = []
         for index, atom in enumerate(atoms):
             if atom.kind == "title":
                 pending_titles.append(atom.text)
-            elif atom.kind == "desig":
+            elif atom.kind == "desig" and not label_only:
                 pending_desigs.append(atom.text)
             elif atom.kind == "phone":
                 phones.append((index, atom.text))

@@ -473,6 +473,7 @@ _UNIT_START = re.compile(r"^[□■ㅇ○◦●◇◆▶▷►※*\-–•∙·�
 
 
 def _clean_inline(text: str) -> str:
+    text = re.sub(r"\\([~*_#|\[\]()`>+-])", r"\1", text)  # markdown escapes: ’14년\~’15년
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
     text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), text)
