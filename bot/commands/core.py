@@ -6,8 +6,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import logging
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from bot import metrics
 from bot.clock import Clock
@@ -23,6 +22,9 @@ from bot.store.chats import ChatLimitReached
 from bot.store.commands import SqlCommandStore
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
 from bot.types import ChatRef
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
