@@ -184,6 +184,7 @@ _ARTEFACTS = {
         r"[가-힣](?<![게을를이가도는은지고서며록히로에와과]) "
         r"(되었다|됐다|하였다|했다|한다|된다)\.?$"
     ),
+    "letter-spaced": re.compile(r"(?:(?<![가-힣])[가-힣] ){4,}"),
     "space in punctuation": re.compile(r"\S [,.)](?!\S*\d)|\( \S"),
 }
 
@@ -319,7 +320,7 @@ def show(
     from datetime import UTC, datetime
 
     from bot.messages import Alert
-    from bot.render.telegram import render_message
+    from bot.render.telegram import ALL_CONTACTS, has_more_contacts, render_message
     from bot.summarize.model import Labeled, Summary
     from bot.types import Contact
 
@@ -338,6 +339,8 @@ def show(
         )
         text = "\n\n".join(render_message(alert))
         plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+        if has_more_contacts(alert):
+            plain += f"\n[ {ALL_CONTACTS} ]  (inline button)"
         print(f"\n----- {item['key']}\n{plain}")
 
 

@@ -176,6 +176,7 @@ _FOOTNOTE = re.compile(r"(?<=[^\s*\d])\*{1,3}|(?<=\s)\*{1,3}(?=\s)")
 _SPACE_BEFORE = re.compile(r"\s+([,.)\]」』’”%])")
 _SPACE_AFTER = re.compile(r"([(\[「『‘“])\s+")
 _APOSTROPHE_YEAR = re.compile(r"([‘’'])\s+(\d)")
+_LETTER_SPACED = re.compile(r"(?:(?<![가-힣])[가-힣] ){4,}")
 _ENDED_SENTENCE = re.compile(r"다\.?[\"'”’)]*$")
 _NOMINAL_END = re.compile(
     r"(함|임|음|됨|예정|계획|추진|지원|확대|강화|마련|개최|실시|시행|운영|발표|선정|완료)\.?$"
@@ -218,6 +219,8 @@ def _candidates(doc: Document) -> list[str]:
                 continue
             if not (_ENDED_SENTENCE.search(sentence) or _NOMINAL_END.search(sentence)):
                 continue  # a heading, a caption or a fragment, not a sentence
+            if _LETTER_SPACED.search(sentence):
+                continue  # "김 민 석 국 무 총 리": conversion text no repair can read
             if title_grams and len(_bigrams(sentence) & title_grams) >= 0.8 * len(
                 _bigrams(sentence) or {""}
             ):
