@@ -315,6 +315,7 @@ async def test_sokbo_run_serves_slack_next_to_the_other_services(sqlite_url: str
     settings = Settings(
         database={"url": sqlite_url},  # type: ignore[arg-type]
         feeds={"sources": []},  # type: ignore[arg-type]
+        web={"enabled": False},  # type: ignore[arg-type]  # the archive has its own tests
         slack=SlackSettings(api_url=api.base_url, listen="127.0.0.1", port=port),
         secrets=Secrets(slack_bot_token=api.token, slack_signing_secret=SECRET),
     )
