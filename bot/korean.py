@@ -272,7 +272,10 @@ def repair_spacing(text: str) -> str:
             # 25.3% 를 → NNG / NNG+JKO): a whole one-syllable word that can only be a particle
             lone and tok.form in _LONE_PARTICLES
         )
-        if particle and tok.end == word_end and _nounish(prev):
+        # the particles fill the word: 는 / 에서는 (에서 JKB + 는 JX) / 으로,
+        tail = [t for t in toks[i:] if t.start < word_end]
+        whole = all(t.tags[0] in _PARTICLE_TAGS for t in tail) and tail[-1].end == word_end
+        if particle and (tok.end == word_end or whole) and _nounish(prev):
             # a lone particle word: 해양수산부 는 / 기업 을 / AI 가
             if tok.form in _FREE_WORDS:
                 continue

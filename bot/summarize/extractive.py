@@ -219,6 +219,10 @@ def _candidates(doc: Document) -> list[str]:
                 continue
             if not (_ENDED_SENTENCE.search(sentence) or _NOMINAL_END.search(sentence)):
                 continue  # a heading, a caption or a fragment, not a sentence
+            if sentence.count("“") != sentence.count("”") or sentence.count("(") != sentence.count(
+                ")"
+            ):
+                continue  # a quotation or an aside split in the middle: not a whole sentence
             if _LETTER_SPACED.search(sentence):
                 continue  # "김 민 석 국 무 총 리": conversion text no repair can read
             if title_grams and len(_bigrams(sentence) & title_grams) >= 0.8 * len(
