@@ -173,8 +173,8 @@ _MARKER = re.compile(
     r"\(\d{1,2}\)\s|\d{1,2}[.)]\s|[가-하][.)]\s)+"
 )
 _FOOTNOTE = re.compile(r"(?<=[^\s*\d])\*{1,3}|(?<=\s)\*{1,3}(?=\s)")
-_SPACE_BEFORE = re.compile(r"\s+([,.)\]」』’”%])")
-_SPACE_AFTER = re.compile(r"([(\[「『‘“])\s+")
+_SPACE_BEFORE = re.compile(r"\s+([,.)\]」』｣’”%])")
+_SPACE_AFTER = re.compile(r"([(\[「『｢‘“])\s+")
 _APOSTROPHE_YEAR = re.compile(r"([‘’'])\s+(\d)")
 _LETTER_SPACED = re.compile(r"(?:(?<![가-힣])[가-힣] ){4,}")
 _ENDED_SENTENCE = re.compile(r"다\.?[\"'”’)]*$")
