@@ -321,8 +321,7 @@ def show(
 
     from bot.messages import Alert
     from bot.render.telegram import ALL_CONTACTS, has_more_contacts, render_message
-    from bot.summarize.model import Labeled, Summary
-    from bot.types import Contact
+    from bot.types import Contact, Labeled, Summary
 
     pool = [i for i in items if i["part"] == "dev"]
     for item in random.Random(seed).sample(pool, n):

@@ -35,9 +35,8 @@ from bot.pipeline import match_pending
 from bot.store import create_engine
 from bot.store.migrate import upgrade
 from bot.store.schema import chats, deliveries, rules, stories
-from bot.summarize.model import Summary
 from bot.topics import DEFAULT_TAXONOMY
-from bot.types import ChatRef, SendResult
+from bot.types import ChatRef, SendResult, Summary
 
 CHATS = 10_000
 PG_ADMIN = os.environ.get("SOKBO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -40,8 +40,7 @@ from bot.store import deliveries as delivery_store
 from bot.store.migrate import upgrade
 from bot.store.schema import articles, chats, feeds, rules, stories
 from bot.summarize.contacts import extract_contacts
-from bot.summarize.model import Summary
-from bot.types import ChatRef
+from bot.types import ChatRef, Summary
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "tests" / "data" / "docs" / "articles__10_gt_중소벤처기업부_156754060.txt"

@@ -63,8 +63,7 @@ from bot.store import deliveries as delivery_store  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.store.schema import articles, chats, feeds, rules, stories  # noqa: E402
 from bot.summarize.contacts import extract_contacts  # noqa: E402
-from bot.summarize.model import Summary  # noqa: E402
-from bot.types import ChatRef  # noqa: E402
+from bot.types import ChatRef, Summary  # noqa: E402
 from tests.feed_server import FeedServer  # noqa: E402
 from tests.telegram_emulator import TOKEN, Emulator, EmulatorProcess  # noqa: E402
 

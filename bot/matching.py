@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from bot.agencies import find_agencies, resolve_agency
 from bot.korean import MAX_ANALYSIS, Token, tokens
-from bot.summarize.model import Summary
+from bot.types import Summary
 
 _HANGUL_ONLY = re.compile(r"[가-힣]+")
 _NOUN_TAGS = frozenset({"NNG", "NNP"})

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.summarize.model import Summary
-from bot.types import Contact
+from bot.types import Contact, Summary
 
 
 @dataclass(frozen=True, slots=True)

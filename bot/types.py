@@ -1,13 +1,16 @@
 """Plain, frozen values that flow through the pipeline (see docs/architecture.md).
 
-feeds → Article → Story → Summary → Delivery → adapter. Nothing here does I/O.
+feeds → Article → Story → Summary → Delivery → adapter. Nothing here does I/O. ``Summary``
+is a pydantic model because it is also what an LLM must answer (validated on arrival).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,31 @@ class Contact:
     role: str | None = None
     name: str | None = None
     phone: str | None = None
+
+
+class Labeled(BaseModel):
+    """A labelled fact such as ``신청 기간: 4월 13일~5월 8일`` or ``예산: 1조 6,903억원``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    label: Annotated[str, Field(max_length=40)]
+    value: Annotated[str, Field(max_length=120)]
+
+
+class Summary(BaseModel):
+    """What a reader should know in 15 seconds. Bullets use 보도체 (…했다/…한다)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    headline: Annotated[str, Field(min_length=1, max_length=60)]
+    bullets: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=5)]
+    topics: list[str] = []
+    agencies: list[str] = []
+    regions: list[str] = []
+    key_dates: list[Labeled] = []
+    amounts: list[Labeled] = []
+    contacts: list[Contact] = []
+    source_url: str = ""
+    summarizer: str = "extractive"
+    prompt_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)

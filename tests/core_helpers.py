@@ -15,9 +15,8 @@ from bot.messages import Message
 from bot.store.chats import ensure_chat
 from bot.store.schema import articles, feeds, stories
 from bot.summarize.base import Document
-from bot.summarize.model import Summary
 from bot.topics import DEFAULT_TAXONOMY
-from bot.types import ChatRef, SendResult
+from bot.types import ChatRef, SendResult, Summary
 
 
 def add_feed(engine: Engine, name: str, now: datetime) -> int:

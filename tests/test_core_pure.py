@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.digest import DigestCandidate, build_digest, digest_due, next_digest_at, score
 from bot.matching import Matcher, Rules, matches, story_facts
 from bot.stories import canonical_url, normalize_title, story_keys
-from bot.summarize.model import Summary
-from bot.types import Contact
+from bot.types import Contact, Summary
 
 
 def test_canonical_url_drops_tracking_and_fragment() -> None:

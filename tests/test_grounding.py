@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bot.summarize.grounding import SourceFacts, ground, ungrounded
-from bot.summarize.model import Labeled, Summary
 from bot.topics import DEFAULT_TAXONOMY
-from bot.types import Contact
+from bot.types import Contact, Labeled, Summary
 
 SOURCE = (
     "중소벤처기업부는 2026년 추가경정예산이 1조 6,903 억원으로 확정되었다고 밝혔다. "

@@ -196,7 +196,7 @@ def test_renderers_strip_bidi_from_text_that_never_came_through_a_feed() -> None
 
     from bot.messages import Alert, Reply
     from bot.render.telegram import render_reply
-    from bot.summarize.model import Summary
+    from bot.types import Summary
 
     summary = Summary(headline="첨부 \u202egnp.exe 안내", bullets=["설명\u2067이다\u2069."])
     alert = Alert(story_id=1, summary=summary, source="피드\u202d", url="https://x.kr/\u202e",

@@ -24,8 +24,7 @@ from bot.render.slack import (
     render_reply,
     safe_url,
 )
-from bot.summarize.model import Labeled, Summary
-from bot.types import Contact
+from bot.types import Contact, Labeled, Summary
 from tests.slack_api import _invalid_blocks
 
 WHEN = datetime(2026, 4, 10, 23, 30, tzinfo=UTC)  # 4월 11일 08:30 KST

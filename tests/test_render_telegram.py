@@ -19,8 +19,7 @@ from bot.messages import (
     SearchPage,
 )
 from bot.render.telegram import LIMIT, render_message, render_reply, units
-from bot.summarize.model import Labeled, Summary
-from bot.types import Contact
+from bot.types import Contact, Labeled, Summary
 
 ALLOWED = {"b", "i", "a"}
 HOSTILE = '<script>alert(1)</script> <a href="javascript:x">클릭</a> &amp; &lt; 5 > 3 & "인용"'

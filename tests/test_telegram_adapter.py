@@ -17,8 +17,7 @@ from bot.adapters.telegram import Pacing, TelegramAdapter
 from bot.adapters.telegram_request import AiohttpRequest
 from bot.config import TelegramSettings
 from bot.messages import Alert, Notice
-from bot.summarize.model import Summary
-from bot.types import ChatRef, Contact
+from bot.types import ChatRef, Contact, Summary
 from tests.telegram_emulator import TOKEN, Emulator, emulator, emulator_process
 
 __all__ = ["emulator", "emulator_process"]

@@ -43,8 +43,7 @@ from bot.store.deliveries import state_counts
 from bot.store.schema import deliveries
 from bot.store.stories import load_alerts
 from bot.summarize.base import Document, Summarizer
-from bot.summarize.model import Labeled, Summary
-from bot.types import ChatRef, Contact
+from bot.types import ChatRef, Contact, Labeled, Summary
 from tests.feed_server import FeedServer, rss
 from tests.telegram_emulator import TOKEN, Emulator, emulator, emulator_process
 

@@ -13,7 +13,7 @@ import httpx
 from bot.app import App
 from bot.document import build_document
 from bot.summarize import build_summarizer, uses_llm
-from bot.summarize.model import Summary
+from bot.types import Summary
 
 
 def _read(source: str, app: App) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from bot.messages import Alert
 from bot.store import from_db
 from bot.store.schema import articles, feeds, stories
 from bot.stories import StoryCandidate, StoryKeys, choose_story, story_keys
-from bot.summarize.model import Summary
+from bot.types import Summary
 
 
 @dataclass

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.summarize.base import Document, Summarizer
     from bot.summarize.extractive import ExtractiveSummarizer
     from bot.summarize.llm import EVENT_COUNTS, LLMSummarizer, retry_pending
-    from bot.summarize.model import Summary
+    from bot.types import Summary
 
 __all__ = [
     "EVENT_COUNTS",

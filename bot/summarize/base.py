@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.document import Document
-from bot.summarize.model import Summary
+from bot.types import Summary
 
 __all__ = ["Document", "Summarizer"]
 

@@ -20,8 +20,8 @@ from bot.document import split_title, structure
 from bot.korean import repair_spacing, split_sentences
 from bot.summarize.base import Document
 from bot.summarize.contacts import PHONE, contacts_of
-from bot.summarize.model import Labeled, Summary
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
+from bot.types import Labeled, Summary
 
 log = logging.getLogger(__name__)
 

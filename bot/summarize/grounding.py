@@ -18,9 +18,8 @@ from typing import Literal
 
 from bot.agencies import agency_names
 from bot.summarize.contacts import PHONE, phone_digits, phones_in
-from bot.summarize.model import Labeled, Summary
 from bot.topics import Taxonomy
-from bot.types import Contact
+from bot.types import Contact, Labeled, Summary
 
 EventKind = Literal[
     "contact_dropped",

@@ -34,10 +34,9 @@ from bot.summarize.base import Document
 from bot.summarize.contacts import contacts_of
 from bot.summarize.extractive import ExtractiveSummarizer, shorten, to_news_style
 from bot.summarize.grounding import GroundingEvent, ground
-from bot.summarize.model import Labeled, Summary
 from bot.summarize.prompts import Prompt, as_data
 from bot.topics import Taxonomy
-from bot.types import Contact
+from bot.types import Contact, Labeled, Summary
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.store import from_db
 from bot.store.schema import articles, feeds, search_docs, stories
 from bot.store.stories import load_summary
-from bot.summarize.model import Summary
-from bot.types import Contact
+from bot.types import Contact, Summary
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # for a time the store lacks (columns are NOT NULL)
 
