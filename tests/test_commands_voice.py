@@ -192,7 +192,7 @@ async def test_digest_shows_the_year_of_old_stories_and_says_nothing_arrived(
             .values(published_at=datetime(2024, 6, 10, 0, 30, tzinfo=UTC))
         )
     digest = await say(c, "/digest")
-    assert "2024/06/10 09:30" in digest and "반도체 수출 동향" in digest
+    assert "2024년 6월 10일 09:30 KST" in digest and "반도체 수출 동향" in digest
     await say(c, "/unsubscribe 반도체")
     await say(c, "/subscribe 부동산")
     none = await say(c, "/digest")

@@ -95,9 +95,9 @@ def test_alert_has_bold_headline_bullets_contacts_source_time_and_link() -> None
     assert text.startswith("<b>중기부, 딥테크 창업기업 300개사 지원</b>")
     assert "• 총 1,200억원을 투입한다\n• 4월 13일부터 신청을 받는다" in text
     assert "신청 기간: 4월 13일~5월 8일" in text and "예산: 1,200억원" in text
-    assert "중소벤처기업부 창업정책과 홍길동 사무관 044-204-7711" in text
+    assert "중소벤처기업부 창업정책과 사무관 홍길동 044-204-7711" in text  # one field order
     assert "기술창업과 044-204-7722" in text
-    assert "<i>정책브리핑 보도자료 · 2026.4.11 08:30 KST</i>" in text
+    assert "<i>정책브리핑 보도자료 · 2026년 4월 11일 08:30 KST</i>" in text  # an alert: year
     parsed = parse(text)
     assert parsed.links == ["https://www.korea.kr/x?a=1&b=2"]
     assert '<a href="https://www.korea.kr/x?a=1&amp;b=2">원문 보기</a>' in text
@@ -177,7 +177,7 @@ def test_long_digest_is_split_between_entries_and_keeps_links() -> None:
     assert links == [f"https://www.korea.kr/news/{i}" for i in range(120)]
     assert chunks[0].startswith("<b>📰 4월 11일 정책 브리핑</b>")
     assert "<b>[반도체]</b>" in chunks[0]
-    assert "과기정통부 · 2026.4.11 08:30 KST · 출처 2곳" in chunks[0]
+    assert "과기정통부 · 4월 11일 08:30 KST · 출처 2곳" in chunks[0]  # the digest's year
     assert chunks[-1].endswith("외 7건")
     assert all(units(visible(c)) <= LIMIT for c in chunks)
 

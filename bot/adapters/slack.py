@@ -6,26 +6,25 @@ sending, a per-channel token bucket (about ``rate_per_channel`` msg/s, ``burst``
 us under Slack's ~1 message/s per channel; when it is empty the answer is ``deferred``.
 
 A message that does not fit one post (a long digest) goes out as a first post plus thread
-replies. The parts already posted are remembered (in memory) so a retry or deferral resumes at
-the next part instead of posting the head twice.
+replies. The parts already posted are remembered (:mod:`bot.adapters.parts`) so a retry or
+deferral resumes at the next part instead of posting the head twice.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.parts import PartsProgress, Progress, fingerprint
 from bot.config import Settings
+from bot.locales import DEFAULT, t
 from bot.messages import Message
 from bot.pacing import KeyedBuckets
 from bot.render.slack import SlackMessage, render
@@ -34,15 +33,17 @@ from bot.types import ChatRef, SendResult
 log = logging.getLogger(__name__)
 
 # Slack error codes that mean "this channel will not take our messages": pause it, don't retry.
-GONE_ERRORS = {
-    "channel_not_found": "Slack 채널을 찾을 수 없습니다 (channel_not_found)",
-    "not_in_channel": "봇이 Slack 채널에 없습니다. 채널에 봇을 초대해 주세요 (not_in_channel)",
-    "is_archived": "Slack 채널이 보관(archive)되었습니다 (is_archived)",
-    "account_inactive": "Slack 봇 계정이 비활성화되었습니다 (account_inactive)",
-    "invalid_auth": "Slack 토큰이 유효하지 않습니다 (invalid_auth)",
-    "token_revoked": "Slack 토큰이 취소되었습니다 (token_revoked)",
-    "team_access_not_granted": "Slack 워크스페이스 접근 권한이 없습니다 (team_access_not_granted)",
-}
+# The reason is stored with the paused chat and shown by /status (catalog: pause.slack.*).
+GONE_CODES = (
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "account_inactive",
+    "invalid_auth",
+    "token_revoked",
+    "team_access_not_granted",
+)
+GONE_ERRORS = {code: t(DEFAULT, f"pause.slack.{code}") for code in GONE_CODES}
 RATE_LIMITED = {"ratelimited", "rate_limited"}
 NETWORK_RETRY_SECONDS = 5.0
 DEFAULT_RETRY_AFTER = 1.0
@@ -55,12 +56,6 @@ def build_client(settings: Settings) -> AsyncWebClient:
         base_url=settings.slack.api_url,
         timeout=30,
     )
-
-
-@dataclass
-class _Progress:
-    thread_ts: str | None
-    sent: int
 
 
 class SlackAdapter:
@@ -80,7 +75,7 @@ class SlackAdapter:
         self.client = client
         self.pacing = pacing
         self._buckets = KeyedBuckets(rate_per_channel, float(burst), now)
-        self._progress: OrderedDict[tuple[str, str], _Progress] = OrderedDict()
+        self._progress = PartsProgress()  # parts of long messages already posted
 
     @classmethod
     def from_settings(
@@ -95,30 +90,22 @@ class SlackAdapter:
 
     async def send(self, chat: ChatRef, message: Message) -> SendResult:
         parts = render(message)
-        key = (chat.chat_id, _fingerprint(parts) if len(parts) > 1 else "")
-        progress = self._progress.get(key) or _Progress(chat.thread_id or None, 0)
+        whole = fingerprint(_part_text(p) for p in parts) if len(parts) > 1 else ""
+        key = f"{chat.chat_id}/{chat.thread_id}/{whole}"
+        progress = self._progress.get(key) or Progress(thread=chat.thread_id or None)
         for index in range(progress.sent, len(parts)):
             if self.pacing and (wait := self._buckets.try_take(chat.chat_id)) > 0:
-                self._remember(key, progress)
+                self._progress.remember(key, progress)
                 return SendResult.deferred(wait)
-            thread_ts = progress.thread_ts
-            result, ts = await self._post(chat.chat_id, parts[index], thread_ts)
+            result, ts = await self._post(chat.chat_id, parts[index], progress.thread)
             if result is not None:
-                self._remember(key, progress)
+                self._progress.remember(key, progress)
                 return result
-            if index == 0 and progress.thread_ts is None:
-                progress.thread_ts = ts
+            if index == 0 and progress.thread is None:
+                progress.thread = ts
             progress.sent = index + 1
-        self._progress.pop(key, None)
+        self._progress.done(key)
         return SendResult.sent()
-
-    def _remember(self, key: tuple[str, str], progress: _Progress) -> None:
-        if progress.sent == 0:
-            return
-        self._progress[key] = progress
-        self._progress.move_to_end(key)
-        while len(self._progress) > 10_000:
-            self._progress.popitem(last=False)
 
     async def _post(
         self, channel: str, part: SlackMessage, thread_ts: str | None
@@ -192,7 +179,5 @@ def _retry_after(headers: Any) -> float:
     return DEFAULT_RETRY_AFTER
 
 
-def _fingerprint(parts: list[SlackMessage]) -> str:
-    """The same message rendered again has the same fingerprint (for resuming threads)."""
-    data = json.dumps([[p.text, p.blocks] for p in parts], ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()[:32]
+def _part_text(part: SlackMessage) -> str:
+    return json.dumps([part.text, part.blocks], ensure_ascii=False, sort_keys=True)

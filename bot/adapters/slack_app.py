@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
 from aiohttp import ClientError, web
 from multidict import CIMultiDictProxy
@@ -27,17 +27,19 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters import CommandHandler, too_many
 from bot.config import Settings
+from bot.locales import DEFAULT, t
 from bot.messages import Reply
 from bot.pacing import CommandLimiter
-from bot.render.slack import escape, render_reply
+from bot.render.slack import escape, reply_messages
 from bot.types import ChatRef
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
-FAILURE_REPLY = "명령을 처리하는 중 문제가 생겼습니다. 잠시 후 다시 시도해 주세요."
+FAILURE_REPLY = t(DEFAULT, "adapter.trouble")
 # apps.connections.open errors that no retry fixes: the app-level token itself is wrong
 REFUSED_APP_TOKEN = frozenset(
     {
@@ -50,16 +52,6 @@ REFUSED_APP_TOKEN = frozenset(
         "missing_scope",
     }
 )
-
-
-def too_many(wait: float) -> str:
-    return f"명령을 너무 자주 보내고 있어요. {max(1, math.ceil(wait))}초 뒤에 다시 보내 주세요."
-
-
-class CommandCore(Protocol):
-    async def handle(
-        self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool
-    ) -> Reply: ...
 
 
 def command_text(text: str) -> str:
@@ -130,7 +122,7 @@ class Permissions:
 
 def build_bolt_app(
     settings: Settings,
-    core: CommandCore,
+    core: CommandHandler,
     client: AsyncWebClient,
     *,
     permissions: Permissions | None = None,
@@ -158,20 +150,20 @@ def build_bolt_app(
             reply = Reply(too_many(wait))
         else:
             reply = await run_command(core, permissions, client, command)
-        message = render_reply(reply)
-        await respond(
-            text=message.text,
-            blocks=message.blocks,
-            response_type="ephemeral",
-            replace_original=False,
-        )
+        for message in reply_messages(reply):  # a long /digest: as many as it takes
+            await respond(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
+                replace_original=False,
+            )
 
     app.command(settings.slack.command)(on_command)
     return app
 
 
 async def run_command(
-    core: CommandCore, permissions: Permissions, client: AsyncWebClient, command: dict[str, Any]
+    core: CommandHandler, permissions: Permissions, client: AsyncWebClient, command: dict[str, Any]
 ) -> Reply:
     """Run one slash command through the core; post the announcement; never raise."""
     channel = str(command.get("channel_id", ""))
@@ -202,8 +194,8 @@ async def run_command(
             error = e.response.get("error")
             log.info("slack announcement in %s failed: %s", channel, error)
             if error == "not_in_channel":
-                note = "채널에 알림을 보내려면 봇을 채널에 초대해 주세요 (/invite @sokbo)."
-                return Reply(f"{reply.text}\n{note}", search=reply.search)
+                note = t(reply.language, "adapter.slack_invite")
+                return replace(reply, text=f"{reply.text}\n{note}", announce="")
     return reply
 
 
@@ -264,7 +256,9 @@ class HttpServer:
 Service = Callable[[asyncio.Event], Coroutine[object, object, None]]
 
 
-def slack_service(settings: Settings, core: CommandCore, client: AsyncWebClient) -> Service | None:
+def slack_service(
+    settings: Settings, core: CommandHandler, client: AsyncWebClient
+) -> Service | None:
     """The long-running Slack listener for ``App.services()``, or None when not configured."""
     secrets = settings.secrets
     if not secrets.slack_bot_token:

@@ -7,14 +7,14 @@ waited for, a busy chat or group answers ``deferred`` so the outbox serves other
 meanwhile.
 
 A message longer than 4,096 characters goes out in parts; the parts already delivered are
-remembered (in memory) so a retry or a deferral resumes after them instead of repeating them.
+remembered (:mod:`bot.adapters.parts`) so a retry or a deferral resumes after them instead of
+repeating them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import time
@@ -38,11 +38,13 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.adapters.parts import PartsProgress, Progress, fingerprint
 from bot.adapters.telegram_request import PoolTimeout
 from bot.config import TelegramSettings
+from bot.locales import t
 from bot.messages import Alert, Message
 from bot.pacing import AnsweredWindow, KeyedWindows
-from bot.render.telegram import ALL_CONTACTS, has_more_contacts, render_message
+from bot.render.telegram import has_more_contacts, render_message
 from bot.types import ChatRef, SendResult
 
 log = logging.getLogger(__name__)
@@ -203,7 +205,7 @@ class TelegramAdapter:
         self.ready = ready  # set by the Telegram service once its HTTP client is initialized
         self.link_preview = LinkPreviewOptions(is_disabled=not settings.link_preview)
         self._failures: dict[str, int] = {}  # chat → consecutive network failures
-        self._progress: OrderedDict[str, int] = OrderedDict()  # message key → parts delivered
+        self._progress = PartsProgress()  # parts of long messages already delivered
         self._renders: OrderedDict[int, tuple[Message, list[str], str]] = OrderedDict()
 
     async def send(self, chat: ChatRef, message: Message) -> SendResult:
@@ -216,8 +218,8 @@ class TelegramAdapter:
                 return SendResult.retry(READY_WAIT, "Telegram client not started yet")
         parts, digest = self._render(message)
         key = f"{chat.chat_id}/{chat.thread_id}/{digest}"
-        done = self._progress.get(key, 0) if self._progress else 0
-        for index in range(done, len(parts)):
+        progress = self._progress.get(key) or Progress()
+        for index in range(progress.sent, len(parts)):
             wait = self.pacing.chat_wait(chat.chat_id)
             if wait > 0:
                 return SendResult.deferred(wait)
@@ -229,9 +231,9 @@ class TelegramAdapter:
                 self.pacing.chat_answered(chat.chat_id)
             if result.outcome != "sent":
                 return result
-            if index + 1 < len(parts):
-                self._remember(key, index + 1)
-        self._progress.pop(key, None)
+            progress.sent = index + 1
+            self._progress.remember(key, progress)
+        self._progress.done(key)
         self._failures.pop(chat.chat_id, None)
         return SendResult.sent()
 
@@ -285,17 +287,11 @@ class TelegramAdapter:
         if cached is not None and cached[0] is message:
             return cached[1], cached[2]
         parts = render_message(message)
-        digest = hashlib.sha1("\x00".join(parts).encode(), usedforsecurity=False).hexdigest()
+        digest = fingerprint(parts)
         self._renders[id(message)] = (message, parts, digest)
         while len(self._renders) > RENDER_CACHE:
             self._renders.popitem(last=False)
         return parts, digest
-
-    def _remember(self, key: str, delivered: int) -> None:
-        self._progress[key] = delivered
-        self._progress.move_to_end(key)
-        while len(self._progress) > 10_000:
-            self._progress.popitem(last=False)
 
 
 def _is_int(value: str) -> bool:
@@ -307,5 +303,6 @@ def _contacts_button(message: Message) -> InlineKeyboardMarkup | None:
     callback (``c:<story id>``) is answered by bot/adapters/telegram_app.py."""
     if not isinstance(message, Alert) or not has_more_contacts(message):
         return None
-    button = InlineKeyboardButton(ALL_CONTACTS, callback_data=f"c:{message.story_id}")
+    label = t("ko", "render.all_contacts")
+    button = InlineKeyboardButton(label, callback_data=f"c:{message.story_id}")
     return InlineKeyboardMarkup([[button]])

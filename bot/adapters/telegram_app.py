@@ -14,13 +14,12 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import math
 import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -46,13 +45,16 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters import CommandHandler, too_many
 from bot.adapters.telegram import Pacing, retry_after_seconds
 from bot.adapters.telegram_request import AiohttpRequest
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.errors import CommandError
+from bot.locales import DEFAULT, t
 from bot.messages import Reply, SearchPage
 from bot.pacing import CommandLimiter
-from bot.render.telegram import all_contacts_blocks, pack, render_reply
+from bot.render.telegram import all_contacts_blocks, pack, reply_messages
 from bot.store.chats import migrate_chat, pause_chat
 from bot.store.schema import chats
 from bot.store.stories import load_alerts
@@ -61,50 +63,38 @@ from bot.types import ChatRef
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Korean descriptions shown in Telegram's command menu (setMyCommands).
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "봇 소개와 시작하기"),
-    ("subscribe", "주제·키워드·기관 구독 (인자 없이 보내면 주제 선택 버튼)"),
-    ("unsubscribe", "구독 해제 (all: 모두 해제)"),
-    ("list", "구독 중인 항목 보기"),
-    ("mode", "알림 방식: instant(즉시) / daily(하루 한 번) / both"),
-    ("time", "일일 요약 받을 시각 (예: /time 07:30)"),
-    ("digest", "오늘의 요약 지금 받기"),
-    ("search", "지난 보도자료 검색 (예: /search 반도체)"),
-    ("status", "구독 상태와 다음 요약 시각"),
-    ("pause", "알림 잠시 멈추기"),
-    ("resume", "알림 다시 받기"),
-    ("help", "명령어 도움말"),
+# The command menu (setMyCommands), described in the catalog's words (the Korean default:
+# the menu is one per bot, not per chat).
+MENU = (
+    "start",
+    "subscribe",
+    "unsubscribe",
+    "list",
+    "mode",
+    "time",
+    "digest",
+    "search",
+    "status",
+    "pause",
+    "resume",
+    "help",
 )
-
-START_TEXT = (
-    "속보봇은 정부 부처의 정책 보도자료를 모아 핵심만 한국어로 요약해 드립니다.\n"
-    "/subscribe 반도체 처럼 주제·키워드·기관을 구독하면 새 소식을 바로 알려 드려요"
-    " (/subscribe 만 보내면 주제 버튼이 나옵니다).\n"
-    "/time 07:30 으로 하루 한 번 요약 시각을 정하고, /search 로 지난 소식을 찾아보세요."
+COMMANDS: tuple[tuple[str, str], ...] = tuple(
+    (name, t(DEFAULT, f"cmd.{name}.summary")) for name in MENU
 )
-TROUBLE = "잠시 문제가 생겼어요. 잠시 뒤에 다시 해 주세요."
-CONTACTS_GONE = "이 소식의 문의처를 찾을 수 없어요."
-EXPIRED = "이 버튼은 더 이상 쓸 수 없어요. /search 로 다시 검색해 주세요."
-UNKNOWN_BUTTON = "알 수 없는 버튼이에요."
+TROUBLE = t(DEFAULT, "adapter.trouble")
+CONTACTS_GONE = t(DEFAULT, "adapter.contacts_gone")
+EXPIRED = t(DEFAULT, "adapter.search_expired")
+UNKNOWN_BUTTON = t(DEFAULT, "adapter.button_unknown")
+BUTTON_GONE = t(DEFAULT, "adapter.button_gone")
 MAX_PAGE_OFFSET = 1000  # deepest search page a button may ask for (results beyond: refine)
 _OFFSET = re.compile(r"[0-9]{1,4}")
 _STORED_KEY = re.compile(r"#[0-9]{1,12}")
 REPLY_RETRY_MAX = 60.0  # a reply Telegram asks to delay longer than this is dropped (logged)
 
 
-def too_many(wait: float) -> str:
-    return f"명령을 너무 자주 보내고 있어요. {max(1, math.ceil(wait))}초 뒤에 다시 보내 주세요."
-
-
 REMOVED = ("left", "kicked", "banned")
 CALLBACK_MAX = 64  # bytes of callback_data Telegram accepts
-
-
-class CommandCore(Protocol):
-    async def handle(
-        self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool
-    ) -> Reply: ...
 
 
 SearchPager = Callable[[str, int], SearchPage]
@@ -207,7 +197,7 @@ class TelegramBot:
         self,
         settings: Settings,
         engine: Engine,
-        core: CommandCore,
+        core: CommandHandler,
         *,
         search: SearchPager | None = None,
         now: Callable[[], datetime] | None = None,
@@ -220,7 +210,7 @@ class TelegramBot:
         self.engine = engine
         self.core = core
         self.search = search
-        self.now = now
+        self.now = now or SystemClock().now  # the App passes its clock; tests may leave it
         builder = Application.builder().token(token).base_url(self.settings.base_url)
         # every call on aiohttp (bot/adapters/telegram_request.py): sends (replies and the
         # outbox's fan-out) share a pool; the long poll has its own connection and read timeout
@@ -353,24 +343,30 @@ class TelegramBot:
         return True, await self.admins.is_admin(chat.id, sender.id), str(sender.id)
 
     async def answer(self, chat_id: int, ref: ChatRef, reply: Reply) -> None:
-        text = render_reply(reply)
-        markup = self.keyboard(ref.chat_id, reply)
+        """Send a reply: every part of it (a long ``/digest`` takes several, as the scheduled
+        digest does), the buttons under the last."""
+        texts = reply_messages(reply)
         thread = int(ref.thread_id) if ref.thread_id else None
+        for index, text in enumerate(texts):
+            markup = self.keyboard(ref.chat_id, reply) if index == len(texts) - 1 else None
 
-        async def send() -> object:
-            return await self.bot.send_message(
-                chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=thread,
-                link_preview_options=self.preview,
-                reply_markup=markup,
-            )
+            async def send(
+                text: str = text, markup: InlineKeyboardMarkup | None = markup
+            ) -> object:
+                return await self.bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    message_thread_id=thread,
+                    link_preview_options=self.preview,
+                    reply_markup=markup,
+                )
 
-        try:
-            await self.paced(chat_id, send)
-        except TelegramError as e:
-            log.warning("could not answer in chat %s: %s", ref, e)
+            try:
+                await self.paced(chat_id, send)
+            except TelegramError as e:
+                log.warning("could not answer in chat %s: %s", ref, e)
+                return
 
     async def paced(self, chat_id: int, call: Callable[[], Awaitable[T]]) -> T:
         """Send through the pacing every outgoing message shares (replies and alerts): wait
@@ -400,14 +396,15 @@ class TelegramBot:
         if page is None or (page.offset == 0 and not page.has_more):
             return None
         row = []
+        lang = reply.language
         if page.offset > 0:
             back = max(0, page.offset - max(self.page_size, len(page.hits)))
             data = self.queries.data(chat, page.query, back)
-            row.append(InlineKeyboardButton("◀ 이전", callback_data=data))
+            row.append(InlineKeyboardButton(t(lang, "adapter.previous"), callback_data=data))
         if page.has_more:
             ahead = page.offset + len(page.hits)
             data = self.queries.data(chat, page.query, ahead)
-            row.append(InlineKeyboardButton("다음 ▶", callback_data=data))
+            row.append(InlineKeyboardButton(t(lang, "adapter.next"), callback_data=data))
         return InlineKeyboardMarkup([row])
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -417,7 +414,7 @@ class TelegramBot:
         message = query.message
         chat = update.effective_chat
         if chat is None or not isinstance(message, Message):
-            await query.answer("이 버튼은 더 이상 쓸 수 없습니다.")
+            await query.answer(BUTTON_GONE)
             return
         ref = chat_ref(chat, message)
         verdict, wait = self.limiter.check(str(query.from_user.id))
@@ -460,7 +457,7 @@ class TelegramBot:
             return current.text
         followed = dict(current.topic_choices).get(topic)
         if followed is None:
-            return "더 이상 없는 주제입니다."
+            return t(current.language, "adapter.topic_gone")
         verb = "/unsubscribe" if followed else "/subscribe"
         result = await self.core.handle(
             ref, user, f"{verb} {topic}", is_admin=is_admin, is_group=is_group
@@ -507,7 +504,7 @@ class TelegramBot:
 
         async def edit() -> object:
             return await message.edit_text(
-                render_reply(reply),
+                reply_messages(reply)[0],
                 parse_mode=ParseMode.HTML,
                 link_preview_options=self.preview,
                 reply_markup=self.keyboard(ref.chat_id, reply),
@@ -539,7 +536,7 @@ class TelegramBot:
             ).scalars()
             refs = [ChatRef("telegram", chat_id, thread or "") for thread in threads]
         for ref in refs:
-            pause_chat(self.engine, ref, reason, now=self.now() if self.now else None)
+            pause_chat(self.engine, ref, reason, now=self.now())
 
     async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

@@ -231,16 +231,34 @@ MESSAGES: dict[str, str] = {
     "render.search.none": "No results for '{query}'.",
     "render.search.title": "Results for '{query}'",
     "render.search.title_range": "Results for ‘{query}’ {start}–{end}",
+    "render.search.title_quoted": "Results for ‘{query}’",
     "render.search.more": "(more: next page)",
     "render.search.more_slack": "There are more results. Try narrower words.",
     "render.time": "{month_name} {day} {hhmm} KST",
+    "render.time_year": "{month_name} {day}, {year} {hhmm} KST",
+    "render.more_people": "and {count} more",
+    "render.all_contacts": "All contacts",
+    "render.all_contacts_count": "All contacts ({count})",
     # --- chat adapters --------------------------------------------------------------------
     "adapter.trouble": "Something went wrong. Please try again in a moment.",
     "adapter.button_gone": "This button no longer works.",
     "adapter.button_unknown": "Unknown button.",
     "adapter.topic_gone": "That topic no longer exists.",
-    "adapter.search_expired": "This search has expired. Search again with /search .",
+    "adapter.search_expired": "This button no longer works. Search again with /search .",
+    "adapter.contacts_gone": "The contacts of this story are no longer available.",
+    "adapter.too_many": "You are sending commands too often. Please wait {seconds} s and try "
+    "again.",
     "adapter.previous": "◀ Previous",
     "adapter.next": "Next ▶",
     "adapter.slack_invite": "To get alerts in a channel, invite the bot there (/invite @sokbo).",
+    # why a chat was paused (stored with the chat, shown by /status)
+    "pause.slack.channel_not_found": "The Slack channel was not found (channel_not_found)",
+    "pause.slack.not_in_channel": "The bot is not in the Slack channel. Invite it there "
+    "(not_in_channel)",
+    "pause.slack.is_archived": "The Slack channel was archived (is_archived)",
+    "pause.slack.account_inactive": "The Slack bot account is inactive (account_inactive)",
+    "pause.slack.invalid_auth": "The Slack token is not valid (invalid_auth)",
+    "pause.slack.token_revoked": "The Slack token was revoked (token_revoked)",
+    "pause.slack.team_access_not_granted": "No access to the Slack workspace "
+    "(team_access_not_granted)",
 }

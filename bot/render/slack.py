@@ -13,15 +13,13 @@ of :class:`SlackMessage`, the first for the channel, the rest for its thread.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from bot.clock import KST
-from bot.contacts import overview
-from bot.locales import t
+from bot.locales import t, weekday
 from bot.messages import Alert, DailyDigest, DigestEntry, Message, Notice, Reply, SearchPage
+from bot.render.common import contact_overview, contact_texts, first_contact, safe_url, stamp
 from bot.types import Contact
 
 Block = dict[str, Any]
@@ -30,8 +28,6 @@ SECTION_LIMIT = 2900  # Slack rejects section text of 3,000+; keep a margin
 HEADER_LIMIT = 150
 BLOCK_LIMIT = 50
 FALLBACK_LIMIT = 3000
-BUTTON_LABEL = "원문 보기"
-WEEKDAYS = "월화수목금토일"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,55 +59,24 @@ def plain(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def safe_url(url: str) -> str | None:
-    """The URL if it is a plain http(s) address Slack can link to, else None."""
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 3000:
-        return None
-    if any(c in url for c in "<>| \n\t\"'") or _CONTROL.search(url):
-        return None
-    return url
-
-
 def link(url: str, label: str) -> str:
     """A mrkdwn link with an escaped label, or just the escaped label for unusable URLs."""
     target = safe_url(url)
-    label = escape(" ".join(label.split())) or "링크"
+    label = escape(" ".join(label.split())) or t("ko", "render.link")
     return f"<{target.replace('&', '&amp;')}|{label}>" if target else label
 
 
-def kst(moment: datetime) -> str:
-    local = moment.astimezone(KST)
-    return f"{local.month}월 {local.day}일 {local:%H:%M} KST"
-
-
-def contact_line(contact: Contact) -> str:
-    parts = [contact.organization, contact.department, contact.name, contact.role]
-    words = " ".join(p.strip() for p in parts if p and p.strip())
-    if contact.phone:
-        words = f"{words} ☎ {contact.phone}" if words else f"☎ {contact.phone}"
-    return words
-
-
-def _all_contacts(contacts: list[Contact] | tuple[Contact, ...]) -> Block:
+def _all_contacts(contacts: Sequence[Contact], lang: str = "ko") -> Block:
     """Every person, in a context block (≤ 10 elements of ≤ 3,000 characters each)."""
-    lines = [escape(line) for line in (contact_line(c) for c in contacts) if line]
+    lines = [escape(line) for line in contact_texts(contacts)]
     chunks: list[str] = []
-    for line in [f"*문의처 전체 ({len(lines)}명)*", *lines]:
+    title = t(lang, "render.all_contacts_count", count=len(lines))
+    for line in [f"*{title}*", *lines]:
         if chunks and len(chunks[-1]) + len(line) + 1 <= 2900:
             chunks[-1] += "\n" + line
         else:
             chunks.append(line[:2900])
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": c} for c in chunks[:10]]}
-
-
-def contacts_text(contacts: list[Contact] | tuple[Contact, ...], limit: int = 3) -> str:
-    lines = [line for line in (contact_line(c) for c in contacts[:limit]) if line]
-    return ", ".join(lines)
 
 
 # --- building blocks --------------------------------------------------------------------
@@ -129,7 +94,7 @@ def _context(*parts: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": p} for p in parts][:10]}
 
 
-def _button(url: str) -> Block | None:
+def _button(url: str, lang: str = "ko") -> Block | None:
     target = safe_url(url)
     if target is None:
         return None
@@ -138,7 +103,7 @@ def _button(url: str) -> Block | None:
         "elements": [
             {
                 "type": "button",
-                "text": {"type": "plain_text", "text": BUTTON_LABEL},
+                "text": {"type": "plain_text", "text": t(lang, "render.open_original")},
                 "url": target,
                 "action_id": "open_source",
             }
@@ -186,67 +151,82 @@ def _paginate(first_text: str, blocks: list[Block], thread_text: str) -> list[Sl
 # --- messages ---------------------------------------------------------------------------
 
 
-def render_alert(alert: Alert) -> list[SlackMessage]:
+def render_alert(alert: Alert, lang: str = "ko") -> list[SlackMessage]:
     summary = alert.summary
     lines = [f"• {escape(b)}" for b in summary.bullets if b.strip()]
     lines += [f"• *{escape(x.label)}*: {escape(x.value)}" for x in summary.key_dates]
     lines += [f"• *{escape(x.label)}*: {escape(x.value)}" for x in summary.amounts]
     blocks: list[Block] = [_header(summary.headline)]
     blocks += _sections(lines or ["• " + escape(summary.headline)])
-    context = [f"출처: {escape(alert.source)}", kst(alert.published_at)]
-    shown, more = overview(summary.contacts)
-    if contacts := contacts_text(shown):
-        context.append(f"문의처: {escape(contacts)}" + (f" 외 {more}명" if more else ""))
+    context = [
+        f"{t(lang, 'render.source')}: {escape(alert.source)}",
+        stamp(alert.published_at, lang=lang),
+    ]
+    shown, more = contact_overview(summary.contacts, lang)
+    if shown:
+        contacts = escape(", ".join(shown))
+        context.append(f"{t(lang, 'render.contacts')}: {contacts}" + (f" {more}" if more else ""))
     blocks.append(_context(*context))
     if more:  # the whole list, where Slack allows it: a context block under the alert
-        blocks.append(_all_contacts(summary.contacts))
-    if button := _button(alert.url):
+        blocks.append(_all_contacts(summary.contacts, lang))
+    if button := _button(alert.url, lang):
         blocks.append(button)
     first = summary.bullets[0] if summary.bullets else ""
-    text = _fallback(f"[속보] {escape(plain(summary.headline, 200))}", escape(first))
+    prefix = t(lang, "render.alert.prefix")
+    text = _fallback(f"{prefix} {escape(plain(summary.headline, 200))}", escape(first))
     return _paginate(text, blocks, text)
 
 
-def _digest_entry(entry: DigestEntry) -> str:
+def _digest_entry(entry: DigestEntry, year: int, lang: str) -> str:
     line = f"• {link(entry.url, entry.headline)}"
     details = []
     if entry.agencies:
         details.append(escape(", ".join(entry.agencies)))
     if entry.source_count > 1:
-        details.append(f"출처 {entry.source_count}곳")
-    details.append(kst(entry.published_at))
+        details.append(t(lang, "render.digest.sources", count=entry.source_count))
+    details.append(stamp(entry.published_at, year, lang))
     line += f"  _{' · '.join(details)}_"
-    if contacts := contacts_text(entry.contacts, limit=1):
-        line += f"\n   문의처: {escape(contacts)}"
+    if contact := first_contact(entry.contacts):
+        line += f"\n   {t(lang, 'render.contacts')}: {escape(contact)}"
     return line
 
 
-def digest_title(digest: DailyDigest) -> str:
+def digest_title(digest: DailyDigest, lang: str = "ko") -> str:
     day = digest.day
-    return f"오늘의 정책 속보 — {day.month}월 {day.day}일 ({WEEKDAYS[day.weekday()]})"
+    return t(
+        lang,
+        "render.digest.title_slack",
+        month=day.month,
+        month_name=day.strftime("%b"),
+        day=day.day,
+        weekday=weekday(lang, day.weekday()),
+    )
 
 
-def render_digest(digest: DailyDigest) -> list[SlackMessage]:
-    title = digest_title(digest)
+def render_digest(digest: DailyDigest, lang: str = "ko") -> list[SlackMessage]:
+    title = digest_title(digest, lang)
     count = sum(len(s.entries) for s in digest.sections)
     blocks: list[Block] = [_header(title)]
     if count == 0:
-        blocks.append(_section(t("ko", "render.digest.empty")))
+        blocks.append(_section(t(lang, "render.digest.empty")))
     for section in digest.sections:
         if not section.entries:
             continue
         blocks.append({"type": "divider"})
+        heading = t(lang, "render.digest.section_count", count=len(section.entries))
         blocks += _sections(
-            [f"*{escape(section.topic)}* ({len(section.entries)}건)"]
-            + [_digest_entry(e) for e in section.entries]
+            [f"*{escape(section.topic)}* ({heading})"]
+            + [_digest_entry(e, digest.day.year, lang) for e in section.entries]
         )
-    footer = [f"총 {count + digest.omitted}건"]
+    total = t(lang, "render.digest.total", count=count + digest.omitted)
+    footer = [total]
     if digest.omitted:
-        footer.append(f"외 {digest.omitted}건은 `/sokbo search`로 찾아보세요")
-    footer.append(f"시간대: {escape(digest.timezone)}")
+        footer.append(t(lang, "render.digest.omitted_search", count=digest.omitted))
+    footer.append(t(lang, "render.digest.timezone", zone=escape(digest.timezone)))
     blocks.append(_context(*footer))
-    text = _fallback(f"{title}: {count + digest.omitted}건")
-    return _paginate(text, blocks, f"{title} (이어서)")
+    all_count = t(lang, "render.digest.section_count", count=count + digest.omitted)
+    text = _fallback(f"{title}: {all_count}")
+    return _paginate(text, blocks, f"{title} {t(lang, 'render.continued')}")
 
 
 def render_notice(notice: Notice) -> list[SlackMessage]:
@@ -258,15 +238,14 @@ def render_search(page: SearchPage) -> list[Block]:
     """Search hits as blocks; matched snippet segments are bolded after escaping."""
     if not page.hits:
         return [_section(t("ko", "render.search.none", query=escape(page.query)))]
-    lines = [
-        f"*‘{escape(page.query)}’ 검색 결과* ({page.offset + 1}–{page.offset + len(page.hits)})"
-    ]
+    title = t("ko", "render.search.title_quoted", query=escape(page.query))
+    lines = [f"*{title}* ({page.offset + 1}–{page.offset + len(page.hits)})"]
     for hit in page.hits:
         snippet = "".join(
             f"*{escape(t).replace('*', '')}*" if matched and t.strip() else escape(t)
             for t, matched in hit.snippet
         )
-        meta = " · ".join(x for x in (escape(hit.agency or ""), kst(hit.published_at)) if x)
+        meta = " · ".join(x for x in (escape(hit.agency or ""), stamp(hit.published_at)) if x)
         lines.append(f"• {link(hit.url, hit.headline)}  _{meta}_\n   {snippet}")
     blocks = _sections(lines)
     if page.has_more:
@@ -274,16 +253,21 @@ def render_search(page: SearchPage) -> list[Block]:
     return blocks[:BLOCK_LIMIT]
 
 
-def render_reply(reply: Reply) -> SlackMessage:
-    """An ephemeral command answer: the Korean text, plus search hits when there are some; a
-    digest as the scheduled one looks (its first message)."""
+def reply_messages(reply: Reply) -> list[SlackMessage]:
+    """Ephemeral command answers: a ``/digest`` in as many messages as the scheduled digest
+    has; otherwise one, the text plus search hits when there are some."""
     if reply.digest is not None:
-        return render_digest(reply.digest)[0]
+        return render_digest(reply.digest)
     body = escape(reply.text.strip()) or " "
     blocks = _sections(body.split("\n"))
     if reply.search is not None:
         blocks += render_search(reply.search)
-    return SlackMessage(_fallback(body), blocks[:BLOCK_LIMIT])
+    return [SlackMessage(_fallback(body), blocks[:BLOCK_LIMIT])]
+
+
+def render_reply(reply: Reply) -> SlackMessage:
+    """The first of :func:`reply_messages`."""
+    return reply_messages(reply)[0]
 
 
 def render(message: Message) -> list[SlackMessage]:

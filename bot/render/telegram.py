@@ -15,11 +15,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import KST
 from bot.contacts import overview
-from bot.hygiene import is_clean, strip_bidi
+from bot.hygiene import strip_bidi
 from bot.locales import t
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
+from bot.render.common import (
+    contact_overview,
+    contact_texts,
+    first_contact,
+    safe_url,
+    stamp,
+)
 from bot.types import Contact
 
 LIMIT = 4096  # characters after entity parsing (Telegram counts UTF-16 code units)
@@ -42,16 +48,6 @@ Block = tuple[Span, ...]
 def units(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
-
-
-def safe_href(url: str) -> str | None:
-    """Only http(s) links are written as links; anything else (javascript:, data:) is not."""
-    url = url.strip()
-    if not is_clean(url):
-        return None
-    if url.lower().startswith(("http://", "https://")) and not any(c in url for c in '\n\r\t "<>'):
-        return url
-    return None
 
 
 def span_html(span: Span) -> str:
@@ -145,33 +141,17 @@ def pack(blocks: Iterable[Block], limit: int = LIMIT) -> list[str]:
 # --- building blocks -------------------------------------------------------------------------
 
 
-def kst(moment: datetime) -> str:
-    local = moment.astimezone(KST)
-    return f"{local.year}.{local.month}.{local.day} {local:%H:%M} KST"
-
-
-def contact_text(contact: Contact) -> str:
-    parts = [contact.organization, contact.department, contact.name, contact.role]
-    who = " ".join(p.strip() for p in parts if p and p.strip())
-    if contact.phone:
-        return f"{who} {contact.phone.strip()}".strip()
-    return who
-
-
-ALL_CONTACTS = "문의처 전체"  # the inline button under an alert with more people than shown
-
-
-def contacts_block(contacts: Sequence[Contact]) -> Block | None:
+def contacts_block(contacts: Sequence[Contact], lang: str = "ko") -> Block | None:
     """The responsible person and the first 담당자, then ``외 N명`` (the button shows all)."""
-    shown, more = overview(contacts)
-    lines = [text for text in (contact_text(c) for c in shown) if text]
+    lines, more = contact_overview(contacts, lang)
     if not lines:
         return None
     if more:
-        lines.append(f"외 {more}명")
+        lines.append(more)
+    label = Span(f"☎ {t(lang, 'render.contacts')}", bold=True)
     if len(lines) == 1:
-        return (Span("☎ 문의처", bold=True), Span(f": {lines[0]}"))
-    return (Span("☎ 문의처", bold=True), Span("\n" + "\n".join(f"- {line}" for line in lines)))
+        return (label, Span(f": {lines[0]}"))
+    return (label, Span("\n" + "\n".join(f"- {line}" for line in lines)))
 
 
 def has_more_contacts(message: Message) -> bool:
@@ -179,79 +159,93 @@ def has_more_contacts(message: Message) -> bool:
     return isinstance(message, Alert) and overview(message.summary.contacts)[1] > 0
 
 
-def all_contacts_blocks(headline: str, contacts: Sequence[Contact]) -> list[Block]:
+def all_contacts_blocks(
+    headline: str, contacts: Sequence[Contact], lang: str = "ko"
+) -> list[Block]:
     """The whole contact list of one story, the answer to the 문의처 전체 button."""
-    blocks: list[Block] = [(Span(f"☎ 문의처 전체 ({len(contacts)}명)", bold=True),)]
+    title = t(lang, "render.all_contacts_count", count=len(contacts))
+    blocks: list[Block] = [(Span(f"☎ {title}", bold=True),)]
     if headline.strip():
         blocks.append((Span(headline.strip(), italic=True),))
-    lines = [text for text in (contact_text(c) for c in contacts) if text]
+    lines = contact_texts(contacts)
     for start in range(0, len(lines), 20):
         blocks.append((Span("\n".join(f"- {line}" for line in lines[start : start + 20])),))
     return blocks
 
 
-def alert_blocks(alert: Alert) -> list[Block]:
+def alert_blocks(alert: Alert, lang: str = "ko") -> list[Block]:
     s = alert.summary
-    blocks: list[Block] = [(Span(s.headline.strip() or "(제목 없음)", bold=True),)]
+    blocks: list[Block] = [(Span(s.headline.strip() or t(lang, "render.untitled"), bold=True),)]
     bullets = [b.strip() for b in s.bullets if b.strip()]
     if bullets:
         blocks.append(tuple(Span(("\n" if i else "") + f"• {b}") for i, b in enumerate(bullets)))
     facts = [f"{f.label}: {f.value}" for f in [*s.key_dates, *s.amounts]]
     if facts:
         blocks.append((Span("\n".join(f"▪ {fact}" for fact in facts)),))
-    if (contacts := contacts_block(s.contacts)) is not None:
+    if (contacts := contacts_block(s.contacts, lang)) is not None:
         blocks.append(contacts)
-    blocks.append(_source_line(alert.source, alert.published_at, alert.url))
+    blocks.append(_source_line(alert.source, alert.published_at, alert.url, lang))
     return blocks
 
 
-def _source_line(source: str, published_at: datetime, url: str) -> Block:
-    line: list[Span] = [Span(f"{source.strip()} · {kst(published_at)}", italic=True)]
-    href = safe_href(url)
+def _source_line(source: str, published_at: datetime, url: str, lang: str) -> Block:
+    line: list[Span] = [Span(f"{source.strip()} · {stamp(published_at, lang=lang)}", italic=True)]
+    href = safe_url(url)
     if href is not None:
-        line += [Span("\n"), Span("원문 보기", href=href)]
+        line += [Span("\n"), Span(t(lang, "render.open_original"), href=href)]
     elif url.strip():
         line += [Span(f"\n{url.strip()}")]
     return tuple(line)
 
 
-def digest_blocks(digest: DailyDigest) -> list[Block]:
+def digest_blocks(digest: DailyDigest, lang: str = "ko") -> list[Block]:
     day = digest.day
-    blocks: list[Block] = [(Span(f"📰 {day.month}월 {day.day}일 정책 브리핑", bold=True),)]
+    title = t(
+        lang,
+        "render.digest.title_short",
+        month=day.month,
+        day=day.day,
+        month_name=day.strftime("%b"),
+    )
+    blocks: list[Block] = [(Span(title, bold=True),)]
     if not digest.sections:
-        blocks.append((Span(t("ko", "render.digest.empty")),))
+        blocks.append((Span(t(lang, "render.digest.empty")),))
     number = 0
     for section in digest.sections:
         blocks.append((Span(f"[{section.topic}]", bold=True),))
         for entry in section.entries:
             number += 1
-            href = safe_href(entry.url)
-            meta = " · ".join(
-                [*entry.agencies, kst(entry.published_at)]
-                + ([f"출처 {entry.source_count}곳"] if entry.source_count > 1 else [])
-            )
-            spans: list[Span] = [Span(f"{number}. "), Span(entry.headline.strip(), href=href)]
-            spans.append(Span(f"\n{meta}", italic=True))
-            if (contact := next((contact_text(c) for c in entry.contacts), "")) != "":
+            meta = [*entry.agencies, stamp(entry.published_at, day.year, lang)]
+            if entry.source_count > 1:
+                meta.append(t(lang, "render.digest.sources", count=entry.source_count))
+            spans: list[Span] = [
+                Span(f"{number}. "),
+                Span(entry.headline.strip(), href=safe_url(entry.url)),
+                Span("\n" + " · ".join(meta), italic=True),
+            ]
+            if contact := first_contact(entry.contacts):
                 spans.append(Span(f"\n☎ {contact}"))
             blocks.append(tuple(spans))
     if digest.omitted:
-        blocks.append((Span(f"외 {digest.omitted}건"),))
+        blocks.append((Span(t(lang, "render.digest.omitted", count=digest.omitted)),))
     return blocks
 
 
-def search_blocks(page: SearchPage) -> list[Block]:
+def search_blocks(page: SearchPage, lang: str = "ko") -> list[Block]:
     start = page.offset + 1
     end = page.offset + len(page.hits)
     if not page.hits:
-        return [(Span(t("ko", "render.search.none", query=page.query)),)]
-    blocks: list[Block] = [(Span(f"🔎 ‘{page.query}’ 검색 결과 {start}–{end}", bold=True),)]
+        return [(Span(t(lang, "render.search.none", query=page.query)),)]
+    title = t(lang, "render.search.title_range", query=page.query, start=start, end=end)
+    blocks: list[Block] = [(Span(title, bold=True),)]
     for number, hit in enumerate(page.hits, start):
-        meta = " · ".join([*([hit.agency] if hit.agency else []), kst(hit.published_at)])
+        meta = " · ".join(
+            [*([hit.agency] if hit.agency else []), stamp(hit.published_at, lang=lang)]
+        )
         spans: list[Span] = [
             Span(f"{number}. "),
-            Span(hit.headline.strip(), bold=True, href=safe_href(hit.url)),
-            Span(f"\n{meta}\n", italic=False),
+            Span(hit.headline.strip(), bold=True, href=safe_url(hit.url)),
+            Span(f"\n{meta}\n"),
         ]
         spans += [Span(text, bold=matched) for text, matched in hit.snippet if text]
         blocks.append(tuple(spans))
@@ -272,18 +266,22 @@ def render_message(message: Message, limit: int = LIMIT) -> list[str]:
     if isinstance(message, DailyDigest):
         return pack(digest_blocks(message), limit)
     if isinstance(message, Notice):
-        return pack(text_blocks(message.text), limit) or ["(내용 없음)"]
+        return pack(text_blocks(message.text), limit) or [t("ko", "render.empty")]
     raise TypeError(f"cannot render {type(message).__name__} for Telegram")
 
 
-def render_reply(reply: Reply, limit: int = LIMIT) -> str:
-    """A command reply in one message: a search page is kept short; a digest looks like the
-    scheduled one (its first message); the rest is cut off."""
+def reply_messages(reply: Reply, limit: int = LIMIT) -> list[str]:
+    """A command reply as Telegram messages: a ``/digest`` in as many parts as the scheduled
+    digest has; a search page or a text in one message (the rest is cut off)."""
     if reply.digest is not None:
-        blocks = digest_blocks(reply.digest)
+        blocks, parts = digest_blocks(reply.digest), None
     elif reply.search is not None:
-        blocks = search_blocks(reply.search)
+        blocks, parts = search_blocks(reply.search), 1
     else:
-        blocks = text_blocks(reply.text)
-    chunks = pack(blocks, limit) or ["(내용 없음)"]
-    return chunks[0]
+        blocks, parts = text_blocks(reply.text), 1
+    return (pack(blocks, limit) or [t("ko", "render.empty")])[:parts]
+
+
+def render_reply(reply: Reply, limit: int = LIMIT) -> str:
+    """The first message of :func:`reply_messages` (a search page, a text)."""
+    return reply_messages(reply, limit)[0]

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
 
-from bot.clock import KST
 from bot.locales import t, weekday
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
+from bot.render.common import contact_text, first_contact, full_stamp, stamp
 from bot.types import Contact
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -24,29 +23,10 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def kst_time(when: datetime, lang: str = "ko") -> str:
-    """``2026-04-11 (토) 07:18 KST``."""
-    local = when.astimezone(KST)
-    return f"{local:%Y-%m-%d} ({weekday(lang, local.weekday())}) {local:%H:%M} KST"
-
-
-def entry_time(when: datetime, year: int) -> str:
-    """``06/10 09:00`` in the digest's year; ``2024/06/10 09:00`` otherwise."""
-    local = when.astimezone(KST)
-    return local.strftime("%m/%d %H:%M" if local.year == year else "%Y/%m/%d %H:%M")
-
-
 def contact_line(contact: Contact, lang: str = "ko") -> str:
-    """``문의: 부서 직함 이름 (전화)``, leaving out what the source did not give."""
-    parts = [
-        clean(p)
-        for p in (contact.organization, contact.department, contact.role, contact.name)
-        if p
-    ]
-    line = " ".join(parts)
-    if contact.phone:
-        line = f"{line} ({clean(contact.phone)})" if line else clean(contact.phone)
-    return f"{t(lang, 'render.contact')}: {line}" if line else ""
+    """``문의: 기관 부서 직함 이름 전화`` (see :func:`bot.render.common.contact_text`)."""
+    text = clean(contact_text(contact))
+    return f"{t(lang, 'render.contact')}: {text}" if text else ""
 
 
 def contact_lines(contacts: Iterable[Contact], lang: str = "ko") -> list[str]:
@@ -57,7 +37,7 @@ def render_alert(alert: Alert, lang: str = "ko") -> str:
     s = alert.summary
     lines = [
         f"{t(lang, 'render.alert.prefix')} {clean(s.headline)}",
-        f"{clean(alert.source)} · {kst_time(alert.published_at, lang)}",
+        f"{clean(alert.source)} · {full_stamp(alert.published_at, lang)}",
     ]
     if s.agencies:
         lines.append(f"{t(lang, 'render.agencies')}: " + ", ".join(clean(a) for a in s.agencies))
@@ -100,11 +80,12 @@ def render_digest(digest: DailyDigest, lang: str = "ko") -> str:
         for entry in section.entries:
             number += 1
             meta = [", ".join(clean(a) for a in entry.agencies)] if entry.agencies else []
-            meta.append(entry_time(entry.published_at, day.year))
+            meta.append(stamp(entry.published_at, day.year, lang))
             if entry.source_count > 1:
                 meta.append(t(lang, "render.digest.reports", count=entry.source_count))
             lines.append(f"{number}. {clean(entry.headline)} ({' · '.join(meta)})")
-            lines.extend(f"   {line}" for line in contact_lines(entry.contacts[:1], lang))
+            if contact := clean(first_contact(entry.contacts)):
+                lines.append(f"   {t(lang, 'render.contact')}: {contact}")
             lines.append(f"   {clean(entry.url)}")
     if digest.omitted:
         lines.append("")
@@ -127,7 +108,7 @@ def _hit_lines(page: SearchPage, lang: str = "ko") -> list[str]:
     lines = []
     for number, hit in enumerate(page.hits, start=page.offset + 1):
         meta = [clean(hit.agency)] if hit.agency else []
-        meta.append(hit.published_at.astimezone(KST).strftime("%Y-%m-%d"))
+        meta.append(stamp(hit.published_at, lang=lang))
         lines.append(f"{number}. {clean(hit.headline)} ({' · '.join(meta)})")
         snippet = "".join(f"[{clean(t)}]" if matched else clean(t) for t, matched in hit.snippet)
         if snippet:

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from bot.render.common import safe_url
 from bot.render.text import contact_line
 from bot.web.queries import StoryView
 
@@ -30,6 +31,14 @@ def _time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _link(url: str, label: str) -> str:
+    """A link where the URL passes the renderers' one rule; the label alone otherwise."""
+    target = safe_url(url)
+    if target is None:
+        return html.escape(label)
+    return f'<a href="{html.escape(target, quote=True)}">{html.escape(label)}</a>'
+
+
 def digest_html(view: StoryView) -> str:
     """The digest as HTML for a feed reader: bullets, facts, contacts, sources."""
     s = view.summary
@@ -42,10 +51,7 @@ def digest_html(view: StoryView) -> str:
     contacts = [line for line in (contact_line(c) for c in view.contacts) if line]
     if contacts:
         parts.append("<p>" + "<br>".join(html.escape(c) for c in contacts) + "</p>")
-    links = [
-        f'<a href="{html.escape(src.url, quote=True)}">{html.escape(src.feed)}</a>'
-        for src in view.sources
-    ] or [f'<a href="{html.escape(view.url, quote=True)}">원문</a>']
+    links = [_link(src.url, src.feed) for src in view.sources] or [_link(view.url, "원문")]
     parts.append("<p>원문: " + " · ".join(links) + "</p>")
     return "".join(parts)
 
@@ -78,7 +84,8 @@ def atom_feed(
         _el(entry, "id", page)
         _el(entry, "title", view.summary.headline or view.title)
         _el(entry, "link", rel="alternate", type="text/html", href=page)
-        _el(entry, "link", rel="related", href=view.url)
+        if (source := safe_url(view.url)) is not None:
+            _el(entry, "link", rel="related", href=source)
         _el(entry, "published", _time(view.published_at))
         _el(entry, "updated", _time(view.published_at))
         names = view.summary.agencies or list(dict.fromkeys(s.feed for s in view.sources))

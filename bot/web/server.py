@@ -31,7 +31,7 @@ from bot.agencies import resolve_agency
 from bot.clock import KST, Clock
 from bot.config import Settings
 from bot.errors import CommandError
-from bot.render.text import contact_line, kst_time
+from bot.render.common import contact_text, full_stamp, safe_url
 from bot.search import search
 from bot.topics import Taxonomy
 from bot.web import RouteHandler, queries
@@ -73,8 +73,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["kst"] = kst_time
-    env.filters["contact"] = lambda c: contact_line(c).removeprefix("문의: ")
+    env.filters["kst"] = full_stamp
+    env.filters["contact"] = contact_text
+    env.filters["href"] = safe_url  # the link rule every renderer uses; None: shown unlinked
     env.filters["path"] = lambda value: quote(str(value), safe="")
     env.filters["iso"] = lambda value: value.astimezone(KST).isoformat()
     return env

@@ -1,0 +1,105 @@
+"""What every renderer shows the same way, whatever its markup: times, contacts, links. Pure.
+
+The console (text.py), Telegram (telegram.py) and Slack (slack.py) differ only in markup and
+limits; the words come from here so a reader sees one format on every platform:
+
+- a moment is shown in KST, ``4월 11일 08:30 KST``, with the year in front
+  (``2024년 6월 10일 09:30 KST``) when it is not in the reference year the caller knows (the
+  digest's day) or when the caller knows none (an alert, a search result);
+- a contact is ``organisation department role name phone``, fields the source left out
+  skipped; a short message shows the responsible person and the first 담당자, then
+  ``외 N명`` (:func:`bot.contacts.overview` chooses them);
+- a link target is an http(s) address without anything a markup could read as its own
+  syntax (one rule, :func:`safe_url`; the web pages use it too).
+
+Strings come back unescaped: each renderer escapes for its own markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from bot.clock import KST
+from bot.contacts import overview
+from bot.hygiene import is_clean
+from bot.locales import t, weekday
+from bot.types import Contact
+
+URL_LIMIT = 3000  # Slack refuses longer link targets; no real press-release URL comes close
+_URL_FORBIDDEN = frozenset("<>|\"'`\\\n\r\t")  # markup delimiters (HTML, mrkdwn), line breaks
+
+
+def stamp(moment: datetime, year: int | None = None, lang: str = "ko") -> str:
+    """``4월 11일 08:30 KST``; ``2024년 6월 10일 09:30 KST`` when ``moment`` is not in ``year``
+    (or no ``year`` is known)."""
+    local = moment.astimezone(KST)
+    key = "render.time" if local.year == year else "render.time_year"
+    return t(
+        lang,
+        key,
+        year=local.year,
+        month=local.month,
+        month_name=local.strftime("%b"),
+        day=local.day,
+        hhmm=f"{local:%H:%M}",
+    )
+
+
+def full_stamp(moment: datetime, lang: str = "ko") -> str:
+    """``2026-04-11 (토) 07:18 KST``: the full form, for pages and lines that stand alone."""
+    local = moment.astimezone(KST)
+    return f"{local:%Y-%m-%d} ({weekday(lang, local.weekday())}) {local:%H:%M} KST"
+
+
+def contact_text(contact: Contact) -> str:
+    """``기관 부서 직함 이름 전화``, leaving out what the source did not give ("" if nothing)."""
+    fields = (
+        contact.organization,
+        contact.department,
+        contact.role,
+        contact.name,
+        contact.phone,
+    )
+    return " ".join(f.strip() for f in fields if f and f.strip())
+
+
+def contact_texts(contacts: Iterable[Contact]) -> list[str]:
+    """Every contact that says something, in the source's order."""
+    return [text for text in (contact_text(c) for c in contacts) if text]
+
+
+def first_contact(contacts: Iterable[Contact]) -> str:
+    """The one contact a digest entry shows (the entry lists the responsible person first)."""
+    return next(iter(contact_texts(contacts)), "")
+
+
+def contact_overview(contacts: Sequence[Contact], lang: str = "ko") -> tuple[list[str], str]:
+    """What a short message shows: the responsible person and the first 담당자, and
+    ``외 N명`` for the rest ("" when everyone is shown)."""
+    shown, more = overview(contacts)
+    return contact_texts(shown), more_people(more, lang)
+
+
+def more_people(count: int, lang: str = "ko") -> str:
+    return t(lang, "render.more_people", count=count) if count > 0 else ""
+
+
+def safe_url(url: str) -> str | None:
+    """``url`` when it is a plain http(s) address that is safe to write as a link target in
+    HTML or mrkdwn, a space inside written ``%20`` as browsers do; None for anything else
+    (``javascript:``, ``data:``, quotes, ``<>|``, control or bidi characters, no host, over
+    3,000 characters)."""
+    url = url.strip().replace(" ", "%20")
+    if not url or len(url) > URL_LIMIT or not is_clean(url):
+        return None
+    if any(c in _URL_FORBIDDEN for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return url
