@@ -17,7 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.summarize.contacts import extract_contacts, phone_digits, phones_in  # noqa: E402
+from bot.documents.contacts import extract_contacts  # noqa: E402
+from bot.documents.phones import phone_digits, phones_in  # noqa: E402
 
 DOCS = ROOT / "tests" / "data" / "docs"
 

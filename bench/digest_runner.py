@@ -21,9 +21,9 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, os.getcwd())
 
+from bot.documents.contacts import extract_contacts
 from bot.feeds.parse import parse_feed
 from bot.summarize.base import Document
-from bot.summarize.contacts import extract_contacts
 from bot.summarize.extractive import ExtractiveSummarizer
 
 NOW = datetime(2026, 4, 30, tzinfo=UTC)
@@ -57,7 +57,7 @@ def run_one(summarizer: ExtractiveSummarizer, item: dict[str, str]) -> dict[str,
         stored = ()
         doc = Document(title="", text=item["body"])
         try:  # the new code reads files through its Document builder, as `sokbo summarize`
-            from bot.document import build_document  # type: ignore[import-not-found,unused-ignore]
+            from bot.documents import build_document  # type: ignore[import-not-found,unused-ignore]
 
             doc = build_document(item["body"])
         except ImportError:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bot.documents.contacts import extract_contacts
+from bot.documents.phones import phones_in
 from bot.korean import split_sentences
-from bot.summarize.contacts import extract_contacts, phones_in
 from bot.summarize.grounding import SourceFacts, addresses, people_in, ungrounded
 
 DOCS = Path(__file__).resolve().parent.parent / "tests" / "data" / "docs"

@@ -32,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import SlackAdapter
 from bot.clock import SystemClock
 from bot.config import DeliverySettings
+from bot.documents.contacts import extract_contacts
 from bot.messages import Alert
 from bot.outbox import Outbox
 from bot.render.slack import render
@@ -39,7 +40,6 @@ from bot.store import create_engine
 from bot.store import deliveries as delivery_store
 from bot.store.migrate import upgrade
 from bot.store.schema import articles, chats, feeds, rules, stories
-from bot.summarize.contacts import extract_contacts
 from bot.types import ChatRef, Summary
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,13 +24,13 @@ sys.path.insert(0, str(ROOT))
 
 from bot.clock import FixedClock  # noqa: E402
 from bot.config import LLMSettings  # noqa: E402
+from bot.documents.source import read_document  # noqa: E402
 from bot.store import create_engine  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.summarize.base import Document  # noqa: E402
 from bot.summarize.extractive import ExtractiveSummarizer  # noqa: E402
 from bot.summarize.llm import LLMSummarizer  # noqa: E402
 from bot.summarize.prompts import load_prompt  # noqa: E402
-from bot.summarize.source import read_document  # noqa: E402
 from bot.topics import DEFAULT_TAXONOMY  # noqa: E402
 from tests.llm_server import LLMServer, Reply  # noqa: E402
 

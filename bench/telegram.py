@@ -55,6 +55,7 @@ from bot.adapters.telegram_request import AiohttpRequest  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import DeliverySettings, FeedSource, TelegramSettings, load_settings  # noqa: E402
+from bot.documents.contacts import extract_contacts  # noqa: E402
 from bot.messages import Alert  # noqa: E402
 from bot.outbox import Outbox  # noqa: E402
 from bot.render.telegram import render_message  # noqa: E402
@@ -62,7 +63,6 @@ from bot.store import create_engine  # noqa: E402
 from bot.store import deliveries as delivery_store  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.store.schema import articles, chats, feeds, rules, stories  # noqa: E402
-from bot.summarize.contacts import extract_contacts  # noqa: E402
 from bot.types import ChatRef, Summary  # noqa: E402
 from tests.feed_server import FeedServer  # noqa: E402
 from tests.telegram_emulator import TOKEN, Emulator, EmulatorProcess  # noqa: E402

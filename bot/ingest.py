@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import os
 import time
@@ -22,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import FeedSettings
+from bot.documents.contacts import extract_contacts
 from bot.errors import FeedError, SokboError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.timeline import Timeline
@@ -75,14 +75,9 @@ class CycleReport:
         return f"feed {feed_id}"
 
 
-def default_contact_extractor() -> ContactExtractor | None:
-    """The rule-based extractor of bot.summarize.contacts, when that module is installed."""
-    try:
-        module = importlib.import_module("bot.summarize.contacts")
-    except ImportError:
-        return None
-    extractor: ContactExtractor | None = getattr(module, "extract_contacts", None)
-    return extractor
+def default_contact_extractor() -> ContactExtractor:
+    """The rule-based extractor of :mod:`bot.documents.contacts`."""
+    return extract_contacts
 
 
 async def poll_cycle(

@@ -146,7 +146,7 @@ def _unsummarized(engine: Engine, limit: int) -> list[int]:
 def story_document(engine: Engine, story_id: int) -> Document | None:
     """The Document a story is summarized from: its first article (None if it has none).
 
-    The stored text is the article's Document as canonical markdown (bot/document.py); the
+    The stored text is the article's Document as canonical markdown (bot/documents/); the
     contacts extracted at ingest travel with it, so the summarizers do not extract again.
     """
     with engine.connect() as conn:

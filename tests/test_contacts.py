@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.summarize.contacts import extract_contacts, phone_digits, phones_in
+from bot.documents.contacts import extract_contacts
+from bot.documents.phones import phone_digits, phones_in
 from bot.types import Contact
 
 DOCS = Path(__file__).parent / "data" / "docs"

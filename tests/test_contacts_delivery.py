@@ -18,12 +18,12 @@ from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+from bot.documents.contacts import extract_contacts
 from bot.feeds.parse import parse_feed
 from bot.pipeline import process_pending
 from bot.store.articles import upsert_articles
 from bot.store.deliveries import state_counts
 from bot.summarize import build_summarizer
-from bot.summarize.contacts import extract_contacts
 from tests.feed_server import rss
 from tests.telegram_emulator import emulator, emulator_process
 from tests.test_document import NOW, feed

@@ -16,11 +16,10 @@ from xml.sax.saxutils import escape
 import pytest
 
 from bot.clock import KST
-from bot.contacts import overview, people_from_rows
-from bot.document import build_document, split_title, structure
+from bot.documents import build_document, split_title, structure
+from bot.documents.contacts import contacts_of, extract_contacts, overview, people_from_rows
 from bot.feeds.parse import clean_title, parse_feed
 from bot.summarize.base import Document
-from bot.summarize.contacts import contacts_of, extract_contacts
 from bot.summarize.extractive import ExtractiveSummarizer, clean_unit, fit_sentence, headline_of
 from bot.types import Contact
 

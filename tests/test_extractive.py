@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.documents.source import read_document
 from bot.summarize.base import Document
 from bot.summarize.extractive import ExtractiveSummarizer, shorten, to_news_style
 from bot.summarize.grounding import SourceFacts, ungrounded
-from bot.summarize.source import read_document
 from bot.topics import build_taxonomy
 
 DOCS = Path(__file__).parent / "data" / "docs"

@@ -2,7 +2,7 @@
 
 Each row is (digest text, what ``ungrounded`` must report). The source is a press release in
 the shape the feeds deliver (a body with a minister's words, an application address, an
-e-mail and a contact block); the rule-extracted contacts are what bot.summarize.contacts
+e-mail and a contact block); the rule-extracted contacts are what bot.documents.contacts
 finds in it. Issue 12's red-team sentences are rows here.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.summarize.contacts import extract_contacts
+from bot.documents.contacts import extract_contacts
 from bot.summarize.grounding import SourceFacts, addresses, canonical, ungrounded
 
 SOURCE = """\

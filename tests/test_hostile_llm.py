@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from bot.adapters.console import ConsoleAdapter
 from bot.clock import FixedClock
 from bot.config import FeedSettings, FeedSource, LLMSettings
+from bot.documents.contacts import extract_contacts
 from bot.feeds.fetch import Fetcher
 from bot.ingest import poll_cycle
 from bot.pipeline import process_pending, summarize_pending
@@ -25,7 +26,6 @@ from bot.render.telegram import render_message
 from bot.store import create_engine
 from bot.store import feeds as feed_store
 from bot.store.stories import assign_pending, load_alerts
-from bot.summarize.contacts import extract_contacts
 from bot.summarize.llm import LLMSummarizer
 from bot.summarize.prompts import load_prompt
 from bot.topics import DEFAULT_TAXONOMY

@@ -12,12 +12,12 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
 from bot.config import LLMSettings
+from bot.documents.source import read_document
 from bot.store import create_engine
 from bot.store import summaries as store
 from bot.summarize.base import Document
 from bot.summarize.llm import EVENT_COUNTS, LLMSummarizer, extract_json, retry_pending
 from bot.summarize.prompts import load_prompt
-from bot.summarize.source import read_document
 from bot.topics import DEFAULT_TAXONOMY
 from tests.llm_server import LLMServer, Reply
 

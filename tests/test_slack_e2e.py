@@ -28,6 +28,7 @@ from bot.app import App
 from bot.clock import FixedClock
 from bot.commands import CommandCore
 from bot.config import DeliverySettings, Secrets, Settings, SlackSettings
+from bot.documents.contacts import extract_contacts
 from bot.outbox import Outbox
 from bot.pipeline import process_pending
 from bot.schedule import DigestScheduler
@@ -38,7 +39,6 @@ from bot.store.deliveries import state_counts
 from bot.store.feeds import add_feed
 from bot.store.schema import chats
 from bot.summarize import build_summarizer
-from bot.summarize.contacts import extract_contacts
 from bot.types import Article, ChatRef
 from tests.conftest import DOCS
 from tests.slack_api import SlackApi

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from bot.app import App
-from bot.document import build_document
+from bot.documents import build_document
 from bot.summarize import build_summarizer, uses_llm
 from bot.types import Summary
 

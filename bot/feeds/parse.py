@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from bot.clock import KST
-from bot.document import article_text, markup_lines
+from bot.documents import article_text, markup_lines
 from bot.hygiene import clean_text
 from bot.types import Article
 

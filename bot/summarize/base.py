@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.document import Document
+from bot.documents import Document
 from bot.types import Summary
 
 __all__ = ["Document", "Summarizer"]

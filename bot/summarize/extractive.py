@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.agencies import find_agencies
-from bot.document import split_title, structure
+from bot.documents import split_title, structure
+from bot.documents.contacts import contacts_of
+from bot.documents.phones import PHONE
 from bot.korean import repair_spacing, split_sentences
 from bot.summarize.base import Document
-from bot.summarize.contacts import PHONE, contacts_of
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
 from bot.types import Labeled, Summary
 

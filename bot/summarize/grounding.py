@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Literal
 
 from bot.agencies import agency_names
-from bot.summarize.contacts import PHONE, phone_digits, phones_in
+from bot.documents.phones import PHONE, phone_digits, phones_in
 from bot.topics import Taxonomy
 from bot.types import Contact, Labeled, Summary
 

@@ -26,12 +26,12 @@ from sqlalchemy.engine import Engine
 from bot import metrics
 from bot.clock import KST, Clock
 from bot.config import LLMSettings
-from bot.document import llm_text, structure
+from bot.documents import llm_text, structure
+from bot.documents.contacts import contacts_of
 from bot.errors import SummarizeError
 from bot.pacing import TokenBucket
 from bot.store import summaries as store
 from bot.summarize.base import Document
-from bot.summarize.contacts import contacts_of
 from bot.summarize.extractive import ExtractiveSummarizer, shorten, to_news_style
 from bot.summarize.grounding import GroundingEvent, ground
 from bot.summarize.prompts import Prompt, as_data

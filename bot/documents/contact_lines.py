@@ -1,12 +1,12 @@
-"""Contact details (담당 부서, 담당자, phone numbers) extracted by rules, exactly as written.
+"""Contacts of a release without a contact block: ``문의`` lines, key-value headers, inline desks.
 
-Real releases put contacts in many shapes (all in data/): a ``## 담당 부서`` markdown list
-(``- 담당 부서: 기획조정실 / 책임자 과장 이하녕 / (044-204-7320)``), markdown or tab tables
-(``| 책임자 | 과장 | 예우영 | (044-204-7444) |``), ``문의 :`` / ``문  의:`` lines with several
-desks, inline ``과(044-202-4745)`` mentions, ``☎054-…``, local numbers without an area code
-(``대변인(2110-7096)``) and ``담당자 : 유동욱`` header fields. The output is deduplicated,
-in source order, with the responsible (책임자) first. Phones keep the source's spelling;
-they are compared by digits only (:func:`phone_digits`).
+Older or converted releases put contacts in running text: ``문의 :`` / ``문  의:`` lines with
+several desks, inline ``과(044-202-4745)`` mentions, ``☎054-…``, local numbers without an
+area code (``대변인(2110-7096)``), ``담당자 : 유동욱`` header fields, and ``담당 부서`` rows
+in plain text (``| 책임자 | 과장 | 예우영 | (044-204-7444) |``). The output is deduplicated,
+in source order, with the responsible (책임자) first. Phones keep the source's spelling; they
+are compared by digits only. A document with a contact block is read by
+:mod:`bot.documents.people` instead (see :func:`bot.documents.contacts.contacts_of`).
 """
 
 from __future__ import annotations
@@ -15,55 +15,24 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.agencies import resolve_agency
-from bot.contacts import people_from_rows, rows_of
-from bot.document import Document
-from bot.summarize.source import looks_like_html, plain_text
+from bot.documents.phones import AREA, LOCAL, PHONE, YEAR_RANGE, phone_digits, phones_in
+from bot.documents.source import looks_like_html, plain_text
 from bot.types import Contact
 
-_AREA = r"(?:\+82[-\s]?)?0\d{1,2}[-.)]\s?\d{3,4}[-.]\d{4}"
-_LOCAL = r"\d{3,4}-\d{4}"
-PHONE = re.compile(rf"(?<![\d-])(?:{_AREA}|{_LOCAL})(?![\d-])")
-_AREA_PHONE = re.compile(rf"(?<![\d-]){_AREA}(?![\d-])")
+_AREA_PHONE = re.compile(rf"(?<![\d-]){AREA}(?![\d-])")
 # A run of phones, optionally in parentheses: "(02-3150-0650, 010-7720-9778)".
 _PHONE_GROUP = re.compile(
-    rf"(☎|☏|TEL[.:]?|Tel[.:]?|전화\s*[:：]?)?\s*\(?\s*((?:{_AREA}|{_LOCAL})"
-    rf"(?:\s*[,/]\s*(?:{_AREA}|{_LOCAL}))*)\s*\)?"
+    rf"(☎|☏|TEL[.:]?|Tel[.:]?|전화\s*[:：]?)?\s*\(?\s*((?:{AREA}|{LOCAL})"
+    rf"(?:\s*[,/]\s*(?:{AREA}|{LOCAL}))*)\s*\)?"
 )
-_YEAR_RANGE = re.compile(r"^(19|20)\d\d-(19|20)\d\d$")
 
 _DESIGNATIONS = ("책임자", "담당자")
 _TITLES = (
-    "과장",
-    "팀장",
-    "국장",
-    "실장",
-    "단장",
-    "반장",
-    "부장",
-    "차장",
-    "계장",
-    "센터장",
-    "본부장",
-    "사무관",
-    "서기관",
-    "주무관",
-    "행정관",
-    "전문관",
-    "연구관",
-    "연구사",
-    "주사",
+    "과장", "팀장", "국장", "실장", "단장", "반장", "부장", "차장", "계장", "센터장",
+    "본부장", "사무관", "서기관", "주무관", "행정관", "전문관", "연구관", "연구사", "주사",
     "주사보",
-    "총경",
-    "경정",
-    "경감",
-    "경위",
-    "경사",
-    "경장",
-    "순경",
-    "대리",
-    "선임",
-    "주임",
-)
+    "총경", "경정", "경감", "경위", "경사", "경장", "순경", "대리", "선임", "주임",
+)  # fmt: skip
 # Titles are sometimes letter-spaced in tables ("과 장", "총 경").
 _TITLE = re.compile(
     "^(?:" + "|".join(r"\s?".join(t) for t in sorted(_TITLES, key=len, reverse=True)) + ")$"
@@ -73,46 +42,13 @@ _TITLE_PREFIX = re.compile(
 )
 _NAME = re.compile(r"^[가-힣]{2,4}$|^[가-힣] [가-힣]{1,2}$")
 _UNIT_SUFFIXES = (
-    "부",
-    "처",
-    "청",
-    "원",
-    "과",
-    "실",
-    "관",
-    "국",
-    "단",
-    "팀",
-    "소",
-    "센터",
-    "본부",
-    "위원회",
-    "재단",
-    "공단",
-    "공사",
-    "협회",
-    "사무소",
-    "도",
-    "시",
-    "군",
-    "TF",
-    "대변인",
-    "과장",
-    "국장",
-    "실장",
-    "팀장",
-)
+    "부", "처", "청", "원", "과", "실", "관", "국", "단", "팀",
+    "소", "센터", "본부", "위원회", "재단", "공단", "공사", "협회", "사무소", "도",
+    "시", "군", "TF", "대변인", "과장", "국장", "실장", "팀장",
+)  # fmt: skip
 _INSTITUTION_SUFFIXES = (
-    "재단",
-    "연구원",
-    "공단",
-    "공사",
-    "진흥원",
-    "협회",
-    "연구소",
-    "기술원",
-    "평가원",
-)
+    "재단", "연구원", "공단", "공사", "진흥원", "협회", "연구소", "기술원", "평가원",
+)  # fmt: skip
 _BLOCK_MARKER = re.compile(
     r"^[#\s\-*•|<>]*(담당\s*부서|담당\s*기관|문의처|문\s*의|연락처|보도\s*담당)\s*[|:：]?\s*$"
 )
@@ -124,17 +60,6 @@ _KEY_VALUE = re.compile(
 _SEGMENT_SPLIT = re.compile(r"\t+|\s*\|\s*|\s+/\s+|\s*/\s*(?=\()")
 _TABLE_RULE = re.compile(r"^\s*\|?(\s*:?-{3,}:?\s*\|)+\s*$")
 _LABEL = re.compile(r"^\s*[-*•]?\s*([^:：/|\t()]{1,30}?)\s*[:：]\s*(.*)$")
-
-
-def phone_digits(phone: str) -> str:
-    """Digits only, for comparing numbers written in different ways (+82 → 0)."""
-    digits = re.sub(r"\D", "", phone)
-    return "0" + digits[2:] if digits.startswith("82") and len(digits) >= 11 else digits
-
-
-def phones_in(text: str) -> list[str]:
-    """Every phone number written in ``text`` (with or without an area code)."""
-    return [m.group(0) for m in PHONE.finditer(text) if not _YEAR_RANGE.match(m.group(0))]
 
 
 def _is_unit(token: str) -> bool:
@@ -255,7 +180,7 @@ def _groups(line: str, *, local_ok: bool) -> list[tuple[int, int, str]]:
         has_mark = bool(m.group(1))
         if not (local_ok or has_mark) and not _AREA_PHONE.search(phones):
             continue
-        if _YEAR_RANGE.match(phones):
+        if YEAR_RANGE.match(phones):
             continue
         found.append((m.start(), m.end(), phones))
     return found
@@ -278,36 +203,8 @@ def _items(line: str, *, local_ok: bool, default_org: str | None) -> list[tuple[
     return out
 
 
-def extract_contacts(text: str, *, organization: str | None = None) -> list[Contact]:
-    """Contacts in ``text`` (plain, markdown or HTML): 책임자 first, then source order.
-
-    ``organization`` (the releasing 부처) fills contacts whose text names no organization.
-    """
-    from bot.document import build_document
-
-    try:
-        return contacts_of(build_document(text), organization=organization, raw=text)
-    except RecursionError:  # pathological input: no contacts rather than a crash
-        return []
-
-
-def contacts_of(
-    doc: Document, *, organization: str | None = None, raw: str | None = None
-) -> list[Contact]:
-    """The people of ``doc``'s contact block; without a block, the 문의 lines and inline
-    desk numbers of its text (``문의: 지역경제과 ☎054-…``)."""
-    organization = organization or doc.organization
-    if doc.contact_block:
-        found = people_from_rows(rows_of(doc.contact_block), organization=organization)
-        if found:
-            return found
-    try:
-        return _extract(raw if raw is not None else doc.text, organization)
-    except RecursionError:
-        return []
-
-
-def _extract(text: str, organization: str | None) -> list[Contact]:
+def contacts_in_lines(text: str, organization: str | None) -> list[Contact]:
+    """The contacts the line rules find in ``text`` (plain, markdown or HTML)."""
     if looks_like_html(text):
         text = plain_text(text)
     if organization is None:

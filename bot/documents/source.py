@@ -11,7 +11,7 @@ import hashlib
 import html
 import re
 
-from bot.summarize.base import Document
+from bot.documents.model import Document
 
 _FRONT_MATTER = re.compile(r"\A\s*---\s*\n(.*?)\n---\s*\n", re.S)
 _HTML_HINT = re.compile(r"<(p|div|br|h[1-6]|td|th|tr|table|li|ul|span|b|a|img)\b", re.I)
