@@ -76,10 +76,10 @@ def cli(argv: list[str]) -> int:
         return report
 
     if os.environ.get("SOKBO_POLL_TRACE") == "1":  # poll_once passes no timeline: add one
-        import bot.ingest
+        import bot.feeds.poll
         from bot.feeds.timeline import Timeline
 
-        cycle = bot.ingest.poll_cycle
+        cycle = bot.feeds.poll.poll_cycle
 
         async def traced(*args: Any, **kwargs: Any) -> Any:
             timeline = kwargs.setdefault("timeline", Timeline())
@@ -87,7 +87,7 @@ def cli(argv: list[str]) -> int:
             print(timeline.summary(), file=sys.stderr)
             return report
 
-        bot.ingest.poll_cycle = traced  # type: ignore[assignment]
+        bot.feeds.poll.poll_cycle = traced  # type: ignore[assignment]
     App.poll_once = timed_poll  # type: ignore[method-assign]
     App.process_pending = timed_pipeline  # type: ignore[method-assign]
     return main(argv)

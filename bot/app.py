@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from bot.adapters import Adapter
     from bot.adapters.telegram_app import TelegramBot
     from bot.commands import CommandCore
-    from bot.ingest import CycleReport
+    from bot.feeds.poll import CycleReport
     from bot.messages import SearchPage
     from bot.pipeline import PipelineReport
     from bot.summarize.base import Summarizer
@@ -80,7 +80,7 @@ class App:
 
     async def poll_service(self, stop: asyncio.Event) -> None:
         """Poll due feeds until stopped; each cycle's report goes to :meth:`after_poll`."""
-        from bot.ingest import default_contact_extractor, run_polling
+        from bot.feeds.poll import default_contact_extractor, run_polling
 
         await run_polling(
             self.engine,
@@ -94,7 +94,7 @@ class App:
     async def poll_once(self, *, all_feeds: bool = True) -> CycleReport:
         """One cycle now (``sokbo poll --once``): every enabled feed, or only the due ones."""
         from bot.feeds.fetch import Fetcher
-        from bot.ingest import default_contact_extractor, poll_cycle
+        from bot.feeds.poll import default_contact_extractor, poll_cycle
         from bot.store.feeds import list_feeds, sync_sources
 
         sync_sources(self.engine, self.settings.feeds.sources, self.clock.now())

@@ -32,7 +32,7 @@ from bot.store import from_db
 from bot.store.schema import articles, deliveries, feeds, stories
 
 if TYPE_CHECKING:
-    from bot.ingest import CycleReport
+    from bot.feeds.poll import CycleReport
 
 # No *_created series: they double the output and nobody reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot import ingest
 from bot.clock import FixedClock
 from bot.config import FeedSettings, FeedSource
+from bot.feeds import poll
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
+from bot.feeds.poll import PARSE_IN_PROCESS_FROM, poll_cycle
 from bot.feeds.worker import ParseWorkers
-from bot.ingest import PARSE_IN_PROCESS_FROM, poll_cycle
 from bot.store import feeds as feed_store
 from tests.feed_server import rss
 
@@ -95,7 +95,7 @@ def test_worker_imports_only_the_parser() -> None:
 async def test_a_big_cycle_parses_in_workers_and_stores_everything(
     engine: Engine, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "PARSE_WORKERS", 1)  # also on a one-core machine
+    monkeypatch.setattr(poll, "PARSE_WORKERS", 1)  # also on a one-core machine
     count = PARSE_IN_PROCESS_FROM + 6
     sources = []
     for i in range(count):

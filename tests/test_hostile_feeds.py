@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from bot.clock import FixedClock
 from bot.config import FeedSettings, FeedSource
 from bot.feeds.fetch import Fetcher
+from bot.feeds.poll import CycleReport, poll_cycle
+from bot.feeds.writer import CycleWriter
 from bot.hygiene import BIDI_CONTROLS, clean_text
-from bot.ingest import CycleReport, CycleWriter, poll_cycle
 from bot.pipeline import process_pending
 from bot.render.slack import render_alert
 from bot.render.telegram import render_message

@@ -19,7 +19,7 @@ from bot.clock import FixedClock
 from bot.config import FeedSettings, FeedSource, LLMSettings
 from bot.documents.contacts import extract_contacts
 from bot.feeds.fetch import Fetcher
-from bot.ingest import poll_cycle
+from bot.feeds.poll import poll_cycle
 from bot.pipeline import process_pending, summarize_pending
 from bot.render.slack import render_alert
 from bot.render.telegram import render_message

@@ -18,12 +18,8 @@ from bot.clock import FixedClock
 from bot.config import FeedSettings, FeedSource
 from bot.errors import SokboError
 from bot.feeds.fetch import Fetcher
-from bot.ingest import (
-    CycleReport,
-    CycleWriter,
-    poll_cycle,
-    run_polling,
-)
+from bot.feeds.poll import CycleReport, poll_cycle, run_polling
+from bot.feeds.writer import CycleWriter
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
 from bot.store import schema

@@ -22,7 +22,7 @@ from bot.config import FeedSource
 from bot.errors import ConfigError, FeedError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
-from bot.ingest import CycleReport
+from bot.feeds.poll import CycleReport
 from bot.store import feeds as feed_store
 from bot.types import Article, Feed
 
@@ -132,7 +132,7 @@ def cmd_poll(app: App, args: argparse.Namespace) -> int:
         return report
 
     quiet = _CycleReportsFeeds()
-    ingest_log = logging.getLogger("bot.ingest")
+    ingest_log = logging.getLogger("bot.feeds.poll")
     ingest_log.addFilter(quiet)
     try:
         report = asyncio.run(cycle())

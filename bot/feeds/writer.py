@@ -1,7 +1,8 @@
-"""One poll cycle: fetch due feeds concurrently, parse, store, record each feed's health.
+"""The cycle's writer: parsed feeds stored in few transactions, each feed's failure alone.
 
-Each feed runs on its own: a slow or broken feed costs only its own slot and time budget,
-its error is recorded in words with a backoff, and nothing stored before is touched.
+Feeds finish parsing at different times; writing each in its own transaction would cost a
+commit per feed. :class:`CycleWriter` batches what arrives within a short linger and falls
+back to one transaction per feed, then per item, so one feed's bad data fails only that feed.
 """
 
 from __future__ import annotations
@@ -9,244 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import FeedSettings
-from bot.documents.contacts import extract_contacts
-from bot.errors import FeedError, SokboError
-from bot.feeds.fetch import Fetcher
 from bot.feeds.timeline import Timeline
-from bot.feeds.worker import ParseWorkers
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
 from bot.store.articles import UpsertResult
 from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
-from bot.types import Article, Contact, Feed
+from bot.types import Article
 
 log = logging.getLogger(__name__)
 
-FeedStatus = Literal["ok", "not_modified", "partial", "failed"]
-# A cycle over this many feeds parses in worker processes (one per spare core, at most 2);
-# a small one parses in a thread, where starting a process would cost more than it saves.
-PARSE_IN_PROCESS_FROM = 64
-PARSE_WORKERS = max(0, min(2, (os.cpu_count() or 1) - 1))
-ContactExtractor = Callable[[str], Sequence[Contact]]
-
-
-@dataclass(frozen=True, slots=True)
-class FeedOutcome:
-    """What happened to one feed in a cycle."""
-
-    feed: Feed
-    status: FeedStatus
-    new: int = 0
-    edited: int = 0
-    items: int = 0
-    error: str | None = None
-    next_poll_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CycleReport:
-    started_at: datetime
-    finished_at: datetime
-    outcomes: tuple[FeedOutcome, ...] = ()
-    new: tuple[Article, ...] = ()
-    edited: tuple[Article, ...] = ()
-
-    @property
-    def failed(self) -> tuple[FeedOutcome, ...]:
-        return tuple(o for o in self.outcomes if o.status == "failed")
-
-    def feed_name(self, feed_id: int) -> str:
-        for outcome in self.outcomes:
-            if outcome.feed.id == feed_id:
-                return outcome.feed.name
-        return f"feed {feed_id}"
-
-
-def default_contact_extractor() -> ContactExtractor:
-    """The rule-based extractor of :mod:`bot.documents.contacts`."""
-    return extract_contacts
-
-
-async def poll_cycle(
-    engine: Engine,
-    fetcher: Fetcher,
-    settings: FeedSettings,
-    clock: Clock,
-    *,
-    feeds: Sequence[Feed] | None = None,
-    extract_contacts: ContactExtractor | None = None,
-    timeline: Timeline | None = None,
-) -> CycleReport:
-    """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed.
-
-    ``timeline`` (optional) records when each feed was fetched, parsed and stored.
-    """
-    started = clock.now()
-    if feeds is None:
-        feeds = await asyncio.to_thread(feed_store.due_feeds, engine, started)
-    # Feeds being fetched at once, and fetched documents waiting for a parser: separate bounds,
-    # so a backlog for the parser does not stop the fetches (mostly cheap 304s) going on. A
-    # fetch keeps its slot only while the backlog is full, so at most concurrency + backlog
-    # documents are held in memory. Parsed items then wait for the writer, bounded by its limit.
-    in_flight = asyncio.Semaphore(settings.concurrency)  # = the fetcher's: timing excludes waits
-    backlog = asyncio.Semaphore(2 * settings.concurrency)
-    workers = PARSE_WORKERS if len(feeds) >= PARSE_IN_PROCESS_FROM else 0
-    async with (
-        ParseWorkers(workers, timeline) as parser,
-        CycleWriter(engine, settings, clock, timeline=timeline) as writer,
-    ):
-        results = await asyncio.gather(
-            *(
-                _poll_feed(
-                    fetcher,
-                    parser,
-                    writer,
-                    (in_flight, backlog),
-                    settings,
-                    clock,
-                    f,
-                    extract_contacts,
-                    timeline,
-                )
-                for f in feeds
-            )
-        )
-    if timeline is not None:
-        timeline.end = timeline.now()
-    new = tuple(a for outcome, fresh, _ in results for a in fresh)
-    edited = tuple(a for outcome, _, changed in results for a in changed)
-    return CycleReport(
-        started_at=started,
-        finished_at=clock.now(),
-        outcomes=tuple(outcome for outcome, _, _ in results),
-        new=new,
-        edited=edited,
-    )
-
-
-async def _poll_feed(
-    fetcher: Fetcher,
-    parser: ParseWorkers,
-    writer: CycleWriter,
-    bounds: tuple[asyncio.Semaphore, asyncio.Semaphore],
-    settings: FeedSettings,
-    clock: Clock,
-    feed: Feed,
-    extract_contacts: ContactExtractor | None,
-    timeline: Timeline | None = None,
-) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
-    retry_after: float | None = None
-    try:
-        fetched = await _fetch_and_parse(
-            fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
-        )
-        if fetched is None:  # 304: validators unchanged; recorded with the next batch
-            now = clock.now()
-            writer.not_modified(feed.id, now)
-            if timeline is not None:
-                timeline.mark(feed.id, "done")
-            return _outcome(feed, "not_modified", now, settings), (), ()
-        items, success = fetched
-        stored = await writer.store(items, success)
-        if timeline is not None:
-            timeline.mark(feed.id, "done")
-        warning = "; ".join(w for w in (success.warning, stored.note) if w) or None
-        if warning:
-            log.warning("feed %d %s: %s", feed.id, feed.name, warning)
-        status: FeedStatus = "partial" if warning else "ok"
-        outcome = replace(
-            _outcome(feed, status, clock.now(), settings),
-            new=len(stored.new),
-            edited=len(stored.edited),
-            items=len(items),
-            error=warning,
-        )
-        return outcome, stored.new, stored.edited
-    except FeedError as e:
-        error = str(e)
-        retry_after = getattr(e, "retry_after", None)
-    except SokboError as e:  # e.g. the store refused: still one feed's problem, in words
-        error = f"{type(e).__name__}: {e}"
-    except sa.exc.SQLAlchemyError as e:  # in words: the statement stays in the log
-        log.exception("feed %d %s: the database refused", feed.id, feed.name)
-        error = in_words(e)
-    except Exception as e:  # a bug must not stop the other feeds; it is logged in full
-        log.exception("feed %d %s: unexpected error", feed.id, feed.name)
-        error = f"internal error: {in_words(e)}"
-    next_poll = await writer.fail(FeedFailure(feed.id, error, retry_after))
-    if timeline is not None:
-        timeline.mark(feed.id, "done")
-    log.warning(
-        "feed %d %s failed: %s (next try %s)",
-        feed.id,
-        feed.name,
-        error,
-        next_poll.isoformat(timespec="seconds") if next_poll else "unknown",
-    )
-    return FeedOutcome(feed, "failed", error=error, next_poll_at=next_poll), (), ()
-
-
 _Stored = tuple[tuple[Article, ...], FeedSuccess, asyncio.Future[UpsertResult]]
-
-
-async def _fetch_and_parse(
-    fetcher: Fetcher,
-    parser: ParseWorkers,
-    writer: CycleWriter,
-    bounds: tuple[asyncio.Semaphore, asyncio.Semaphore],
-    clock: Clock,
-    feed: Feed,
-    extract_contacts: ContactExtractor | None,
-    timeline: Timeline | None = None,
-) -> tuple[tuple[Article, ...], FeedSuccess] | None:
-    """The feed's items and what to record with them; None for a 304. Raises FeedError."""
-    in_flight, backlog = bounds
-    async with in_flight:
-        if timeline is not None:
-            timeline.mark(feed.id, "slot")
-        began = time.perf_counter()
-        try:
-            result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        finally:  # a failure's time counts too: a feed that times out starts first next time
-            writer.fetch_took(feed.id, time.perf_counter() - began)
-        if timeline is not None:
-            timeline.mark(feed.id, "fetched")
-        if result.not_modified:
-            return None
-        await backlog.acquire()  # the fetch slot is freed once the document has a place
-    try:
-        if timeline is not None:
-            timeline.mark(feed.id, "parse_sent")
-        parsed = await parser.parse(
-            result.body,
-            feed_id=feed.id,
-            base_url=result.url,
-            now=clock.now(),
-            headers=result.headers,
-        )
-    finally:
-        backlog.release()
-    if timeline is not None:
-        timeline.mark(feed.id, "parsed")
-    if not parsed.articles and parsed.error:
-        raise FeedError(parsed.error)
-    items = parsed.articles
-    if extract_contacts is not None:
-        items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
-    return tuple(items), FeedSuccess(feed.id, result.etag, result.last_modified, parsed.error)
 
 
 @dataclass(slots=True)
@@ -533,67 +315,3 @@ def _split(stored: UpsertResult, feed_ids: Sequence[int]) -> list[UpsertResult |
     for article in stored.edited:
         edited[article.feed_id].append(article)
     return [UpsertResult(tuple(new[f]), tuple(edited[f])) for f in feed_ids]
-
-
-def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:
-    return FeedOutcome(feed, status, next_poll_at=now + timedelta(seconds=settings.poll_interval))
-
-
-def _with_contacts(
-    items: Sequence[Article], extract_contacts: ContactExtractor
-) -> tuple[Article, ...]:
-    out = []
-    for item in items:
-        try:
-            contacts = tuple(extract_contacts(item.text))
-        except Exception:  # contacts are a bonus; an extractor bug must not drop the article
-            log.exception("contact extraction failed for %s", item.url)
-            contacts = ()
-        out.append(replace(item, contacts=contacts))
-    return tuple(out)
-
-
-async def run_polling(
-    engine: Engine,
-    settings: FeedSettings,
-    clock: Clock,
-    stop: asyncio.Event,
-    after_poll: Callable[[CycleReport], Awaitable[None]],
-    *,
-    extract_contacts: ContactExtractor | None = None,
-    min_sleep: float = 1.0,
-) -> None:
-    """Poll due feeds until ``stop`` is set, sleeping until the next feed is due."""
-    await asyncio.to_thread(feed_store.sync_sources, engine, settings.sources, clock.now())
-    async with Fetcher(settings) as fetcher:
-        while not stop.is_set():
-            try:
-                timeline = Timeline() if os.environ.get("SOKBO_POLL_TRACE") == "1" else None
-                report = await poll_cycle(
-                    engine,
-                    fetcher,
-                    settings,
-                    clock,
-                    extract_contacts=extract_contacts,
-                    timeline=timeline,
-                )
-                if timeline is not None and report.outcomes:
-                    log.info("%s", timeline.summary())
-                if report.outcomes:
-                    log.info(
-                        "poll: %d feeds, %d new, %d edited, %d failed",
-                        len(report.outcomes),
-                        len(report.new),
-                        len(report.edited),
-                        len(report.failed),
-                    )
-                await after_poll(report)
-                due = await asyncio.to_thread(feed_store.next_due_at, engine)
-            except Exception:  # the database may be briefly away: say so and keep going
-                log.exception("poll cycle failed; retrying in %g s", settings.poll_interval)
-                due = None
-            wait = settings.poll_interval
-            if due is not None:
-                wait = min(wait, max(min_sleep, (due - clock.now()).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait)
