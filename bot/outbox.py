@@ -33,6 +33,7 @@ from bot.delivery import backoff, before_send, decide
 from bot.messages import Alert, DailyDigest
 from bot.store import codec
 from bot.store import deliveries as store
+from bot.store import digests as digest_store
 from bot.store.chats import migrate_chat, pause_chat
 from bot.store.stories import load_alerts
 from bot.types import Decision, SendResult
@@ -133,7 +134,7 @@ class Outbox:
         if wanted:
             if len(self._digests) > 1000:
                 self._digests.clear()
-            for digest_id, payload in store.digest_payloads(self.engine, wanted).items():
+            for digest_id, payload in digest_store.digest_payloads(self.engine, wanted).items():
                 try:
                     self._digests[digest_id] = codec.load(DailyDigest, payload)
                 except ValueError:

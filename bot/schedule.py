@@ -28,6 +28,7 @@ from bot.digest import build_digest, digest_day, digest_due, digest_story_ids
 from bot.outbox import Outbox, worker_name
 from bot.store import codec
 from bot.store import deliveries as outbox_store
+from bot.store import digests as digest_store
 from bot.store.chats import Chat, daily_chats, rules_by_chat
 from bot.store.stories import digest_candidates
 
@@ -147,7 +148,7 @@ class DigestScheduler:
         queued: list[int] = []
         for chat in due:
             day = digest_day(now, chat.timezone)
-            if not outbox_store.claim_digest(
+            if not digest_store.claim_digest(
                 self.engine,
                 chat.id,
                 day,
@@ -166,10 +167,10 @@ class DigestScheduler:
                 max_items=self.settings.digest.max_items,
             )
             if digest is None:
-                outbox_store.finish_digest(self.engine, chat.id, day, state="empty", now=now)
+                digest_store.finish_digest(self.engine, chat.id, day, state="empty", now=now)
                 continue
             queued.append(
-                outbox_store.queue_digest(
+                digest_store.queue_digest(
                     self.engine,
                     chat.id,
                     day,

@@ -17,7 +17,8 @@ from bot.pipeline import process_pending
 from bot.schedule import DigestScheduler
 from bot.store import codec, create_engine
 from bot.store.chats import add_rules, ensure_chat, get_chat, update_chat
-from bot.store.deliveries import digest_rows, state_counts
+from bot.store.deliveries import state_counts
+from bot.store.digests import digest_rows
 from bot.store.schema import deliveries
 from bot.stories import StoryCandidate, StoryKeys, choose_story
 from bot.types import ChatRef, Contact, Decision, SendResult

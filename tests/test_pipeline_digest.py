@@ -17,7 +17,7 @@ from bot.pipeline import process_pending
 from bot.schedule import DigestScheduler, Leadership
 from bot.store import create_engine
 from bot.store.chats import add_rules, ensure_chat, update_chat
-from bot.store.deliveries import digest_rows
+from bot.store.digests import digest_rows
 from bot.store.schema import deliveries, stories
 from bot.summarize import build_summarizer
 from bot.types import ChatRef
