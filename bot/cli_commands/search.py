@@ -32,7 +32,7 @@ def cmd_search(app: App, args: argparse.Namespace) -> int:
         if not query.strip():
             raise CommandError(key="search.empty")
         app.migrate()
-        index_pending(app.engine)
+        index_pending(app.engine, now=app.clock.now())
         page = search(
             app.engine,
             query,

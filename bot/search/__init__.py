@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.agencies import resolve_agency
+from bot.clock import SystemClock
 from bot.errors import CommandError, StoreError
 from bot.korean import strip_endings
 from bot.messages import SearchHit, SearchPage
@@ -64,7 +65,7 @@ def search(
     parsed = parse(query)
     limit = max(1, min(limit, 50))
     offset = max(0, offset)
-    now = now or datetime.now(UTC)
+    now = now or SystemClock().now()  # every caller in bot/ passes its clock's time
     filters = search_filters(since, until, agency, topic, feed_id)
     try:
         with engine.connect() as conn, time_limit(conn):

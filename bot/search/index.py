@@ -11,13 +11,14 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.agencies import find_agencies, resolve_agency
+from bot.clock import SystemClock
 from bot.search import sqlite
 from bot.search.common import typed
 from bot.search.filters import as_utc
@@ -96,7 +97,7 @@ def index_pending(
                     continue
                 rows = conn.execute(statement, {"ids": sorted(refs[kind])})
                 docs = [make(row._mapping) for row in rows]
-                write_docs(conn, docs, now or datetime.now(UTC))
+                write_docs(conn, docs, now or SystemClock().now())
                 _drop_docs(conn, kind, refs[kind] - {d.ref_id for d in docs})
                 written += len(docs)
             conn.execute(

@@ -61,6 +61,9 @@ def to_db(when: datetime) -> datetime:
 
 def from_db(when: datetime | None) -> datetime | None:
     """Aware UTC from either engine (SQLite gives naive values, which are UTC by construction)."""
-    if when is None:
-        return None
+    return None if when is None else from_db_required(when)
+
+
+def from_db_required(when: datetime) -> datetime:
+    """:func:`from_db` for a NOT NULL column: there is always a value, no "now" to fall back on."""
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bot.clock import SystemClock
 from bot.errors import StoreError
 from bot.matching import Rules
-from bot.store import from_db
+from bot.store import from_db, from_db_required
 from bot.store.schema import chats, deliveries, digests, rules
 from bot.types import ChatRef
 
@@ -64,7 +65,7 @@ def _chat(row: sa.Row[tuple[object, ...]]) -> Chat:
         paused=bool(m["paused"]),
         paused_reason=m["paused_reason"],
         last_digest_at=from_db(m["last_digest_at"]),
-        created_at=from_db(m["created_at"]) or datetime.now(UTC),
+        created_at=from_db_required(m["created_at"]),
         schedule_changed_at=from_db(m["schedule_changed_at"]),
         language=m.get("language"),
     )
@@ -262,7 +263,8 @@ def _kill_pending(conn: Connection, chat_pk: int, reason: str) -> None:
 def pause_chat(engine: Engine, chat: ChatRef, reason: str, *, now: datetime | None = None) -> None:
     """The platform says this chat is gone (blocked, kicked, deleted): stop sending, keep why.
 
-    The chat's rules are kept; ``/status`` shows ``reason`` and ``/resume`` undoes it.
+    The chat's rules are kept; ``/status`` shows ``reason`` and ``/resume`` undoes it. The
+    outbox and the Telegram listener pass their clock's ``now``.
     """
     with engine.begin() as conn:
         pk = conn.execute(sa.select(chats.c.id).where(_address(chat))).scalar()
@@ -271,7 +273,7 @@ def pause_chat(engine: Engine, chat: ChatRef, reason: str, *, now: datetime | No
         conn.execute(
             chats.update()
             .where(chats.c.id == pk)
-            .values(paused=True, paused_reason=reason[:500], paused_at=now or datetime.now(UTC))
+            .values(paused=True, paused_reason=reason[:500], paused_at=now or SystemClock().now())
         )
         _kill_pending(conn, pk, f"chat gone: {reason}"[:500])
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.digest import DigestCandidate
 from bot.matching import LEAD_CHARS, StoryFacts, story_facts
 from bot.messages import Alert
-from bot.store import from_db
+from bot.store import from_db, from_db_required
 from bot.store.schema import articles, feeds, stories
 from bot.stories import StoryCandidate, StoryKeys, choose_story, story_keys
 from bot.types import Summary
@@ -172,7 +172,7 @@ def load_alerts(engine: Engine, story_ids: Sequence[int]) -> dict[int, Alert]:
             story_id=r.id,
             summary=load_summary(r.summary, r.title, r.url),
             source=", ".join(names.get(r.id, [])),
-            published_at=from_db(r.published_at) or datetime.now(UTC),
+            published_at=from_db_required(r.published_at),
             url=r.url,
         )
         for r in rows
