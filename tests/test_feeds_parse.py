@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.parse import ParsedFeed, decode, html_to_text, parse_date, parse_feed, stable_id
+from bot.feeds.dates import parse_date
+from bot.feeds.encoding import decode
+from bot.feeds.parse import ParsedFeed, html_to_text, parse_feed, stable_id
 from tests.feed_server import rss
 
 FEEDS = Path(__file__).parent / "data" / "feeds"

@@ -87,7 +87,8 @@ def test_worker_imports_only_the_parser() -> None:
         == "['bot', 'bot.agencies', 'bot.clock', 'bot.documents', 'bot.documents.assemble', "
         "'bot.documents.blocks', 'bot.documents.build', 'bot.documents.markup', "
         "'bot.documents.model', 'bot.documents.names', 'bot.documents.phones', "
-        "'bot.documents.text', 'bot.documents.titles', 'bot.feeds', 'bot.feeds.parse', "
+        "'bot.documents.text', 'bot.documents.titles', 'bot.feeds', 'bot.feeds.dates', "
+        "'bot.feeds.encoding', 'bot.feeds.parse', "
         "'bot.feeds.worker', 'bot.hygiene', 'bot.types']"  # the Document is built at parse time
     )
 

@@ -1,15 +1,14 @@
 """Feed documents → articles. Pure: bytes, headers, base URL and "now" in; articles, error out.
 
 feedparser reads RSS 0.9x/2.0, RSS 1.0/RDF and Atom. Around it sit what real Korean feeds
-need: decoding when the declared encoding is wrong (EUC-KR/CP949 vs UTF-8), Korean and
-dotted date forms with zone-less times taken as Asia/Seoul, HTML turned into clean text
-(also when it was escaped twice), stable ids for items without a GUID, and a tolerant second
-pass that recovers items from truncated documents.
+need: decoding when the declared encoding is wrong (EUC-KR/CP949 vs UTF-8; encoding.py),
+Korean and dotted date forms with zone-less times taken as Asia/Seoul (dates.py), each body
+built into its Document and stored as canonical markdown (bot.documents), stable ids for items
+without a GUID, and a tolerant second pass that recovers items from truncated documents.
 """
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import hashlib
 import html
@@ -17,15 +16,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
 
-from bot.clock import KST
 from bot.documents import article_text, markup_lines
+from bot.feeds.dates import first_date
+from bot.feeds.encoding import as_utf8_document, decode
 from bot.hygiene import clean_text
 from bot.types import Article
 
@@ -56,12 +55,12 @@ def parse_feed(
     if _looks_like_html_page(text):
         return ParsedFeed((), "not a feed (HTML page)")
     parsed = feedparser.parse(
-        _as_utf8_document(text),
+        as_utf8_document(text),
         response_headers={"content-type": "application/xml; charset=utf-8"},
         sanitize_html=False,
         resolve_relative_uris=False,
     )
-    channel_date = _first_date(parsed.feed)
+    channel_date = first_date(parsed.feed)
     raw_entries = list(parsed.entries)
     bozo = bool(parsed.get("bozo")) and not isinstance(
         parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride
@@ -92,65 +91,6 @@ def parse_feed(
         )
     title = clean_title(str(parsed.feed.get("title", ""))) or None
     return ParsedFeed(tuple(articles), "; ".join(errors) or None, title)
-
-
-# --- encoding ----------------------------------------------------------------------------
-
-_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", re.I)
-_XML_DECL_TEXT = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.I)
-
-
-def decode(body: bytes, content_type: str = "") -> tuple[str, str | None]:
-    """Decode with the declared encoding, else UTF-8, else CP949; say so when the declaration lied.
-
-    EUC-KR is read as CP949 (its superset) because Korean servers label CP949 text EUC-KR.
-    """
-    if body.startswith(codecs.BOM_UTF8):
-        return body[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), None
-    declared: list[str] = []
-    if m := _CHARSET.search(content_type):
-        declared.append(m.group(1))
-    if m2 := _XML_DECL.search(body[:400]):
-        declared.append(m2.group(1).decode("ascii"))
-    candidates = [_normal_codec(name) for name in declared] + ["utf-8", "cp949"]
-    first_declared = _normal_codec(declared[0]) if declared else None
-    for codec in dict.fromkeys(c for c in candidates if c):
-        try:
-            text = body.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        note = None
-        if first_declared and codec != first_declared:
-            note = f"declared encoding {declared[0]} is wrong; decoded as {codec}"
-        return text, note
-    return _utf8_replacing(body)
-
-
-_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
-
-
-def _utf8_replacing(body: bytes) -> tuple[str, str]:
-    """No encoding fits: UTF-8 with each run of invalid bytes replaced by U+FFFD, and how
-    many runs there were (a stray byte costs one character, not the document)."""
-    text = body.decode("utf-8", errors="surrogateescape")
-    bad = len(_ESCAPED_BYTES.findall(text))
-    note = f"undecodable bytes replaced ({bad} invalid UTF-8 sequence{'s' if bad > 1 else ''})"
-    return _ESCAPED_BYTES.sub("\ufffd", text), note
-
-
-def _normal_codec(name: str) -> str | None:
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
-        return None
-    return "cp949" if codec in {"euc_kr", "cp949", "ks_c_5601-1987"} else codec
-
-
-def _as_utf8_document(text: str) -> bytes:
-    """Re-encode as UTF-8 with a matching declaration so feedparser trusts our decoding."""
-    text = _XML_DECL_TEXT.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1)
-    return text.encode("utf-8")
 
 
 _HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>])", re.I | re.S)
@@ -188,7 +128,7 @@ def _article(
     guid = clean_text(str(entry.get("id", "") or "")).strip()
     if not guid:
         guid = stable_id(url, title)
-    published = _first_date(entry) or default_date or _UNDATED
+    published = first_date(entry) or default_date or _UNDATED
     return Article(
         feed_id=feed_id,
         guid=guid[:1000],
@@ -237,75 +177,6 @@ def clean_title(raw: str) -> str:
     if "<" in text:
         text = " ".join(markup_lines(text))
     return " ".join(text.split())
-
-
-# --- dates -------------------------------------------------------------------------------
-
-_KOREAN_DATE = re.compile(
-    r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일"
-    r"(?:\s*\(?\s*[월화수목금토일]\s*\)?\s*(?:요일)?)?"
-    r"(?:\s*(오전|오후)?\s*(\d{1,2})\s*[:시]\s*(\d{1,2})?\s*분?(?::(\d{2}))?)?"
-)
-_DOTTED_DATE = re.compile(
-    r"^(\d{4})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})\.?"
-    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?\s*$"
-)
-
-
-def parse_date(raw: str) -> datetime | None:
-    """RFC 822, ISO 8601, ``YYYY.MM.DD``, ``2020년 01월 22일 (수)요일 06:00``; no zone → KST."""
-    value = " ".join(raw.split())
-    if not value:
-        return None
-    try:
-        if m := _KOREAN_DATE.search(value):
-            year, month, day, ampm, hour, minute, second = m.groups()
-            h = int(hour or 0)
-            if ampm == "오후" and h < 12:
-                h += 12
-            if ampm == "오전" and h == 12:
-                h = 0
-            return datetime(
-                int(year), int(month), int(day), h, int(minute or 0), int(second or 0), tzinfo=KST
-            ).astimezone(UTC)
-        if m := _DOTTED_DATE.match(value):
-            y, mo, d, hh, mi, ss = m.groups()
-            return datetime(
-                int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0), tzinfo=KST
-            ).astimezone(UTC)
-    except ValueError:
-        return None
-    for parse in (_rfc822, _iso8601):
-        try:
-            when = parse(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            continue
-        if when is not None:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=KST)
-            return when.astimezone(UTC)
-    return None
-
-
-def _rfc822(value: str) -> datetime | None:
-    return parsedate_to_datetime(value)
-
-
-def _iso8601(value: str) -> datetime | None:
-    return datetime.fromisoformat(value.replace("z", "Z"))
-
-
-def _first_date(node: Mapping[str, Any]) -> datetime | None:
-    for key in ("published", "updated", "created", "dc_date", "date", "pubdate"):
-        raw = node.get(key)
-        if raw and (when := parse_date(str(raw))):
-            return when
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = node.get(key)
-        if parsed:
-            year, month, day, hour, minute, second = parsed[:6]
-            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    return None
 
 
 # --- HTML → text -------------------------------------------------------------------------
