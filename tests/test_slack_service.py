@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -27,9 +26,10 @@ from bot.adapters.slack_app import (
     slack_service,
 )
 from bot.config import Secrets, Settings, SlackSettings
-from bot.messages import DailyDigest, DigestEntry, DigestSection, Reply
+from bot.messages import Reply
 from bot.render.slack import render_digest
-from bot.types import ChatRef, Contact
+from bot.types import ChatRef
+from tests.long_digest import long_digest
 from tests.slack_api import SlackApi
 from tests.slack_helpers import command_body, post_command
 
@@ -52,25 +52,8 @@ class RecordingCore:
                 return Reply("구독 설정은 관리자만 바꿀 수 있습니다.")
             return Reply("구독했습니다: 반도체", announce="이 채널이 반도체 소식을 구독합니다.")
         if text.startswith("/digest"):
-            return Reply("요약", digest=long_digest())
+            return Reply("요약", digest=long_digest(topics=30, per_topic=2))
         return Reply(f"받은 명령: {text}")
-
-
-def long_digest() -> DailyDigest:
-    """More entries than Slack's 50 blocks hold in one message."""
-    entries = tuple(
-        DigestEntry(
-            story_id=i,
-            headline=f"{i}번 소식: " + "반도체 특구 지정과 지원 확대 계획 " * 8,
-            url=f"https://www.korea.kr/news/{i}",
-            agencies=("과학기술정보통신부",),
-            published_at=datetime(2026, 4, 10, 23, 0, tzinfo=UTC),
-            contacts=(Contact(department="반도체과", name=f"담당{i}", phone="044-202-0000"),),
-        )
-        for i in range(2)
-    )
-    sections = tuple(DigestSection(f"주제{n}", entries) for n in range(30))
-    return DailyDigest(date(2026, 4, 11), "Asia/Seoul", sections)
 
 
 @dataclass
@@ -255,7 +238,7 @@ def test_manifest_matches_the_settings() -> None:
 async def test_a_long_digest_reply_comes_in_every_part_as_the_scheduled_one_would(
     rig: Rig,
 ) -> None:
-    scheduled = render_digest(long_digest())
+    scheduled = render_digest(long_digest(topics=30, per_topic=2))
     assert len(scheduled) >= 2  # over Slack's 50 blocks
     await rig.command("digest")
     replies = await rig.replies(len(scheduled))

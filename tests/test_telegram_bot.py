@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -18,12 +18,13 @@ import sqlalchemy as sa
 
 from bot.adapters.telegram_app import COMMANDS, TelegramBot
 from bot.config import Settings, TelegramSettings, load_settings
-from bot.messages import DailyDigest, DigestEntry, DigestSection, Reply, SearchHit, SearchPage
+from bot.messages import Reply, SearchHit, SearchPage
 from bot.render.telegram import render_message
 from bot.store import create_engine
 from bot.store.chats import ensure_chat, get_chat
 from bot.store.schema import chats
-from bot.types import ChatRef, Contact
+from bot.types import ChatRef
+from tests.long_digest import long_digest
 from tests.telegram_emulator import TOKEN, Emulator, emulator, emulator_process, free_port
 
 __all__ = ["emulator", "emulator_process"]
@@ -55,26 +56,8 @@ class RecordingCore:
         if command == "/search":
             return Reply("검색 결과", search=page(arg, 0))
         if command == "/digest":
-            return Reply("요약", digest=long_digest())
+            return Reply("요약", digest=long_digest(topics=1, per_topic=40))
         return Reply(f"받음: {text}")
-
-
-def long_digest() -> DailyDigest:
-    """A digest far over Telegram's 4,096 units: long headlines and a contact per entry."""
-    entries = tuple(
-        DigestEntry(
-            story_id=i,
-            headline=f"{i}번 소식: " + "반도체 특구 지정과 지원 확대 계획 " * 4,
-            url=f"https://www.korea.kr/news/{i}",
-            agencies=("과학기술정보통신부",),
-            published_at=datetime(2026, 4, 10, 23, 0, tzinfo=UTC),
-            contacts=(
-                Contact("과학기술정보통신부", "반도체과", "사무관", f"담당{i}", "044-202-0000"),
-            ),
-        )
-        for i in range(40)
-    )
-    return DailyDigest(date(2026, 4, 11), "Asia/Seoul", (DigestSection("반도체", entries),))
 
 
 def page(query: str, offset: int) -> SearchPage:
@@ -291,7 +274,7 @@ async def test_webhook_refuses_requests_without_the_secret_token(
 async def test_a_long_digest_reply_arrives_in_every_part_as_the_scheduled_one_would(
     running: tuple[TelegramBot, RecordingCore, sa.Engine], emulator: Emulator
 ) -> None:
-    scheduled = render_message(long_digest())
+    scheduled = render_message(long_digest(topics=1, per_topic=40))
     assert len(scheduled) >= 2  # the case at hand: over one message
     emulator.send(emulator.private_chat(17), 17, "/digest")
     await emulator.arrived(17, count=len(scheduled))

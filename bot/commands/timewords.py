@@ -10,7 +10,7 @@ from typing import NamedTuple
 from zoneinfo import available_timezones
 
 from bot.digest import zone
-from bot.locales import t, weekday
+from bot.locales import date_values, t
 
 _CLOCK = re.compile(
     r"(?P<before>오전|오후|아침|낮|저녁|밤|새벽|am|pm)?"
@@ -141,15 +141,7 @@ def date_words(lang: str, when: datetime, now: datetime, timezone: str) -> str:
     tz = zone(timezone)
     local = when.astimezone(tz)
     key = "date.day" if local.year == now.astimezone(tz).year else "date.day_year"
-    day = t(
-        lang,
-        key,
-        year=local.year,
-        month=local.month,
-        month_name=local.strftime("%b"),
-        day=local.day,
-        weekday=weekday(lang, local.weekday()),
-    )
+    day = t(lang, key, **date_values(lang, local))
     return f"{day} {clock_words(lang, f'{local:%H:%M}')}"
 
 

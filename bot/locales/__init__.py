@@ -10,6 +10,7 @@ checks), so a missing English line is a failing test, not a Korean fallback at r
 from __future__ import annotations
 
 import string
+from datetime import date
 from typing import Any, Literal, cast
 
 from bot.locales.en import MESSAGES as _EN
@@ -75,3 +76,14 @@ def has(key: str) -> bool:
 def weekday(lang: str, index: int) -> str:
     """Short weekday name, Monday = 0 (월, Mon)."""
     return t(lang, "date.weekdays").split()[index]
+
+
+def date_values(lang: str, day: date) -> dict[str, Any]:
+    """Every field a catalog date may name (``{month}월 {day}일``, ``{month_name} {day}``)."""
+    return {
+        "year": day.year,
+        "month": day.month,
+        "month_name": day.strftime("%b"),
+        "day": day.day,
+        "weekday": weekday(lang, day.weekday()),
+    }

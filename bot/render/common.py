@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from bot.clock import KST
 from bot.contacts import overview
 from bot.hygiene import is_clean
-from bot.locales import t, weekday
+from bot.locales import date_values, t, weekday
 from bot.types import Contact
 
 URL_LIMIT = 3000  # Slack refuses longer link targets; no real press-release URL comes close
@@ -36,15 +36,7 @@ def stamp(moment: datetime, year: int | None = None, lang: str = "ko") -> str:
     (or no ``year`` is known)."""
     local = moment.astimezone(KST)
     key = "render.time" if local.year == year else "render.time_year"
-    return t(
-        lang,
-        key,
-        year=local.year,
-        month=local.month,
-        month_name=local.strftime("%b"),
-        day=local.day,
-        hhmm=f"{local:%H:%M}",
-    )
+    return t(lang, key, **date_values(lang, local), hhmm=f"{local:%H:%M}")
 
 
 def full_stamp(moment: datetime, lang: str = "ko") -> str:

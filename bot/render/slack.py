@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.locales import t, weekday
+from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, DigestEntry, Message, Notice, Reply, SearchPage
 from bot.render.common import contact_overview, contact_texts, first_contact, safe_url, stamp
 from bot.types import Contact
@@ -193,14 +193,7 @@ def _digest_entry(entry: DigestEntry, year: int, lang: str) -> str:
 
 def digest_title(digest: DailyDigest, lang: str = "ko") -> str:
     day = digest.day
-    return t(
-        lang,
-        "render.digest.title_slack",
-        month=day.month,
-        month_name=day.strftime("%b"),
-        day=day.day,
-        weekday=weekday(lang, day.weekday()),
-    )
+    return t(lang, "render.digest.title_slack", **date_values(lang, day))
 
 
 def render_digest(digest: DailyDigest, lang: str = "ko") -> list[SlackMessage]:

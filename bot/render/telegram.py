@@ -17,7 +17,7 @@ from datetime import datetime
 
 from bot.contacts import overview
 from bot.hygiene import strip_bidi
-from bot.locales import t
+from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
 from bot.render.common import (
     contact_overview,
@@ -200,13 +200,7 @@ def _source_line(source: str, published_at: datetime, url: str, lang: str) -> Bl
 
 def digest_blocks(digest: DailyDigest, lang: str = "ko") -> list[Block]:
     day = digest.day
-    title = t(
-        lang,
-        "render.digest.title_short",
-        month=day.month,
-        day=day.day,
-        month_name=day.strftime("%b"),
-    )
+    title = t(lang, "render.digest.title_short", **date_values(lang, day))
     blocks: list[Block] = [(Span(title, bold=True),)]
     if not digest.sections:
         blocks.append((Span(t(lang, "render.digest.empty")),))

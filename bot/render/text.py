@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.locales import t, weekday
+from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
 from bot.render.common import contact_text, first_contact, full_stamp, stamp
 from bot.types import Contact
@@ -61,14 +61,7 @@ def render_alert(alert: Alert, lang: str = "ko") -> str:
 
 def render_digest(digest: DailyDigest, lang: str = "ko") -> str:
     day = digest.day
-    date = t(
-        lang,
-        "render.digest.date",
-        year=day.year,
-        month=day.month,
-        day=day.day,
-        weekday=weekday(lang, day.weekday()),
-    )
+    date = t(lang, "render.digest.date", **date_values(lang, day))
     lines = [t(lang, "render.digest.title", date=date)]
     if not digest.sections:
         lines.append("")

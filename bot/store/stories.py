@@ -143,21 +143,23 @@ def load_summary(raw: str | None, title: str, url: str) -> Summary:
     return Summary(headline=(title.strip() or url)[:60], bullets=[], source_url=url)
 
 
+# What a message or a page about a story reads first (the summary is parsed by load_summary).
+STORY_HEAD = (
+    stories.c.id,
+    stories.c.title,
+    stories.c.url,
+    stories.c.published_at,
+    stories.c.summary,
+)
+
+
 def load_alerts(engine: Engine, story_ids: Sequence[int]) -> dict[int, Alert]:
     """Alerts for the given stories (the message an instant delivery carries)."""
     ids = sorted(set(story_ids))
     if not ids:
         return {}
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(
-                stories.c.id,
-                stories.c.title,
-                stories.c.url,
-                stories.c.published_at,
-                stories.c.summary,
-            ).where(stories.c.id.in_(ids))
-        ).all()
+        rows = conn.execute(sa.select(*STORY_HEAD).where(stories.c.id.in_(ids))).all()
         names: dict[int, list[str]] = {}
         for story_id, name in conn.execute(
             sa.select(articles.c.story_id, feeds.c.name)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.store import from_db
 from bot.store.schema import articles, feeds, search_docs, stories
-from bot.store.stories import load_summary
+from bot.store.stories import STORY_HEAD, load_summary
 from bot.types import Contact, Summary
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # for a time the store lacks (columns are NOT NULL)
@@ -63,9 +63,7 @@ def latest(
 ) -> StoryList:
     """A page of stories, newest first; ``topic``/``agency`` are canonical names."""
     query = (
-        sa.select(
-            stories.c.id, stories.c.title, stories.c.url, stories.c.published_at, stories.c.summary
-        )
+        sa.select(*STORY_HEAD)
         .order_by(stories.c.published_at.desc(), stories.c.id.desc())
         .limit(limit + 1)
         .offset(offset)
@@ -88,15 +86,7 @@ def latest(
 def story(engine: Engine, story_id: int) -> StoryView | None:
     """One story with every source article, or None."""
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(
-                stories.c.id,
-                stories.c.title,
-                stories.c.url,
-                stories.c.published_at,
-                stories.c.summary,
-            ).where(stories.c.id == story_id)
-        ).one_or_none()
+        row = conn.execute(sa.select(*STORY_HEAD).where(stories.c.id == story_id)).one_or_none()
         if row is None:
             return None
         return _views(conn, [row])[0]
