@@ -8,7 +8,7 @@ limits; the words come from here so a reader sees one format on every platform:
   digest's day) or when the caller knows none (an alert, a search result);
 - a contact is ``organisation department role name phone``, fields the source left out
   skipped; a short message shows the responsible person and the first 담당자, then
-  ``외 N명`` (:func:`bot.contacts.overview` chooses them);
+  ``외 N명`` (:func:`bot.documents.contacts.overview` chooses them);
 - a link target is an http(s) address without anything a markup could read as its own
   syntax (one rule, :func:`safe_url`; the web pages use it too).
 
@@ -22,7 +22,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.clock import KST
-from bot.contacts import overview
+from bot.documents.contacts import overview
 from bot.hygiene import is_clean
 from bot.locales import date_values, t, weekday
 from bot.types import Contact

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.contacts import overview
+from bot.documents.contacts import overview
 from bot.hygiene import strip_bidi
 from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
