@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -32,7 +32,7 @@ def _read(source: str, app: App) -> tuple[str, str]:
     return Path(source).read_text(encoding="utf-8", errors="replace"), ""
 
 
-def render_text(summary: Summary, published_at: datetime | None = None) -> str:
+def render_text(summary: Summary, published_at: datetime | None, now: datetime) -> str:
     """Through the console renderer (bot/render/text.py), as a chat would show it; the
     header shows when the release was published (its 배포/보도시점), now only when it says
     nothing."""
@@ -43,7 +43,7 @@ def render_text(summary: Summary, published_at: datetime | None = None) -> str:
         story_id=0,
         summary=summary,
         source=summary.summarizer,
-        published_at=published_at or datetime.now(UTC),
+        published_at=published_at or now,
         url=summary.source_url,
     )
     return render_alert(alert)
@@ -74,5 +74,5 @@ def cmd_summarize(app: App, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(summary.model_dump_json(indent=2))
     else:
-        print(render_text(summary, doc.published_at))
+        print(render_text(summary, doc.published_at, app.clock.now()))
     return 0
