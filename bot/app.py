@@ -231,7 +231,8 @@ class App:
         """The read-only archive, Atom feed, /healthz and /metrics on ``[web] listen:port``."""
         from bot.topics import build_taxonomy
         from bot.web import SLACK_EVENTS, slack_events_handler
-        from bot.web.server import WebServer, WebSite
+        from bot.web.listen import WebServer
+        from bot.web.server import WebSite
 
         site = WebSite(
             self.engine, self.settings, self.clock, build_taxonomy(self.settings.topics.extra)

@@ -31,8 +31,9 @@ from bot.store.chats import ensure_chat
 from bot.store.deliveries import enqueue
 from bot.topics import DEFAULT_TAXONOMY
 from bot.types import ChatRef
+from bot.web.listen import WebServer
 from bot.web.queries import health
-from bot.web.server import WebServer, WebSite
+from bot.web.server import WebSite
 from tests.search_corpus import add_feed, add_story
 
 NOW = datetime(2026, 4, 11, 3, 0, tzinfo=UTC)

@@ -37,6 +37,7 @@ from bot.topics import Taxonomy
 from bot.web import RouteHandler, queries
 from bot.web.atom import atom_feed
 from bot.web.cache import CachedPage, PageCache
+from bot.web.health import health_answer
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 MAX_PAGE = 10_000  # deeper pages would make the database skip too many rows
 MAX_QUERY = 200  # the chat /search limit (commands.MAX_SEARCH)
 FEED_ENTRIES = 50
-MAX_LINE = 128 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -373,21 +373,10 @@ class WebSite:
             started_at=self.started,
             poll_interval=self.settings.feeds.poll_interval,
         )
-        body = {
-            "status": "ok" if state.healthy else "failing",
-            "reason": state.reason,
-            "database": "ok" if state.database else "unreachable",
-            "last_poll_at": _iso(state.last_poll_at),
-            "last_success_at": _iso(state.last_success_at),
-            "feeds": {
-                "ok": state.feeds_ok,
-                "failing": state.feeds_failing,
-                "never_polled": state.feeds_never_polled,
-            },
-        }
+        body, status = health_answer(state)
         return web.Response(
             text=json.dumps(body, ensure_ascii=False),
-            status=200 if state.healthy else 503,
+            status=status,
             content_type="application/json",
             headers={"Cache-Control": "no-store"},
         )
@@ -400,36 +389,3 @@ class WebSite:
         return web.Response(
             body=body, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
         )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(KST).isoformat() if value else None
-
-
-class WebServer:
-    """Listens on ``[web] listen:port`` until stopped."""
-
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self.app = app
-        self.host = host
-        self.port = port
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> int:
-        """Start listening; returns the bound port."""
-        # Long request lines reach the handlers (a 10,000-character Korean query is ~90 KB
-        # encoded), which answer in Korean instead of aiohttp's bare 400.
-        self._runner = web.AppRunner(self.app, access_log=None, max_line_size=MAX_LINE)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, backlog=256)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None)
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
-        log.info("web: serving the archive at http://%s:%d/", self.host, self.port)
-        return self.port
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
