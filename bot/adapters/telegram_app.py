@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import re
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
@@ -34,7 +31,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -47,6 +44,14 @@ from telegram.ext import (
 
 from bot.adapters import CommandHandler, too_many
 from bot.adapters.telegram import Pacing, retry_after_seconds
+from bot.adapters.telegram_inbound import (
+    CALLBACK_MAX,
+    AdminCache,
+    SearchQueries,
+    chat_ref,
+    command_text,
+    topic_keyboard,
+)
 from bot.adapters.telegram_request import AiohttpRequest
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -89,105 +94,13 @@ UNKNOWN_BUTTON = t(DEFAULT, "adapter.button_unknown")
 BUTTON_GONE = t(DEFAULT, "adapter.button_gone")
 MAX_PAGE_OFFSET = 1000  # deepest search page a button may ask for (results beyond: refine)
 _OFFSET = re.compile(r"[0-9]{1,4}")
-_STORED_KEY = re.compile(r"#[0-9]{1,12}")
 REPLY_RETRY_MAX = 60.0  # a reply Telegram asks to delay longer than this is dropped (logged)
 
 
 REMOVED = ("left", "kicked", "banned")
-CALLBACK_MAX = 64  # bytes of callback_data Telegram accepts
 
 
 SearchPager = Callable[[str, int], SearchPage]
-
-
-class AdminCache:
-    """Who administers which group, asked with getChatMember and kept ``ttl`` seconds."""
-
-    def __init__(self, bot: Bot, ttl: float, now: Callable[[], float] = time.monotonic):
-        self.bot = bot
-        self.ttl = ttl
-        self.now = now
-        self._known: dict[tuple[int, int], tuple[bool, float]] = {}
-        self._asking: dict[tuple[int, int], asyncio.Future[bool]] = {}
-
-    async def is_admin(self, chat_id: int, user_id: int) -> bool:
-        key = (chat_id, user_id)
-        hit = self._known.get(key)
-        if hit is not None and hit[1] > self.now():
-            return hit[0]
-        pending = self._asking.get(key)
-        if pending is None:  # one getChatMember per (chat, user), however many commands wait
-            pending = self._asking[key] = asyncio.ensure_future(self._ask(chat_id, user_id))
-            pending.add_done_callback(lambda _: self._asking.pop(key, None))
-        return await asyncio.shield(pending)
-
-    async def _ask(self, chat_id: int, user_id: int) -> bool:
-        try:
-            member = await self.bot.get_chat_member(chat_id, user_id)
-        except TelegramError as e:  # cannot tell: refuse changes, don't cache the failure
-            log.warning("getChatMember(%s, %s) failed: %s", chat_id, user_id, e)
-            return False
-        admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-        if len(self._known) > 50_000:
-            self._known.clear()
-        self._known[(chat_id, user_id)] = (admin, self.now() + self.ttl)
-        return admin
-
-
-class SearchQueries:
-    """Short ids for search queries too long to travel inside callback_data (64 bytes).
-
-    An id belongs to the chat it was issued in: a button crafted with another chat's id finds
-    nothing (it used to show that chat's query).
-    """
-
-    def __init__(self, size: int = 5000) -> None:
-        self._ids = itertools.count(1)
-        self._queries: OrderedDict[tuple[str, str], str] = OrderedDict()
-        self.size = size
-
-    def data(self, chat: str, query: str, offset: int) -> str:
-        direct = f"s:{offset}:{query}"
-        if len(direct.encode()) <= CALLBACK_MAX and not query.startswith("#"):
-            return direct
-        key = f"#{next(self._ids)}"
-        self._queries[(chat, key)] = query
-        while len(self._queries) > self.size:
-            self._queries.popitem(last=False)
-        return f"s:{offset}:{key}"
-
-    def query(self, chat: str, stored: str) -> str | None:
-        if not stored.startswith("#"):
-            return stored or None
-        if not _STORED_KEY.fullmatch(stored):
-            return None
-        return self._queries.get((chat, stored))
-
-
-def chat_ref(chat: Chat, message: Message | None) -> ChatRef:
-    """Forum topics are their own subscription: the topic id travels as the thread id."""
-    thread = ""
-    if message is not None and message.is_topic_message and message.message_thread_id:
-        thread = str(message.message_thread_id)
-    return ChatRef("telegram", str(chat.id), thread)
-
-
-def command_text(text: str, username: str) -> str | None:
-    """``/cmd@ThisBot args`` → ``/cmd args``; None when addressed to another bot."""
-    head, _, rest = text.strip().partition(" ")
-    name, _, target = head.partition("@")
-    if target and target.lower() != username.lower():
-        return None
-    return f"{name.lower()} {rest.strip()}".strip()
-
-
-def topic_keyboard(choices: tuple[tuple[str, bool], ...]) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(("✅ " if followed else "⬜ ") + topic, callback_data=f"t:{topic}")
-        for topic, followed in choices
-        if len(f"t:{topic}".encode()) <= CALLBACK_MAX
-    ]
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 class TelegramBot:
