@@ -25,7 +25,7 @@ from bot.adapters import Adapter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.digest import build_digest, digest_day, digest_due, digest_story_ids
-from bot.outbox import Outbox, worker_name
+from bot.outbox import Outbox
 from bot.store import codec
 from bot.store import deliveries as outbox_store
 from bot.store import digests as digest_store
@@ -103,11 +103,10 @@ class DigestScheduler:
         *,
         worker: str | None = None,
     ) -> None:
-        self.engine = engine
-        self.adapters = adapters
-        self.clock = clock
-        self.settings = settings
-        self.worker = worker or worker_name()
+        # due digests are queued, then sent by the same outbox code as alerts
+        self.outbox = Outbox(engine, adapters, clock, settings.delivery, worker=worker)
+        self.engine, self.clock, self.settings = engine, clock, settings
+        self.worker = self.outbox.worker
         self.leadership = Leadership(engine)
 
     def due_chats(self, now: datetime) -> list[Chat]:
@@ -129,10 +128,7 @@ class DigestScheduler:
         queued = self.queue_due(now)
         if not queued:
             return 0
-        outbox = Outbox(
-            self.engine, self.adapters, self.clock, self.settings.delivery, worker=self.worker
-        )
-        await outbox.drain_once(only=queued)
+        await self.outbox.drain_once(only=queued)
         return outbox_store.sent_count(self.engine, queued)
 
     def queue_due(self, now: datetime) -> list[int]:
