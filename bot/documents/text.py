@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,6 +46,27 @@ def _block_markdown(block: Block) -> list[str]:
     return [block.text]
 
 
+def _body_gap(previous: str, kind: str) -> bool:
+    """A blank line between body blocks: around tables, between kinds, after a paragraph."""
+    return kind == "table" or previous == "table" or kind != previous or previous == "paragraph"
+
+
+def _contact_gap(previous: str, kind: str) -> bool:
+    """A blank line in the contact block only where a table starts or ends."""
+    return (kind == "table") != (previous == "table")
+
+
+def _blocks_markdown(blocks: Iterable[Block], gap: Callable[[str, str], bool]) -> list[str]:
+    out: list[str] = []
+    previous: str | None = None
+    for block in blocks:
+        if previous is not None and gap(previous, block.kind):
+            out.append("")
+        out += _block_markdown(block)
+        previous = block.kind
+    return out
+
+
 def serialize(doc: Document) -> str:
     """The canonical markdown of ``doc``; :func:`build_document` reads it back unchanged."""
     out: list[str] = []
@@ -58,25 +80,11 @@ def serialize(doc: Document) -> str:
     for section in doc.sections:
         if section.heading:
             out += ["#" * max(2, min(section.level or 2, 6)) + " " + section.heading, ""]
-        previous: str | None = None
-        for block in section.blocks:
-            if (
-                (previous is not None and (block.kind == "table" or previous == "table"))
-                or (previous is not None and block.kind != previous)
-                or previous == "paragraph"
-            ):
-                out.append("")
-            out += _block_markdown(block)
-            previous = block.kind
+        out += _blocks_markdown(section.blocks, _body_gap)
         out.append("")
     if doc.contact_block:
         out += ["## 담당 부서", ""]
-        previous = None
-        for block in doc.contact_block:
-            if previous is not None and (block.kind == "table") != (previous == "table"):
-                out.append("")
-            out += _block_markdown(block)
-            previous = block.kind
+        out += _blocks_markdown(doc.contact_block, _contact_gap)
         out.append("")
     if doc.attachments:
         out += ["## 첨부파일", ""]
