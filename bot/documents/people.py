@@ -16,7 +16,7 @@ completed from it).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.documents.names import (
@@ -81,32 +81,35 @@ def _atoms(text: str) -> list[_Atom]:
     return _classify(raw)
 
 
-def _classify(raw: list[_Atom]) -> list[_Atom]:
-    """Words → label / designation / title / name / word, joining letter-spaced words."""
+def _over_words(atoms: list[_Atom], word: Callable[[int, list[_Atom]], int]) -> list[_Atom]:
+    """One pass over ``atoms``: other atoms pass through; at a word, ``word(i, out)`` appends
+    what it becomes and returns how many atoms it took (a spaced name or title takes several)."""
     out: list[_Atom] = []
     i = 0
-    while i < len(raw):
-        atom = raw[i]
-        if atom.kind != "word":
-            out.append(atom)
+    while i < len(atoms):
+        if atoms[i].kind == "word":
+            i += word(i, out)
+        else:
+            out.append(atoms[i])
             i += 1
-            continue
+    return out
+
+
+def _classify(raw: list[_Atom]) -> list[_Atom]:
+    """Words → label / designation / title / name / word, joining letter-spaced words."""
+
+    def classify(i: int, out: list[_Atom]) -> int:
+        word = raw[i].text
         # letter-spaced title: 과 장, 주 무 관, 팀 원
-        joined = None
-        if len(atom.text) == 1:
+        if len(word) == 1:
             for span in (4, 3, 2):
                 words = raw[i : i + span]
                 if len(words) == span and all(w.kind == "word" and len(w.text) == 1 for w in words):
                     candidate = "".join(w.text for w in words)
                     if candidate in TITLE_SET or candidate in DESIGNATIONS:
-                        joined = (candidate, span)
-                        break
-        if joined:
-            kind = "desig" if joined[0] in DESIGNATIONS else "title"
-            out.append(_Atom(kind, joined[0]))
-            i += joined[1]
-            continue
-        word = atom.text
+                        kind = "desig" if candidate in DESIGNATIONS else "title"
+                        out.append(_Atom(kind, candidate))
+                        return span
         if word in DESIGNATIONS:
             out.append(_Atom("desig", word))
         elif word in TITLE_SET or (len(word) <= 5 and is_title(word)):
@@ -115,24 +118,14 @@ def _classify(raw: list[_Atom]) -> list[_Atom]:
             out.append(_Atom("label", word))
         else:
             out.append(_Atom("word", word))
-        i += 1
-    return _names(out)
+        return 1
+
+    return _names(_over_words(raw, classify))
 
 
-def _prev_solid(atoms: list[_Atom], i: int) -> _Atom | None:
-    """The atom before ``i``, across separators but not across a line break."""
-    for j in range(i - 1, -1, -1):
-        if atoms[j].kind == "sep":
-            if "\n" in atoms[j].text:
-                return None
-            continue
-        return atoms[j]
-    return None
-
-
-def _next_solid(atoms: list[_Atom], i: int) -> _Atom | None:
-    """The atom after ``i``, across separators but not across a line break."""
-    for j in range(i + 1, len(atoms)):
+def _solid(atoms: list[_Atom], indices: Iterable[int]) -> _Atom | None:
+    """The first atom at ``indices`` that is not a separator, but none across a line break."""
+    for j in indices:
         if atoms[j].kind == "sep":
             if "\n" in atoms[j].text:
                 return None
@@ -144,15 +137,10 @@ def _next_solid(atoms: list[_Atom], i: int) -> _Atom | None:
 def _names(atoms: list[_Atom]) -> list[_Atom]:
     """Mark names: a name-shaped word after a title, a designation or another name, or
     right before a phone. ``김 곤`` (surname, space, given name) is joined."""
-    out: list[_Atom] = []
-    i = 0
-    while i < len(atoms):
+
+    def name(i: int, out: list[_Atom]) -> int:
         atom = atoms[i]
-        if atom.kind != "word":
-            out.append(atom)
-            i += 1
-            continue
-        prev = _prev_solid(out, len(out))
+        prev = _solid(out, range(len(out) - 1, -1, -1))
         after_title = prev is not None and prev.kind in ("title", "desig", "name")
         spaced = (
             len(atom.text) == 1
@@ -163,9 +151,8 @@ def _names(atoms: list[_Atom]) -> list[_Atom]:
         )
         if spaced and after_title:
             out.append(_Atom("name", f"{atom.text} {atoms[i + 1].text}"))
-            i += 2
-            continue
-        nxt = _next_solid(atoms, i)
+            return 2
+        nxt = _solid(atoms, range(i + 1, len(atoms)))
         before_phone = nxt is not None and nxt.kind == "phone"
         if (after_title and is_name(atom.text, after_title=True)) or (
             before_phone and is_name(atom.text)
@@ -173,8 +160,9 @@ def _names(atoms: list[_Atom]) -> list[_Atom]:
             out.append(_Atom("name", atom.text))
         else:
             out.append(atom)
-        i += 1
-    return out
+        return 1
+
+    return _over_words(atoms, name)
 
 
 # --- rows → people ---------------------------------------------------------------------------
