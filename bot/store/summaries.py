@@ -116,20 +116,10 @@ def claim_summary(engine: Engine, story_id: int, token: str, now: datetime) -> b
     condition after the other's commit; SQLite serializes writers). False when the story is
     summarized already or claimed by someone else within the lease."""
     stale = to_db(now - CLAIM_LEASE)
-    with engine.begin() as conn:
-        result = conn.execute(
-            stories.update()
-            .where(
-                stories.c.id == story_id,
-                stories.c.summary.is_(None),
-                sa.or_(
-                    stories.c.summary_claimed_at.is_(None),
-                    stories.c.summary_claimed_at < stale,
-                ),
-            )
-            .values(summary_claim=token, summary_claimed_at=to_db(now))
-        )
-        return result.rowcount == 1
+    unclaimed = sa.or_(stories.c.summary_claimed_at.is_(None), stories.c.summary_claimed_at < stale)
+    return _update_unsummarized(
+        engine, story_id, unclaimed, summary_claim=token, summary_claimed_at=to_db(now)
+    )
 
 
 def release_summary_claim(engine: Engine, story_id: int, token: str) -> None:
@@ -147,14 +137,25 @@ def store_claimed_summary(
 ) -> bool:
     """Write the summary if this claim still holds (a claim taken over after the lease has
     expired loses: the other writer's summary stands). Returns whether it was written."""
+    return _update_unsummarized(
+        engine,
+        story_id,
+        stories.c.summary_claim == token,
+        summary=summary_json,
+        summarized_at=to_db(now),
+        summary_claim=None,
+    )
+
+
+def _update_unsummarized(
+    engine: Engine, story_id: int, condition: sa.ColumnElement[bool], **values: object
+) -> bool:
+    """One conditional UPDATE of a story that has no summary yet, so that of two racing
+    writers exactly one sees True: the claim and the claimed write both rest on it."""
     with engine.begin() as conn:
         result = conn.execute(
             stories.update()
-            .where(
-                stories.c.id == story_id,
-                stories.c.summary.is_(None),
-                stories.c.summary_claim == token,
-            )
-            .values(summary=summary_json, summarized_at=to_db(now), summary_claim=None)
+            .where(stories.c.id == story_id, stories.c.summary.is_(None), condition)
+            .values(**values)
         )
         return result.rowcount == 1
