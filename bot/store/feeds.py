@@ -183,6 +183,12 @@ def record_success(
         )  # fmt: skip
 
 
+def _per_feed(**values: Any) -> sa.Update:
+    """An UPDATE of feeds to run with many parameter rows (executemany), each row's ``fid``
+    naming its feed: how every batch of poll outcomes is written."""
+    return feeds.update().where(feeds.c.id == sa.bindparam("fid")).values(**values)
+
+
 @dataclass(frozen=True, slots=True)
 class FeedSuccess:
     """A feed whose answer (and items) were stored: its new validators and any warning."""
@@ -208,8 +214,7 @@ def record_successes(
     """Many successes in the caller's transaction — the one that stored their items, so the
     validators are never saved without the items (a later 304 would hide them)."""
     ok_at, next_at = to_db(now), to_db(now + timedelta(seconds=poll_interval))
-    plain = feeds.update().where(feeds.c.id == sa.bindparam("fid"))
-    plain = plain.values(
+    plain = _per_feed(
         last_success_at=ok_at,
         consecutive_failures=0,
         next_poll_at=next_at,
@@ -288,15 +293,11 @@ def record_failures(
                 "next_at": to_db(next_poll),
             }
         )
-    statement = (
-        feeds.update()
-        .where(feeds.c.id == sa.bindparam("fid"))
-        .values(
-            consecutive_failures=sa.bindparam("count"),
-            last_error=sa.bindparam("error"),
-            last_error_at=to_db(now),
-            next_poll_at=sa.bindparam("next_at"),
-        )
+    statement = _per_feed(
+        consecutive_failures=sa.bindparam("count"),
+        last_error=sa.bindparam("error"),
+        last_error_at=to_db(now),
+        next_poll_at=sa.bindparam("next_at"),
     )
     conn.execute(statement, rows)
     return next_polls
@@ -306,12 +307,7 @@ def record_fetch_seconds_in(conn: Connection, durations: Iterable[tuple[int, flo
     """How long each feed's last fetch took (answer or failure), for due_feeds' order."""
     rows = [{"fid": feed_id, "seconds": round(seconds, 3)} for feed_id, seconds in durations]
     if rows:
-        conn.execute(
-            feeds.update()
-            .where(feeds.c.id == sa.bindparam("fid"))
-            .values(last_fetch_seconds=sa.bindparam("seconds")),
-            rows,
-        )
+        conn.execute(_per_feed(last_fetch_seconds=sa.bindparam("seconds")), rows)
 
 
 def record_not_modified(
@@ -336,13 +332,9 @@ def record_not_modified_in(
     ]
     if not rows:
         return
-    statement = (
-        feeds.update()
-        .where(feeds.c.id == sa.bindparam("fid"))
-        .values(
-            last_success_at=sa.bindparam("ok_at"),
-            next_poll_at=sa.bindparam("next_at"),
-            consecutive_failures=0,
-        )
+    statement = _per_feed(
+        last_success_at=sa.bindparam("ok_at"),
+        next_poll_at=sa.bindparam("next_at"),
+        consecutive_failures=0,
     )
     conn.execute(statement, rows)
