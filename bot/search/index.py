@@ -45,27 +45,40 @@ class IndexDoc:
 
 _QUEUED = sa.text("SELECT id, kind, ref_id FROM search_queue ORDER BY id LIMIT :n")
 
-_ARTICLES = sa.text(
-    """
-    SELECT a.id, a.story_id, a.feed_id, a.title, a.text, a.published_at,
-           COALESCE(a.updated_at, a.fetched_at) AS stamp, d.id AS old_id
-    FROM articles a
-    LEFT JOIN search_docs d ON d.kind = 'article' AND d.ref_id = a.id
-    WHERE a.id IN :ids AND a.story_id IS NOT NULL
-    ORDER BY a.id
-    """
-).bindparams(sa.bindparam("ids", expanding=True))
 
-_SUMMARIES = sa.text(
+def _queued_rows(
+    kind: str, table: str, alias: str, *, columns: str, stamp: str, indexable: str
+) -> sa.TextClause:
+    """The queued rows (``:ids``) of ``table`` that can be indexed, with the ``stamp`` that
+    tells whether they changed since and the id of the entry they replace (``old_id``)."""
+    return sa.text(
+        f"""
+    SELECT {alias}.id, {columns},
+           {stamp} AS stamp, d.id AS old_id
+    FROM {table} {alias}
+    LEFT JOIN search_docs d ON d.kind = '{kind}' AND d.ref_id = {alias}.id
+    WHERE {alias}.id IN :ids AND {indexable}
+    ORDER BY {alias}.id
     """
-    SELECT s.id, s.summary, s.published_at,
-           COALESCE(s.summarized_at, s.first_seen_at) AS stamp, d.id AS old_id
-    FROM stories s
-    LEFT JOIN search_docs d ON d.kind = 'summary' AND d.ref_id = s.id
-    WHERE s.id IN :ids AND s.summary IS NOT NULL
-    ORDER BY s.id
-    """
-).bindparams(sa.bindparam("ids", expanding=True))
+    ).bindparams(sa.bindparam("ids", expanding=True))
+
+
+_ARTICLES = _queued_rows(
+    "article",
+    "articles",
+    "a",
+    columns="a.story_id, a.feed_id, a.title, a.text, a.published_at",
+    stamp="COALESCE(a.updated_at, a.fetched_at)",
+    indexable="a.story_id IS NOT NULL",
+)
+_SUMMARIES = _queued_rows(
+    "summary",
+    "stories",
+    "s",
+    columns="s.summary, s.published_at",
+    stamp="COALESCE(s.summarized_at, s.first_seen_at)",
+    indexable="s.summary IS NOT NULL",
+)
 
 
 def index_pending(
