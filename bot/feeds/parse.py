@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 from urllib.parse import urljoin
 
 import feedparser
@@ -36,6 +36,16 @@ class ParsedFeed:
     articles: tuple[Article, ...]
     error: str | None = None
     title: str | None = None
+
+
+class ParseOptions(TypedDict):
+    """What :func:`parse_feed` takes besides the body; the worker pool
+    (bot/feeds/worker.py) takes the same and hands it on."""
+
+    feed_id: int
+    base_url: str
+    now: datetime
+    headers: NotRequired[Mapping[str, str] | None]
 
 
 def parse_feed(

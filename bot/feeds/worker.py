@@ -18,11 +18,9 @@ import pickle
 import struct
 import sys
 import time
-from collections.abc import Mapping
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
-from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.feeds.parse import ParsedFeed, ParseOptions, parse_feed
 
 if TYPE_CHECKING:  # the worker process imports only the parser
     from bot.feeds.timeline import Timeline
@@ -122,22 +120,9 @@ class ParseWorkers:
                 await worker.reader
         self._workers.clear()
 
-    async def parse(
-        self,
-        body: bytes,
-        *,
-        feed_id: int,
-        base_url: str,
-        now: datetime,
-        headers: Mapping[str, str] | None = None,
-    ) -> ParsedFeed:
+    async def parse(self, body: bytes, **options: Unpack[ParseOptions]) -> ParsedFeed:
         """:func:`parse_feed` in the least busy live worker, else in a thread."""
-        kwargs: dict[str, Any] = {
-            "feed_id": feed_id,
-            "base_url": base_url,
-            "now": now,
-            "headers": dict(headers or {}),
-        }
+        kwargs: dict[str, Any] = {**options, "headers": dict(options.get("headers") or {})}
         async with self._slots:
             live = [w for w in self._workers if w.alive]
             if live:
