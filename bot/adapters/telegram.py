@@ -300,7 +300,7 @@ def _is_int(value: str) -> bool:
 
 def _contacts_button(message: Message) -> InlineKeyboardMarkup | None:
     """The 문의처 전체 button under an alert that shows fewer people than it has; the
-    callback (``c:<story id>``) is answered by bot/adapters/telegram_app.py."""
+    callback (``c:<story id>``) is answered by bot/adapters/telegram_buttons.py."""
     if not isinstance(message, Alert) or not has_more_contacts(message):
         return None
     label = t("ko", "render.all_contacts")

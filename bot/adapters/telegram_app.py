@@ -3,7 +3,8 @@
 Every command goes to the platform-neutral command core; this module only translates: the
 chat (and forum topic) into a :class:`ChatRef`, group admin rights (``getChatMember``, cached)
 into ``is_admin``, and a :class:`Reply` into an HTML message with an inline keyboard (topic
-toggles, search pages). A bot removed from a chat pauses that chat, so it never spams a group
+toggles, search pages; telegram_inbound.py builds them, telegram_buttons.py answers their
+presses). A bot removed from a chat pauses that chat and its topics, so it never spams a group
 that kicked it. Long polling by default; webhook mode checks Telegram's secret token on every
 request (python-telegram-bot's webhook server answers 403 without it).
 """
@@ -13,19 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from telegram import (
     Bot,
     BotCommand,
     Chat,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
@@ -44,26 +42,25 @@ from telegram.ext import (
 
 from bot.adapters import CommandHandler, too_many
 from bot.adapters.telegram import Pacing, retry_after_seconds
+from bot.adapters.telegram_buttons import EXPIRED, Buttons, SearchPager
 from bot.adapters.telegram_inbound import (
-    CALLBACK_MAX,
     AdminCache,
     SearchQueries,
     chat_ref,
     command_text,
-    topic_keyboard,
+    reply_keyboard,
 )
 from bot.adapters.telegram_request import AiohttpRequest
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.errors import CommandError
 from bot.locales import DEFAULT, t
-from bot.messages import Reply, SearchPage
+from bot.messages import Reply
 from bot.pacing import CommandLimiter
-from bot.render.telegram import all_contacts_blocks, pack, reply_messages
-from bot.store.chats import migrate_chat, pause_chat
-from bot.store.schema import chats
-from bot.store.stories import load_alerts
+from bot.render.telegram import reply_messages
+from bot.store.chats import migrate_chat, pause_chat_everywhere
 from bot.types import ChatRef
+
+__all__ = ["COMMANDS", "EXPIRED", "TelegramBot"]  # EXPIRED: telegram_buttons.py's, read here too
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,19 +85,10 @@ COMMANDS: tuple[tuple[str, str], ...] = tuple(
     (name, t(DEFAULT, f"cmd.{name}.summary")) for name in MENU
 )
 TROUBLE = t(DEFAULT, "adapter.trouble")
-CONTACTS_GONE = t(DEFAULT, "adapter.contacts_gone")
-EXPIRED = t(DEFAULT, "adapter.search_expired")
-UNKNOWN_BUTTON = t(DEFAULT, "adapter.button_unknown")
-BUTTON_GONE = t(DEFAULT, "adapter.button_gone")
-MAX_PAGE_OFFSET = 1000  # deepest search page a button may ask for (results beyond: refine)
-_OFFSET = re.compile(r"[0-9]{1,4}")
 REPLY_RETRY_MAX = 60.0  # a reply Telegram asks to delay longer than this is dropped (logged)
 
 
 REMOVED = ("left", "kicked", "banned")
-
-
-SearchPager = Callable[[str, int], SearchPage]
 
 
 class TelegramBot:
@@ -144,6 +132,7 @@ class TelegramBot:
         self.ready = asyncio.Event()  # set once the HTTP client is initialized
         self.page_size = settings.search.default_limit
         self.preview = LinkPreviewOptions(is_disabled=not self.settings.link_preview)
+        self.buttons = Buttons(self)
         app = self.application
         app.add_handler(
             MessageHandler(
@@ -164,7 +153,7 @@ class TelegramBot:
             )
         )
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
-        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_handler(CallbackQueryHandler(self.buttons.on_button))
         app.add_handler(ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self.on_error)
 
@@ -303,129 +292,8 @@ class TelegramBot:
         raise AssertionError("unreachable")
 
     def keyboard(self, chat: str, reply: Reply) -> InlineKeyboardMarkup | None:
-        if reply.topic_choices:
-            return topic_keyboard(reply.topic_choices)
-        page = reply.search
-        if page is None or (page.offset == 0 and not page.has_more):
-            return None
-        row = []
-        lang = reply.language
-        if page.offset > 0:
-            back = max(0, page.offset - max(self.page_size, len(page.hits)))
-            data = self.queries.data(chat, page.query, back)
-            row.append(InlineKeyboardButton(t(lang, "adapter.previous"), callback_data=data))
-        if page.has_more:
-            ahead = page.offset + len(page.hits)
-            data = self.queries.data(chat, page.query, ahead)
-            row.append(InlineKeyboardButton(t(lang, "adapter.next"), callback_data=data))
-        return InlineKeyboardMarkup([row])
-
-    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is None or query.data is None:
-            return
-        message = query.message
-        chat = update.effective_chat
-        if chat is None or not isinstance(message, Message):
-            await query.answer(BUTTON_GONE)
-            return
-        ref = chat_ref(chat, message)
-        verdict, wait = self.limiter.check(str(query.from_user.id))
-        if verdict != "go":
-            with contextlib.suppress(TelegramError):
-                await query.answer(too_many(wait) if verdict == "notice" else None)
-            return
-        kind, _, rest = query.data[:CALLBACK_MAX].partition(":")
-        try:
-            if kind == "t":
-                toast = await self.toggle_topic(ref, chat, query.from_user.id, message, rest)
-            elif kind == "s":
-                toast = await self.turn_page(ref, message, rest)
-            elif kind == "c":
-                toast = await self.show_contacts(message, rest)
-            else:
-                toast = UNKNOWN_BUTTON
-        except CommandError as e:
-            toast = e.reply
-        except Exception:  # never the exception's text: it may hold SQL or a stack detail
-            log.exception("button %r failed in chat %s", query.data[:80], ref)
-            toast = TROUBLE
-        with contextlib.suppress(TelegramError):
-            await query.answer(toast[:200] if toast else None)
-
-    async def toggle_topic(
-        self, ref: ChatRef, chat: Chat, user_id: int, message: Message, topic: str
-    ) -> str:
-        is_group = chat.type != ChatType.PRIVATE
-        is_admin = (
-            True
-            if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL)
-            else (await self.admins.is_admin(chat.id, user_id))
-        )
-        user = str(user_id)
-        current = await self.core.handle(
-            ref, user, "/subscribe", is_admin=is_admin, is_group=is_group
-        )
-        if not current.topic_choices:  # refused (not an admin): say why, change nothing
-            return current.text
-        followed = dict(current.topic_choices).get(topic)
-        if followed is None:
-            return t(current.language, "adapter.topic_gone")
-        verb = "/unsubscribe" if followed else "/subscribe"
-        result = await self.core.handle(
-            ref, user, f"{verb} {topic}", is_admin=is_admin, is_group=is_group
-        )
-        fresh = await self.core.handle(
-            ref, user, "/subscribe", is_admin=is_admin, is_group=is_group
-        )
-        if fresh.topic_choices and fresh.topic_choices != current.topic_choices:
-            with contextlib.suppress(TelegramError):  # "message is not modified" is fine
-                await message.edit_reply_markup(reply_markup=topic_keyboard(fresh.topic_choices))
-        return result.text
-
-    async def show_contacts(self, message: Message, rest: str) -> str:
-        """The 문의처 전체 button: the story's whole contact list, as a reply to the alert."""
-        if not re.fullmatch(r"[0-9]{1,12}", rest):
-            return CONTACTS_GONE
-        story_id = int(rest)
-        alerts = await asyncio.to_thread(load_alerts, self.engine, [story_id])
-        alert = alerts.get(story_id)
-        if alert is None or not alert.summary.contacts:
-            return CONTACTS_GONE
-        for text in pack(all_contacts_blocks(alert.summary.headline, alert.summary.contacts)):
-
-            async def send(text: str = text) -> object:
-                return await message.reply_text(
-                    text, parse_mode=ParseMode.HTML, link_preview_options=self.preview
-                )
-
-            with contextlib.suppress(TelegramError):
-                await self.paced(message.chat_id, send)
-        return ""
-
-    async def turn_page(self, ref: ChatRef, message: Message, rest: str) -> str:
-        """A search page button: the offset is a small number and a stored query id must
-        have been issued in this chat; anything else is refused politely."""
-        offset_text, _, stored = rest.partition(":")
-        if not _OFFSET.fullmatch(offset_text) or int(offset_text) > MAX_PAGE_OFFSET:
-            return EXPIRED
-        query = self.queries.query(ref.chat_id, stored)
-        if query is None or self.search is None:
-            return EXPIRED
-        page = await asyncio.to_thread(self.search, query, int(offset_text))
-        reply = Reply(text="", search=page)
-
-        async def edit() -> object:
-            return await message.edit_text(
-                reply_messages(reply)[0],
-                parse_mode=ParseMode.HTML,
-                link_preview_options=self.preview,
-                reply_markup=self.keyboard(ref.chat_id, reply),
-            )
-
-        with contextlib.suppress(TelegramError):
-            await self.paced(message.chat_id, edit)
-        return ""
+        """The buttons under a reply (a search page's carry this bot's query ids)."""
+        return reply_keyboard(reply, chat, self.queries, self.page_size)
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
@@ -436,20 +304,10 @@ class TelegramBot:
             return
         chat_id = str(change.chat.id)
         reason = f"the bot was removed from the chat ({status})"
-        await asyncio.to_thread(self.pause_everywhere, chat_id, reason)
+        await asyncio.to_thread(
+            pause_chat_everywhere, self.engine, "telegram", chat_id, reason, now=self.now()
+        )
         log.info("telegram chat %s removed the bot: paused", chat_id)
-
-    def pause_everywhere(self, chat_id: str, reason: str) -> None:
-        """Pause the chat and every forum topic of it."""
-        with self.engine.connect() as conn:
-            threads = conn.execute(
-                sa.select(chats.c.thread_id).where(
-                    chats.c.platform == "telegram", chats.c.chat_id == chat_id
-                )
-            ).scalars()
-            refs = [ChatRef("telegram", chat_id, thread or "") for thread in threads]
-        for ref in refs:
-            pause_chat(self.engine, ref, reason, now=self.now())
 
     async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

@@ -2,7 +2,8 @@
 
 The chat (and forum topic) as a :class:`ChatRef`, a command's text without ``@ThisBot``, group
 admin rights (``getChatMember``, cached), short ids for search queries too long for a button,
-and the topic keyboard. No sending here: bot/adapters/telegram_app.py does that.
+and the keyboards under a reply (topic toggles, search pages), whose presses
+bot/adapters/telegram_buttons.py answers. No sending here: bot/adapters/telegram_app.py does that.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Mess
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
+from bot.locales import t
+from bot.messages import Reply
 from bot.types import ChatRef
 
 log = logging.getLogger(__name__)
@@ -115,3 +118,25 @@ def topic_keyboard(choices: tuple[tuple[str, bool], ...]) -> InlineKeyboardMarku
         if len(f"t:{topic}".encode()) <= CALLBACK_MAX
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def reply_keyboard(
+    reply: Reply, chat: str, queries: SearchQueries, page_size: int
+) -> InlineKeyboardMarkup | None:
+    """The buttons under a reply: its topic toggles, or a search page's previous / next."""
+    if reply.topic_choices:
+        return topic_keyboard(reply.topic_choices)
+    page = reply.search
+    if page is None or (page.offset == 0 and not page.has_more):
+        return None
+    row = []
+    lang = reply.language
+    if page.offset > 0:
+        back = max(0, page.offset - max(page_size, len(page.hits)))
+        data = queries.data(chat, page.query, back)
+        row.append(InlineKeyboardButton(t(lang, "adapter.previous"), callback_data=data))
+    if page.has_more:
+        ahead = page.offset + len(page.hits)
+        data = queries.data(chat, page.query, ahead)
+        row.append(InlineKeyboardButton(t(lang, "adapter.next"), callback_data=data))
+    return InlineKeyboardMarkup([row])

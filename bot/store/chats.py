@@ -278,6 +278,22 @@ def pause_chat(engine: Engine, chat: ChatRef, reason: str, *, now: datetime | No
         _kill_pending(conn, pk, f"chat gone: {reason}"[:500])
 
 
+def pause_chat_everywhere(
+    engine: Engine, platform: str, chat_id: str, reason: str, *, now: datetime
+) -> None:
+    """:func:`pause_chat` for the chat and every forum topic of it (each topic is its own
+    subscription): a bot removed from a group is gone from all of its topics."""
+    with engine.connect() as conn:
+        threads = conn.execute(
+            sa.select(chats.c.thread_id).where(
+                chats.c.platform == platform, chats.c.chat_id == chat_id
+            )
+        ).scalars()
+        refs = [ChatRef(platform, chat_id, thread or "") for thread in threads]
+    for ref in refs:
+        pause_chat(engine, ref, reason, now=now)
+
+
 def migrate_chat(engine: Engine, platform: str, old_chat_id: str, new_chat_id: str) -> None:
     """The chat now lives at ``new_chat_id``: replace the id everywhere (every thread).
 
