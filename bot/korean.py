@@ -107,8 +107,8 @@ def _tokens_from_string(tagger: Any, text: str) -> list[Token] | None:
             continue  # EOS and the empty last line
         start = text.find(surface, at)
         fields = feature.split(",")
-        if start < 0 or len(fields) != 8:
-            return None
+        if start < 0 or len(fields) != 8 or text[at:start].strip():
+            return None  # not the next surface: read the objects instead
         end = start + len(surface)
         pos, kind, expression = fields[0], fields[4], fields[7]
         parts: tuple[tuple[int, int], ...] = ()
