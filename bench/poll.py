@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -140,6 +141,10 @@ def reader_cycle(db: Path, urls: Path, work: Path, tag: str, figures: Figures) -
 
 def main() -> None:
     sokbo, reader = Figures(), Figures()
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True, text=True
+    ).stdout.strip()
+    print(f"sokbo at {commit[:100]}")
     print(
         f"bench-poll: {FEEDS} loopback feeds × {ITEMS} items ({len(SLOW)} slow 2 s, "
         f"{len(BROKEN)} broken); cold, then 80 % unchanged (1 in 5 feeds moved by {SLIDE} items, "
