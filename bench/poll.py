@@ -21,9 +21,10 @@ sampled every 50 ms):
   scheduled=False)`` (bench/reader_peer.py). reader stores entries; it does not group,
   summarize, index or match.
 
-sokbo and reader alternate who goes first. ``bench/poll.py [RUNS] [--feeds N] [--trace]``:
-RUNS (default 3) runs, medians printed; ``--trace`` prints sokbo's cycle timeline
-(SOKBO_POLL_TRACE) for each run.
+sokbo and reader alternate who goes first. ``bench/poll.py [RUNS] [--feeds N] [--trace]
+[--sokbo-python PATH]``: RUNS (default 3) runs, medians printed; ``--trace`` prints sokbo's
+cycle timeline (SOKBO_POLL_TRACE) for each run; ``--sokbo-python`` measures another
+checkout's sokbo (its venv's python) against the same reader.
 """
 
 from __future__ import annotations
@@ -58,8 +59,15 @@ _parser = argparse.ArgumentParser(description="sokbo poll --once beside reader, 
 _parser.add_argument("runs", nargs="?", type=int, default=3)
 _parser.add_argument("--feeds", type=int, default=2000)
 _parser.add_argument("--trace", action="store_true", help="print sokbo's cycle timeline")
+_parser.add_argument(
+    "--sokbo-python",
+    default=sys.executable,
+    metavar="PATH",
+    help="the Python (venv) whose sokbo is measured, e.g. a baseline checkout's .venv/bin/python",
+)
 _args = _parser.parse_args()
 RUNS, FEEDS = _args.runs, _args.feeds
+SOKBO_PYTHON = _args.sokbo_python
 TRACE = _args.trace or os.environ.get("SOKBO_POLL_TRACE") == "1"
 PYTHON = sys.executable
 SECRETS = ("OPENAI_", "TELEGRAM_", "SLACK_", "SOKBO_")
@@ -93,7 +101,15 @@ def sokbo_cycle(cfg: Path, work: Path, tag: str, figures: Figures) -> None:
     if TRACE:
         extra["SOKBO_POLL_TRACE"] = "1"
     run = measure(
-        [PYTHON, str(BENCH / "sokbo_driver.py"), "cli", "poll", "--once", "--config", str(cfg)],
+        [
+            SOKBO_PYTHON,
+            str(BENCH / "sokbo_driver.py"),
+            "cli",
+            "poll",
+            "--once",
+            "--config",
+            str(cfg),
+        ],
         env={**env(), **extra},
         cwd=work,
         interval=0.05,
@@ -141,10 +157,17 @@ def reader_cycle(db: Path, urls: Path, work: Path, tag: str, figures: Figures) -
 
 def main() -> None:
     sokbo, reader = Figures(), Figures()
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True, text=True
+    where = subprocess.run(
+        [SOKBO_PYTHON, "-c", "import bot, pathlib; print(pathlib.Path(bot.__file__).parents[1])"],
+        capture_output=True,
+        text=True,
     ).stdout.strip()
-    print(f"sokbo at {commit[:100]}")
+    commit = subprocess.run(
+        ["git", "-C", where or str(ROOT), "log", "-1", "--format=%h %s"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    print(f"sokbo: {where} at {commit[:100]}")
     print(
         f"bench-poll: {FEEDS} loopback feeds × {ITEMS} items ({len(SLOW)} slow 2 s, "
         f"{len(BROKEN)} broken); cold, then 80 % unchanged (1 in 5 feeds moved by {SLIDE} items, "
@@ -161,7 +184,7 @@ def main() -> None:
             work = Path(tmp) / f"run{n}"
             work.mkdir()
             cfg = sokbo_config(work / "config.toml", work / "sokbo.db", urls, log="INFO")
-            subscribe([PYTHON, str(BENCH / "sokbo_driver.py"), "cli"], cfg, work, env())
+            subscribe([SOKBO_PYTHON, str(BENCH / "sokbo_driver.py"), "cli"], cfg, work, env())
             reader_db = work / "reader.sqlite"
             for cycle, tag in zip((1, 2), ("cold", "warm"), strict=True):
                 feeds.set_generation(cycle)
