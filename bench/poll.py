@@ -161,6 +161,7 @@ def main() -> None:
         [SOKBO_PYTHON, "-c", "import bot, pathlib; print(pathlib.Path(bot.__file__).parents[1])"],
         capture_output=True,
         text=True,
+        cwd="/",  # not this checkout: the venv's own sokbo
     ).stdout.strip()
     commit = subprocess.run(
         ["git", "-C", where or str(ROOT), "log", "-1", "--format=%h %s"],
