@@ -187,14 +187,19 @@ _NOMINAL_END = re.compile(
 def clean_unit(text: str) -> str:
     """One paragraph or item as a reader should see it: bullet markers and footnote stars
     out, spaces the conversion put inside punctuation and before particles/units taken out."""
+    return repair_spacing(tidy_unit(text))
+
+
+def tidy_unit(text: str) -> str:
+    """:func:`clean_unit` without the tagger's spacing repair, which costs most of a digest's
+    time: candidates are tidied, and only what is shown (bullets, facts) is repaired."""
     text = text.replace("**", "")
     text = _MARKER.sub("", text.strip())
     text = _FOOTNOTE.sub("", text)
     text = _SPACE_BEFORE.sub(r"\1", text)
     text = _SPACE_AFTER.sub(r"\1", text)
     text = _APOSTROPHE_YEAR.sub(r"\1\2", text)
-    text = _SPACES.sub(" ", text).strip()
-    return repair_spacing(text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def _candidates(doc: Document) -> list[str]:
@@ -212,7 +217,7 @@ def _candidates(doc: Document) -> list[str]:
             continue
         if _NOISE.search(raw) or PHONE.search(raw) or not re.search(r"[가-힣]", raw):
             continue
-        line = clean_unit(raw)
+        line = tidy_unit(raw)
         if len(line) < 20:
             continue
         for sentence in split_sentences(line):
@@ -267,7 +272,7 @@ def pick_bullets(sentences: list[str], title: str, weights: Weights = DEFAULT_WE
         seen.append(grams)
         if len(chosen) == MAX_BULLETS or (len(chosen) >= MIN_BULLETS and scores[i] < 0.6):
             break
-    return [b for i in sorted(chosen) if (b := fitted[i])]
+    return [repair_spacing(b) for i in sorted(chosen) if (b := fitted[i])]
 
 
 def _label_for_amount(sentence: str, start: int = 0) -> str:
@@ -309,7 +314,8 @@ def find_amounts(sentences: list[str], limit: int = 4) -> list[Labeled]:
             value = m.group(0).strip()
             key = re.sub(r"[\s,]|^(총|최대|약)", "", value)
             if key not in out and len(out) < limit:
-                out[key] = Labeled(label=_label_for_amount(sentence, m.start()), value=value)
+                label = _label_for_amount(sentence, m.start())
+                out[key] = Labeled(label=label, value=repair_spacing(value))
     return list(out.values())
 
 
@@ -325,7 +331,7 @@ def find_dates(sentences: list[str], limit: int = 3) -> list[Labeled]:
                 continue
             label = _label_for_date(sentence, m.start(), m.end(), bool(ranges))
             if label and key not in out and len(out) < limit:
-                out[key] = Labeled(label=label, value=value)
+                out[key] = Labeled(label=label, value=repair_spacing(value))
     return list(out.values())
 
 
