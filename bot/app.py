@@ -80,7 +80,7 @@ class App:
 
     async def poll_service(self, stop: asyncio.Event) -> None:
         """Poll due feeds until stopped; each cycle's report goes to :meth:`after_poll`."""
-        from bot.feeds.poll import default_contact_extractor, run_polling
+        from bot.feeds.poll import run_polling
 
         await run_polling(
             self.engine,
@@ -88,13 +88,12 @@ class App:
             self.clock,
             stop,
             self.after_poll,
-            extract_contacts=default_contact_extractor(),
         )
 
     async def poll_once(self, *, all_feeds: bool = True) -> CycleReport:
         """One cycle now (``sokbo poll --once``): every enabled feed, or only the due ones."""
         from bot.feeds.fetch import Fetcher
-        from bot.feeds.poll import default_contact_extractor, poll_cycle
+        from bot.feeds.poll import poll_cycle
         from bot.store.feeds import list_feeds, sync_sources
 
         sync_sources(self.engine, self.settings.feeds.sources, self.clock.now())
@@ -106,7 +105,6 @@ class App:
                 self.settings.feeds,
                 self.clock,
                 feeds=feeds,
-                extract_contacts=default_contact_extractor(),
             )
 
     async def after_poll(self, report: CycleReport) -> None:

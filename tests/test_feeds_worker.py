@@ -85,11 +85,12 @@ def test_worker_imports_only_the_parser() -> None:
     assert (
         out.stdout.strip()
         == "['bot', 'bot.agencies', 'bot.clock', 'bot.documents', 'bot.documents.assemble', "
-        "'bot.documents.blocks', 'bot.documents.build', 'bot.documents.markup', "
-        "'bot.documents.model', 'bot.documents.names', 'bot.documents.phones', "
-        "'bot.documents.text', 'bot.documents.titles', 'bot.feeds', 'bot.feeds.dates', "
-        "'bot.feeds.encoding', 'bot.feeds.parse', "
-        "'bot.feeds.worker', 'bot.hygiene', 'bot.types']"  # the Document is built at parse time
+        "'bot.documents.blocks', 'bot.documents.build', 'bot.documents.contact_lines', "
+        "'bot.documents.contacts', 'bot.documents.markup', 'bot.documents.model', "
+        "'bot.documents.names', 'bot.documents.people', 'bot.documents.phones', "
+        "'bot.documents.source', 'bot.documents.text', 'bot.documents.titles', 'bot.feeds', "
+        "'bot.feeds.dates', 'bot.feeds.encoding', 'bot.feeds.parse', "
+        "'bot.feeds.worker', 'bot.hygiene', 'bot.types']"  # the Document and its contacts are built at parse time
     )
 
 

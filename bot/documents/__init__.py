@@ -21,7 +21,7 @@ ingest stores as an article's text, and :func:`build_document` reads it back unc
 
 from bot.documents.assemble import assemble
 from bot.documents.blocks import parse_lines
-from bot.documents.build import MAX_INPUT, article_text, build_document, structure
+from bot.documents.build import MAX_INPUT, article_text, build_document, stored_text, structure
 from bot.documents.markup import has_markup, markup_lines
 from bot.documents.model import Block, BlockKind, Document, Section
 from bot.documents.text import llm_text, serialize
@@ -42,5 +42,6 @@ __all__ = [
     "parse_lines",
     "serialize",
     "split_title",
+    "stored_text",
     "structure",
 ]

@@ -63,7 +63,11 @@ def article_text(markup: str, *, title: str = "") -> str:
     """The stored text of a feed item: its Document as canonical markdown without the
     ``# title`` line (the article keeps its title apart), so every later step rebuilds the
     same structure from the stored copy."""
-    doc = build_document(markup, title=title)
+    return stored_text(build_document(markup, title=title))
+
+
+def stored_text(doc: Document) -> str:
+    """:func:`article_text` of a Document already built."""
     return serialize(replace(doc, title="", tag=""))
 
 

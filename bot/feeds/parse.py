@@ -22,11 +22,12 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from bot.documents import article_text, markup_lines
+from bot.documents import Document, build_document, markup_lines, stored_text
+from bot.documents.contacts import contacts_of, extract_contacts
 from bot.feeds.dates import first_date
 from bot.feeds.encoding import as_utf8_document, decode
 from bot.hygiene import clean_text
-from bot.types import Article
+from bot.types import Article, Contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,9 @@ def _article(
     link = clean_text(str(entry.get("link", "") or "")).strip()
     url = urljoin(base_url, link) if link else ""
     body_html = _best_content(entry)
-    text = clean_text(article_text(body_html, title=title))
+    doc = build_document(body_html, title=title)
+    built = stored_text(doc)
+    text = clean_text(built)
     if not title and not text:
         return None
     if not title:
@@ -147,7 +150,18 @@ def _article(
         text=text,
         published_at=published,
         content_hash=content_hash(title, text),
+        contacts=tuple(_contacts(doc, built, text)),
     )
+
+
+def _contacts(doc: Document, built: str, text: str) -> list[Contact]:
+    """The item's contacts from the Document just built (here, in the parse worker, so the
+    poller never builds it a second time); read again from the cleaned text if hygiene
+    changed anything."""
+    try:
+        return contacts_of(doc, raw=text) if built == text else extract_contacts(text)
+    except Exception:  # contacts are a bonus: an extractor bug must not drop the article
+        return []
 
 
 def _with_date(article: Article, when: datetime) -> Article:

@@ -23,7 +23,6 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import FeedSettings
-from bot.documents.contacts import extract_contacts
 from bot.errors import FeedError, SokboError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.timeline import Timeline
@@ -74,11 +73,6 @@ class CycleReport:
             if outcome.feed.id == feed_id:
                 return outcome.feed.name
         return f"feed {feed_id}"
-
-
-def default_contact_extractor() -> ContactExtractor:
-    """The rule-based extractor of :mod:`bot.documents.contacts`."""
-    return extract_contacts
 
 
 async def poll_cycle(
