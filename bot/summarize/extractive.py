@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.agencies import find_agencies
@@ -21,8 +20,9 @@ from bot.documents.contacts import contacts_of
 from bot.documents.phones import PHONE
 from bot.korean import repair_spacing, split_sentences
 from bot.summarize.base import Document
+from bot.summarize.facts import find_amounts, find_dates, find_regions
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
-from bot.types import Labeled, Summary
+from bot.types import Summary
 
 log = logging.getLogger(__name__)
 
@@ -46,30 +46,6 @@ class Weights:
 
 DEFAULT_WEIGHTS = Weights()
 
-REGIONS: Mapping[str, tuple[str, ...]] = {
-    "서울": ("서울특별시", "서울시", "서울"),
-    "부산": ("부산광역시", "부산"),
-    "대구": ("대구광역시", "대구"),
-    "인천": ("인천광역시", "인천"),
-    "광주": ("광주광역시", "광주"),
-    "대전": ("대전광역시", "대전"),
-    "울산": ("울산광역시", "울산"),
-    "세종": ("세종특별자치시", "세종시"),
-    "경기": ("경기도", "경기"),
-    "강원": ("강원특별자치도", "강원도", "강원"),
-    "충북": ("충청북도", "충북"),
-    "충남": ("충청남도", "충남"),
-    "전북": ("전북특별자치도", "전라북도", "전북"),
-    "전남": ("전라남도", "전남"),
-    "경북": ("경상북도", "경북"),
-    "경남": ("경상남도", "경남"),
-    "제주": ("제주특별자치도", "제주도", "제주"),
-}
-_REGION_WORD = re.compile(
-    "|".join(sorted((re.escape(n) for ns in REGIONS.values() for n in ns), key=len, reverse=True))
-)
-_REGION_OF = {n: short for short, ns in REGIONS.items() for n in ns}
-
 _NOISE = re.compile(
     r"저작권|무단\s*전재|재배포|Copyright|바로가기|누리집\s*(?:바로|이동|가기)|글자크기|인쇄하기|공공누리|"
     r"뉴스댓글|최신뉴스|많이 본|구독|로그인|첨부파일|\.hwpx|\.pdf|SOURCE:|출처\s*:|"
@@ -77,16 +53,6 @@ _NOISE = re.compile(
 )
 _ENDED = re.compile(r"(다|음|함|됨|바람)[.!?”\"’']*$|[.!?]$")
 _FIGURE = re.compile(r"\d[\d,.]*\s*(조|억|만|천)?\s*(원|%|명|개|건|곳|개사|월|일|년)")
-_AMOUNT = re.compile(
-    r"(?:(?:총|최대|약)\s?)?\d[\d,]*(?:\.\d+)?\s?조(?:\s?\d[\d,]*\s?억)?\s?원"
-    r"|(?:(?:총|최대|약)\s?)?\d[\d,]*(?:\.\d+)?\s?(?:억|만|천만)\s?원"
-)
-_DAY = r"\d{1,2}\s?월\s?\d{1,2}\s?일(?:\s?\([월화수목금토일]\))?"
-_DATE_RANGE = re.compile(
-    rf"{_DAY}(?:\s?\d{{1,2}}\s?시)?\s*(?:부터|~|∼|-)\s*(?:{_DAY}|\d{{1,2}}\s?일(?:\([월화수목금토일]\))?)"
-    rf"(?:\s?\d{{1,2}}\s?시)?(?:\s?까지)?"
-)
-_DATE = re.compile(rf"(?:\d{{4}}\s?년\s?)?{_DAY}|\d{{4}}\.\s?\d{{1,2}}\.\s?\d{{1,2}}\.?")
 _PAREN_ASIDE = re.compile(r"\s*\((?:장관|청장|차관|위원장|이하|처장|원장)[^()]{0,40}\)")
 _SPACES = re.compile(r"\s+")
 
@@ -273,76 +239,6 @@ def pick_bullets(sentences: list[str], title: str, weights: Weights = DEFAULT_WE
         if len(chosen) == MAX_BULLETS or (len(chosen) >= MIN_BULLETS and scores[i] < 0.6):
             break
     return [repair_spacing(b) for i in sorted(chosen) if (b := fitted[i])]
-
-
-def _label_for_amount(sentence: str, start: int = 0) -> str:
-    """The label of the amount at ``start``: 추경/예산/투자/지원 just before it, else just
-    after it in the same clause (``300억 원 규모의 예산``); 금액 when none is there."""
-    before = sentence[max(0, start - 25) : start]
-    after = re.split(r"[,.]", sentence[start : start + 30], maxsplit=1)[0]
-    words = (("추경", "추경 예산"), ("예산", "예산"), ("투자", "투자 규모"), ("지원", "지원 규모"))
-    for near in (before, after):
-        for word, label in words:
-            if word in near:
-                return label
-    return "금액"
-
-
-_APPLY = re.compile(r"신청|접수|모집|공모")
-
-
-def _label_for_date(sentence: str, start: int = 0, end: int = 0, is_range: bool = False) -> str:
-    """A label that is right for this date, or "" (then the date is not shown).
-
-    신청 기간 only for a range (or a deadline: …까지) in a sentence about applying; 시행일 for
-    a date followed by 부터/시행/적용; 일정 for events. A briefing date gets no label.
-    """
-    after = sentence[end : end + 12]
-    if _APPLY.search(sentence) and (is_range or re.match(r"\s*까지", after)):
-        return "신청 기간" if is_range else "신청 마감"
-    if re.match(r"\s*(부터|시행|적용)", after) or (re.search(r"시행|적용", after) and not is_range):
-        return "시행일"
-    if re.search(r"개최|축제|행사|열린|열려|박람회|설명회", sentence):
-        return "일정"
-    return ""
-
-
-def find_amounts(sentences: list[str], limit: int = 4) -> list[Labeled]:
-    out: dict[str, Labeled] = {}
-    for sentence in sentences:
-        for m in _AMOUNT.finditer(sentence):
-            value = m.group(0).strip()
-            key = re.sub(r"[\s,]|^(총|최대|약)", "", value)
-            if key not in out and len(out) < limit:
-                label = _label_for_amount(sentence, m.start())
-                out[key] = Labeled(label=label, value=repair_spacing(value))
-    return list(out.values())
-
-
-def find_dates(sentences: list[str], limit: int = 3) -> list[Labeled]:
-    out: dict[str, Labeled] = {}
-    for sentence in sentences:
-        ranges = list(_DATE_RANGE.finditer(sentence))
-        matches = ranges or list(_DATE.finditer(sentence))[:1]
-        for m in matches:
-            value = m.group(0).strip()[:120]
-            key = re.sub(r"\s", "", value)
-            if any(key in k for k in out):
-                continue
-            label = _label_for_date(sentence, m.start(), m.end(), bool(ranges))
-            if label and key not in out and len(out) < limit:
-                out[key] = Labeled(label=label, value=repair_spacing(value))
-    return list(out.values())
-
-
-def find_regions(text: str, limit: int = 5) -> list[str]:
-    found: dict[str, None] = {}
-    for m in _REGION_WORD.finditer(text):
-        found.setdefault(m.group(0), None)
-    by_region: dict[str, str] = {}
-    for name in found:
-        by_region.setdefault(_REGION_OF[name], name)
-    return list(by_region.values())[:limit]
 
 
 class ExtractiveSummarizer:
