@@ -319,8 +319,9 @@ def show(
     sys.path.insert(0, str(ROOT))
     from datetime import UTC, datetime
 
+    from bot.locales import t
     from bot.messages import Alert
-    from bot.render.telegram import ALL_CONTACTS, has_more_contacts, render_message
+    from bot.render.telegram import has_more_contacts, render_message
     from bot.types import Contact, Labeled, Summary
 
     pool = [i for i in items if i["part"] == "dev"]
@@ -339,7 +340,7 @@ def show(
         text = "\n\n".join(render_message(alert))
         plain = html.unescape(re.sub(r"<[^>]+>", "", text))
         if has_more_contacts(alert):
-            plain += f"\n[ {ALL_CONTACTS} ]  (inline button)"
+            plain += f"\n[ {t('ko', 'render.all_contacts')} ]  (inline button)"
         print(f"\n----- {item['key']}\n{plain}")
 
 
