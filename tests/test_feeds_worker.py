@@ -90,7 +90,7 @@ def test_worker_imports_only_the_parser() -> None:
         "'bot.documents.names', 'bot.documents.people', 'bot.documents.phones', "
         "'bot.documents.source', 'bot.documents.text', 'bot.documents.titles', 'bot.feeds', "
         "'bot.feeds.dates', 'bot.feeds.encoding', 'bot.feeds.parse', "
-        "'bot.feeds.worker', 'bot.hygiene', 'bot.types']"  # the Document and its contacts are built at parse time
+        "'bot.feeds.worker', 'bot.hygiene', 'bot.types']"  # Document and contacts: parse time
     )
 
 
