@@ -74,6 +74,23 @@ class FeedSettings(Section):
     sources: tuple[FeedSource, ...] = DEFAULT_SOURCES
 
 
+class FullTextSettings(Section):
+    """Full text for thin feed items (bot/fulltext): the linked page, else its attachment."""
+
+    enabled: bool = True
+    # An item whose stored text is shorter than this (characters) is thin: title only, one line.
+    min_chars: Annotated[int, Field(ge=0, le=100_000)] = 200
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    # One item's whole enrichment (robots.txt, page, attachment, parsing) within this deadline.
+    deadline: PositiveSeconds = 45
+    page_max_bytes: Annotated[int, Field(ge=1024, le=50_000_000)] = 3_000_000
+    attachment_max_bytes: Annotated[int, Field(ge=1024, le=200_000_000)] = 20_000_000
+    # An attachment is parsed in a child process held to this time and address-space limit.
+    parse_timeout: PositiveSeconds = 20
+    parse_memory_mb: Annotated[int, Field(ge=64, le=16_384)] = 1024
+    robots_ttl: PositiveSeconds = 24 * 3600
+
+
 class LLMSettings(Section):
     base_url: str | None = None
     model: str = "gpt-4o-mini"
@@ -179,6 +196,7 @@ class Settings(Section):
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     feeds: FeedSettings = FeedSettings()
+    fulltext: FullTextSettings = FullTextSettings()
     llm: LLMSettings = LLMSettings()
     topics: TopicSettings = TopicSettings()
     delivery: DeliverySettings = DeliverySettings()

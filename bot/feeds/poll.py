@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -32,6 +32,9 @@ from bot.store import feeds as feed_store
 from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
 from bot.types import Article, Contact, Feed
+
+if TYPE_CHECKING:
+    from bot.fulltext.enrich import FullText
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +87,12 @@ async def poll_cycle(
     feeds: Sequence[Feed] | None = None,
     extract_contacts: ContactExtractor | None = None,
     timeline: Timeline | None = None,
+    fulltext: FullText | None = None,
 ) -> CycleReport:
     """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed.
 
-    ``timeline`` (optional) records when each feed was fetched, parsed and stored.
+    ``timeline`` (optional) records when each feed was fetched, parsed and stored;
+    ``fulltext`` (optional) gives thin items the text of their page or attachment.
     """
     started = clock.now()
     if feeds is None:
@@ -115,6 +120,7 @@ async def poll_cycle(
                     f,
                     extract_contacts,
                     timeline,
+                    fulltext,
                 )
                 for f in feeds
             )
@@ -142,11 +148,12 @@ async def _poll_feed(
     feed: Feed,
     extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
+    fulltext: FullText | None = None,
 ) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
     retry_after: float | None = None
     try:
         fetched = await _fetch_and_parse(
-            fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
+            fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline, fulltext
         )
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
             now = clock.now()
@@ -203,6 +210,7 @@ async def _fetch_and_parse(
     feed: Feed,
     extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
+    fulltext: FullText | None = None,
 ) -> tuple[tuple[Article, ...], FeedSuccess] | None:
     """The feed's items and what to record with them; None for a 304. Raises FeedError."""
     in_flight, backlog = bounds
@@ -238,6 +246,8 @@ async def _fetch_and_parse(
     items = parsed.articles
     if extract_contacts is not None:
         items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
+    if fulltext is not None:  # thin items (title only, one line): their page's or file's text
+        items = await fulltext.enrich(feed, items)
     return tuple(items), FeedSuccess(feed.id, result.etag, result.last_modified, parsed.error)
 
 
@@ -268,6 +278,7 @@ async def run_polling(
     *,
     extract_contacts: ContactExtractor | None = None,
     min_sleep: float = 1.0,
+    fulltext: FullText | None = None,
 ) -> None:
     """Poll due feeds until ``stop`` is set, sleeping until the next feed is due."""
     await asyncio.to_thread(feed_store.sync_sources, engine, settings.sources, clock.now())
@@ -282,6 +293,7 @@ async def run_polling(
                     clock,
                     extract_contacts=extract_contacts,
                     timeline=timeline,
+                    fulltext=fulltext,
                 )
                 if timeline is not None and report.outcomes:
                     log.info("%s", timeline.summary())
