@@ -77,11 +77,18 @@ class FullText:
         self.engine = engine
         self.settings = settings
         limits = {
-            "max_bytes": max(settings.attachment_max_bytes, settings.page_max_bytes),
             "concurrency": settings.concurrency,
             "total_timeout": min(feeds.total_timeout, settings.deadline),
         }
-        self._fetcher = Fetcher(feeds.model_copy(update=limits), transport=transport)
+        # pages (and robots.txt) and attachments: the same rules, each with its size cap
+        self._pages = Fetcher(
+            feeds.model_copy(update={**limits, "max_bytes": settings.page_max_bytes}),
+            transport=transport,
+        )
+        self._files = Fetcher(
+            feeds.model_copy(update={**limits, "max_bytes": settings.attachment_max_bytes}),
+            transport=transport,
+        )
         self._robots = RobotsCache(self._fetch_robots, clock, feeds.user_agent, settings.robots_ttl)
         self._slots = asyncio.Semaphore(settings.concurrency)
 
@@ -97,7 +104,8 @@ class FullText:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._fetcher.aclose()
+        await self._pages.aclose()
+        await self._files.aclose()
 
     async def enrich(self, feed: Feed, items: Sequence[Article]) -> tuple[Article, ...]:
         """``items`` with the thin new or changed ones given their full text where found."""
@@ -151,7 +159,7 @@ class FullText:
     async def full_text(self, url: str, *, trusted: str) -> FullTextFound | None:
         """The main text at ``url`` (a release page or an attachment), found from ``trusted``
         (the configured feed URL it came from). Raises FetchError / AttachmentError."""
-        result = await self._get(url, trusted)
+        result = await self._get(url, trusted, self._files)
         kind = attachment_kind(result.body[:2048], _filename(result))
         if kind is not None and not _is_html(result):
             return await self._parse(result, kind)
@@ -165,7 +173,7 @@ class FullText:
         error: FetchError | AttachmentError | None = None
         for link in links[:ATTACHMENTS_TRIED]:
             try:
-                found = await self._get(link.url, trusted)
+                found = await self._get(link.url, trusted, self._files)
                 sniffed = attachment_kind(found.body[:2048], _filename(found) or link.name)
                 return await self._parse(found, sniffed or link.kind, link.name)
             except (FetchError, AttachmentError) as e:
@@ -178,17 +186,21 @@ class FullText:
     async def text_of_attachment(self, url: str, *, trusted: str, name: str = "") -> str:
         """An attachment's text by URL (the OpenAPI gives these), with the same checks and
         limits; raises FetchError / AttachmentError."""
-        result = await self._get(url, trusted)
+        result = await self._get(url, trusted, self._files)
         kind = attachment_kind(result.body[:2048], _filename(result) or name)
         if kind is None:
             raise AttachmentError(f"not an HWPX, HWP or PDF file ({name or url})")
         return (await self._parse(result, kind, name)).text
 
-    async def _get(self, url: str, trusted: str) -> FetchResult:
-        await self._fetcher.check_target(trusted, url)
-        if not await self._robots.allowed(url):
-            raise NotAllowed("robots.txt disallows it")
-        return await self._fetcher.fetch(url)
+    async def _get(self, url: str, trusted: str, fetcher: Fetcher) -> FetchResult:
+        try:
+            await fetcher.check_target(trusted, url)
+        except FetchError as e:  # the rule is the redirects' one; here it is a link
+            raise FetchError(str(e).replace("redirect to", "link to", 1)) from None
+        refusal = await self._robots.refusal(url)
+        if refusal is not None:
+            raise NotAllowed(refusal)
+        return await fetcher.fetch(url)
 
     async def _parse(self, result: FetchResult, kind: str, name: str = "") -> FullTextFound:
         text = await read_attachment(
@@ -201,7 +213,7 @@ class FullText:
 
     async def _fetch_robots(self, url: str) -> tuple[int, bytes]:
         try:
-            result = await self._fetcher.fetch(url)
+            result = await self._pages.fetch(url)
         except FetchError as e:
             m = _STATUS.match(str(e))
             if m is None:

@@ -69,8 +69,16 @@ class RobotsCache:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def allowed(self, url: str) -> bool:
+        return await self.refusal(url) is None
+
+    async def refusal(self, url: str) -> str | None:
+        """Why ``url`` may not be fetched, in words; None when it may."""
         rules = await self.rules_for(url)
-        return rules.allows(self._agent, url)
+        if rules.allows(self._agent, url):
+            return None
+        if rules.parser is None:
+            return f"{rules.reason}: nothing is fetched from the host for now"
+        return "robots.txt disallows it"
 
     async def rules_for(self, url: str) -> Rules:
         parts = urlsplit(url)

@@ -147,6 +147,8 @@ def _inflate(raw: bytes, limit: int) -> bytes:
         body = inflater.decompress(raw, limit + 1)
     except zlib.error as e:
         raise AttachmentError(f"HWP section is not valid deflate data ({e})") from None
+    if len(body) > limit:
+        raise AttachmentError(f"HWP section larger than {limit} bytes inflated")
     return body
 
 
