@@ -45,7 +45,7 @@ def release_page(title: str, markdown: str = "", attachments: str = "") -> str:
     """A board view page around a release's own text: paragraphs and its tables as HTML."""
     body: list[str] = []
     table: list[str] = []
-    for line in markdown.splitlines() + [""]:
+    for line in [*markdown.splitlines(), ""]:
         if line.startswith("| "):
             cells = line.strip("| ").split(" | ")
             table.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
