@@ -44,6 +44,9 @@ def main_text(html: str, url: str = "") -> str:
         include_links=False,
         include_images=False,
         deduplicate=False,
+        # a short release page otherwise falls to the fallback extractors, which keep the
+        # menus and flatten the contact table (bench/sources.py measures the settings)
+        favor_precision=True,
     )
     if not found:
         return ""
