@@ -59,7 +59,8 @@ PAGE = """<html><head><title>보도자료</title></head><body>
 <table><tr><td>담당 부서</td><td>지역기업정책과</td><td>책임자</td><td>과장</td><td>홍길동</td>
 <td>(044-204-7000)</td></tr></table>
 <ul class="file"><li><a href="/dl.do?fileId=9" title="붙임 파일">보도자료.pdf</a></li>
-<li><a href="files/release.HWPX">hwpx 내려받기</a></li><li><a href="javascript:x('a.hwp')">보기.hwp</a></li>
+<li><a href="files/release.HWPX">hwpx 내려받기</a></li>
+<li><a href="javascript:x('a.hwp')">보기.hwp</a></li>
 </ul></div><footer>세종특별자치시 | Copyright 중소벤처기업부</footer></body></html>"""
 
 
