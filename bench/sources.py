@@ -102,16 +102,17 @@ def measure(kind: str, folder: Path) -> dict[str, object]:
         targets = []
         if kind == "page":
             for n, (_, md) in enumerate(releases):
-                targets.append(server.add(f"/view/{n}", release_page("보도자료", md),
-                                          headers={"Content-Type": "text/html; charset=utf-8"}))  # fmt: skip
+                page = release_page("보도자료", md)
+                html = {"Content-Type": "text/html; charset=utf-8"}
+                targets.append(server.add(f"/view/{n}", page, headers=html))
         else:
             for n, path in enumerate(_files(folder, kind)):
                 data = path.read_bytes()
                 began = time.perf_counter()
                 text_from_attachment(data, path.name)
                 parse_only.append(time.perf_counter() - began)
-                targets.append(server.add(f"/file/{n}.{kind}", data,
-                                          headers={"Content-Type": "application/octet-stream"}))  # fmt: skip
+                octets = {"Content-Type": "application/octet-stream"}
+                targets.append(server.add(f"/file/{n}.{kind}", data, headers=octets))
         async with FullText(None, full, feeds, clock) as fulltext:  # type: ignore[arg-type]
             await fulltext.full_text(server.url("/robots.txt"), trusted=server.url("/"))  # warm
             for url in targets:
