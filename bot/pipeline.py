@@ -158,6 +158,7 @@ def story_document(engine: Engine, story_id: int) -> Document | None:
                 articles.c.published_at,
                 articles.c.content_hash,
                 articles.c.contacts,
+                articles.c.author,
                 feeds.c.name,
             )
             .join(feeds, feeds.c.id == articles.c.feed_id)
@@ -173,6 +174,7 @@ def story_document(engine: Engine, story_id: int) -> Document | None:
         url=row.url,
         published_at=from_db(row.published_at),
         source=row.name,
+        author=row.author or "",
         content_hash=row.content_hash,
         story_id=story_id,
         contacts=contacts_from_json(row.contacts) or None,

@@ -80,6 +80,9 @@ class Article:
     contacts: tuple[Contact, ...] = ()
     id: int | None = None
     story_id: int | None = None
+    # Who issued it, as the source names it: the feed item's <author>/dc:creator/itunes:author
+    # (a ministry on government feeds) or the OpenAPI's MinisterCode; "" when none is given.
+    author: str = ""
 
 
 RuleKind = Literal["topic", "agency", "keyword", "exclude", "feed"]

@@ -57,6 +57,7 @@ def _article(row: Any) -> Article:
         content_hash=row.content_hash,
         contacts=contacts_from_json(row.contacts),
         story_id=row.story_id,
+        author=row.author or "",
     )
 
 
@@ -110,6 +111,7 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
                 "new_url": item.url,
                 "new_hash": item.content_hash,
                 "new_contacts": contacts_to_json(item.contacts),
+                "new_author": item.author[:200],
             }
         )
         edited.append(replace(item, id=row_id, story_id=story_id))
@@ -123,6 +125,7 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
                 url=sa.bindparam("new_url"),
                 content_hash=sa.bindparam("new_hash"),
                 contacts=sa.bindparam("new_contacts"),
+                author=sa.bindparam("new_author"),
                 updated_at=to_db(now),
             ),
             changes,
@@ -145,6 +148,7 @@ def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Artic
             "fetched_at": to_db(now),
             "content_hash": a.content_hash,
             "contacts": contacts_to_json(a.contacts),
+            "author": a.author[:200],
         }
         for a in items
     ]

@@ -67,6 +67,7 @@ articles = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False, index=True),
     sa.Column("contacts", sa.Text),  # JSON list of Contact, null when unknown
     sa.Column("story_id", sa.Integer, sa.ForeignKey("stories.id"), index=True),
+    sa.Column("author", sa.String(200), nullable=False, server_default=""),  # Article.author
     sa.UniqueConstraint("feed_id", "guid", name="uq_articles_feed_guid"),
 )
 
