@@ -233,3 +233,10 @@ def digest_candidates(
         )
         for r, summary, facts in found
     ]
+
+
+def unmatched_facts(engine: Engine, *, limit: int) -> list[StoryFacts]:
+    """Summarized stories not yet matched to chats, with what matching reads of each."""
+    with engine.connect() as conn:
+        found = story_rows_facts(conn, stories.c.matched_at.is_(None), limit=limit)
+    return [facts for _row, _summary, facts in found]
