@@ -30,6 +30,7 @@ from bot.store import from_db
 from bot.store.articles import contacts_from_json
 from bot.store.chats import instant_rules
 from bot.store.deliveries import enqueue
+from bot.store.revisions import enqueue_corrections
 from bot.store.schema import articles, feeds, stories
 from bot.store.stories import assign_pending, load_alerts, story_rows_facts
 from bot.store.summaries import claim_summary, release_summary_claim, store_claimed_summary
@@ -54,6 +55,7 @@ class PipelineReport:
     indexed: int = 0
     matched_stories: int = 0
     deliveries: int = 0
+    corrections: int = 0  # 정정 notices queued
 
 
 async def process_pending(
@@ -84,6 +86,7 @@ async def process_pending(
     report.matched_stories, report.deliveries = await asyncio.to_thread(
         match_pending, engine, clock.now(), limit=limit
     )
+    report.corrections = await asyncio.to_thread(enqueue_corrections, engine, clock.now())
     if console is not None and report.new_story_ids:
         alerts = await asyncio.to_thread(load_alerts, engine, report.new_story_ids)
         for story_id in report.new_story_ids:
@@ -136,7 +139,7 @@ def _unsummarized(engine: Engine, limit: int) -> list[int]:
         return list(
             conn.execute(
                 sa.select(stories.c.id)
-                .where(stories.c.summary.is_(None))
+                .where(stories.c.summary.is_(None), stories.c.withdrawn_at.is_(None))
                 .order_by(stories.c.id)
                 .limit(limit)
             ).scalars()
@@ -144,7 +147,8 @@ def _unsummarized(engine: Engine, limit: int) -> list[int]:
 
 
 def story_document(engine: Engine, story_id: int) -> Document | None:
-    """The Document a story is summarized from: its first article (None if it has none).
+    """The Document a story is summarized from: its first article not withdrawn (None if it
+    has none).
 
     The stored text is the article's Document as canonical markdown (bot/documents/); the
     contacts extracted at ingest travel with it, so the summarizers do not extract again.
@@ -161,7 +165,7 @@ def story_document(engine: Engine, story_id: int) -> Document | None:
                 feeds.c.name,
             )
             .join(feeds, feeds.c.id == articles.c.feed_id)
-            .where(articles.c.story_id == story_id)
+            .where(articles.c.story_id == story_id, articles.c.withdrawn_at.is_(None))
             .order_by(articles.c.id)
             .limit(1)
         ).first()
