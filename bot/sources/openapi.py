@@ -15,6 +15,7 @@ could carry the request URL is scrubbed of it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -87,12 +88,28 @@ def date_window(last_success: datetime | None, now: datetime) -> tuple[date, dat
     return max(start, today - timedelta(days=MAX_DAYS - 1)), today
 
 
+_KEY_IN_URL = re.compile(r"(serviceKey=)[^&\s\"']*", re.I)
+
+
+class _NoServiceKey(logging.Filter):
+    """httpx logs each request's URL (INFO): the service key in it becomes ``***``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "servicekey=" in message.lower():
+            record.msg, record.args = _KEY_IN_URL.sub(r"\1***", message), ()
+        return True
+
+
+logging.getLogger("httpx").addFilter(_NoServiceKey())
+
+
 def scrub(message: str, key: str) -> str:
     """``message`` without the key in any of its spellings."""
     for spelling in {key, key.strip(), encoded_key(key), quote(key.strip(), safe="")}:
         if spelling:
             message = message.replace(spelling, "***")
-    return message
+    return _KEY_IN_URL.sub(r"\1***", message)
 
 
 # --- the answer ----------------------------------------------------------------------------
@@ -381,13 +398,15 @@ async def fetch_articles(
         parsed, built = await asyncio.to_thread(_read_page, result.body, feed.id, now)
         found.extend(built)
         total = parsed.total_count
-        pages = pages_needed(total, rows)
+        # a service may answer fewer rows per page than asked: page by what it answers
+        per_page = parsed.num_rows if 0 < parsed.num_rows < rows else rows
+        pages = pages_needed(total, per_page)
         if not parsed.releases:
             break
         page += 1
     warning = None
-    if total > MAX_PAGES * rows:
-        warning = f"OpenAPI: {total} releases in the window, only the first {MAX_PAGES * rows} read"
+    if page > MAX_PAGES and total > len(found):
+        warning = f"OpenAPI: {total} releases in the window, only {len(found)} read"
     return latest_versions(found), warning
 
 
