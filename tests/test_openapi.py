@@ -351,4 +351,7 @@ async def test_feeds_list_says_what_is_wrong_with_the_key(
     assert await asyncio.to_thread(main, ["poll", "--once", "--config", str(config)]) == 0
     out = capsys.readouterr()
     assert "4 new" in out.err
+    assert await asyncio.to_thread(main, ["feeds", "check", "--config", str(config)]) == 0
+    checked = capsys.readouterr().out
+    assert "ok: 4 releases (정책브리핑 OpenAPI)" in checked and KEY not in checked
     assert KEY not in out.out + out.err and openapi.encoded_key(KEY) not in out.out + out.err
