@@ -90,6 +90,7 @@ class App:
                 self.clock,
                 stop,
                 self.after_poll,
+                service_key=self.settings.secrets.data_go_kr_service_key,
                 fulltext=fulltext,
             )
 
@@ -108,6 +109,7 @@ class App:
                 self.settings.feeds,
                 self.clock,
                 feeds=feeds,
+                service_key=self.settings.secrets.data_go_kr_service_key,
                 fulltext=fulltext,
             )
 

@@ -187,7 +187,7 @@ def story_rows_facts(
     """Summarized stories matching ``where`` with their Summary and matching facts."""
     rows = conn.execute(
         sa.select(stories)
-        .where(where, stories.c.summary.is_not(None))
+        .where(where, stories.c.summary.is_not(None), stories.c.withdrawn_at.is_(None))
         .order_by(stories.c.id)
         .limit(limit)
     ).all()
@@ -233,3 +233,10 @@ def digest_candidates(
         )
         for r, summary, facts in found
     ]
+
+
+def unmatched_facts(engine: Engine, *, limit: int) -> list[StoryFacts]:
+    """Summarized stories not yet matched to chats, with what matching reads of each."""
+    with engine.connect() as conn:
+        found = story_rows_facts(conn, stories.c.matched_at.is_(None), limit=limit)
+    return [facts for _row, _summary, facts in found]
