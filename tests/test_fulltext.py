@@ -24,6 +24,7 @@ from bot.fulltext.enrich import FullText
 from bot.store import articles as article_store
 from bot.store import create_engine
 from bot.store import feeds as feed_store
+from bot.types import Article
 from tests.feed_server import FeedServer, rss
 
 DATA = Path(__file__).parent / "data" / "attachments"
@@ -218,3 +219,19 @@ async def test_robots_unreachable_means_no_page_fetch(
     assert [a.title for a in report.new] == ["글"] and report.new[0].text == ""
     assert server.hits("/view/1") == []
     assert "robots.txt answered 503" in caplog.text
+
+
+async def test_attachments_an_item_carries_are_read_first(
+    server: FeedServer, db: Engine, clock: FixedClock
+) -> None:
+    """The OpenAPI gives attachment URLs with a release whose page may say nothing."""
+    site(server)
+    feed_url = server.add("/openapi", "")
+    feed = feed_store.add_feed(db, feed_url, "정책브리핑", clock.now())
+    item = Article(feed.id, "156755044", server.url("/gone"), "인도적 지원", "", clock.now(),
+                   "h", attachments=(server.url("/files/broken.hwpx"),
+                                     server.url("/files/44.pdf")))  # fmt: skip
+    async with FullText(db, FULL, FEED, clock) as fulltext:
+        (enriched,) = await fulltext.enrich(feed, [item])
+    assert ("임혜림", "02-2100-8460") in [(c.name, c.phone) for c in enriched.contacts]
+    assert server.hits("/gone") == []  # the second attachment gave the text

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from bot.clock import Clock
 from bot.config import FeedSettings, FullTextSettings
 from bot.documents import build_document, stored_text
-from bot.documents.attachments import AttachmentError, attachment_kind
+from bot.documents.attachments import AttachmentError, AttachmentKind, attachment_kind
 from bot.documents.contacts import contacts_of, extract_contacts
 from bot.errors import FetchError
 from bot.feeds.encoding import decode
@@ -115,7 +115,7 @@ class FullText:
             item
             for item in items
             if is_thin(item.text, self.settings.min_chars)
-            and item.url.startswith(("http://", "https://"))
+            and (item.url.startswith(("http://", "https://")) or item.attachments)
         ]
         if not thin:
             return tuple(items)
@@ -134,7 +134,9 @@ class FullText:
         async with self._slots:
             try:
                 async with asyncio.timeout(deadline):
-                    found = await self.full_text(item.url, trusted=feed.url)
+                    found = await self.full_text(
+                        item.url, trusted=feed.url, attachments=item.attachments
+                    )
             except TimeoutError:
                 reason = f"gave up at the {deadline:g} s deadline"
             except (FetchError, AttachmentError) as e:
@@ -156,9 +158,28 @@ class FullText:
                     feed.id, item.url, reason)  # fmt: skip
         return item
 
-    async def full_text(self, url: str, *, trusted: str) -> FullTextFound | None:
-        """The main text at ``url`` (a release page or an attachment), found from ``trusted``
-        (the configured feed URL it came from). Raises FetchError / AttachmentError."""
+    async def full_text(
+        self, url: str, *, trusted: str, attachments: Sequence[str] = ()
+    ) -> FullTextFound | None:
+        """The main text of a release: its ``attachments`` (URLs a source gave, e.g. the
+        OpenAPI's) first, else the page at ``url`` (or the file it is), else a file that page
+        links; found from ``trusted`` (the configured feed URL). Raises FetchError /
+        AttachmentError with the last reason when nothing gave text."""
+        error: FetchError | AttachmentError | None = None
+        for link in attachments[:ATTACHMENTS_TRIED]:
+            try:
+                return await self._attachment(link, trusted)
+            except (FetchError, AttachmentError) as e:
+                log.info("attachment %s of %s: %s", link, url, e)
+                error = e
+        try:
+            return await self._page(url, trusted)
+        except (FetchError, AttachmentError):
+            if error is None:
+                raise
+            raise error from None
+
+    async def _page(self, url: str, trusted: str) -> FullTextFound | None:
         result = await self._get(url, trusted, self._files)
         kind = attachment_kind(result.body[:2048], _filename(result))
         if kind is not None and not _is_html(result):
@@ -173,9 +194,7 @@ class FullText:
         error: FetchError | AttachmentError | None = None
         for link in links[:ATTACHMENTS_TRIED]:
             try:
-                found = await self._get(link.url, trusted, self._files)
-                sniffed = attachment_kind(found.body[:2048], _filename(found) or link.name)
-                return await self._parse(found, sniffed or link.kind, link.name)
+                return await self._attachment(link.url, trusted, link.name, link.kind)
             except (FetchError, AttachmentError) as e:
                 log.info("attachment %s of %s: %s", link.url, url, e)
                 error = e
@@ -183,14 +202,19 @@ class FullText:
             raise error
         return FullTextFound(text, "page", result.url) if text else None
 
-    async def text_of_attachment(self, url: str, *, trusted: str, name: str = "") -> str:
-        """An attachment's text by URL (the OpenAPI gives these), with the same checks and
-        limits; raises FetchError / AttachmentError."""
+    async def _attachment(
+        self, url: str, trusted: str, name: str = "", kind: AttachmentKind | None = None
+    ) -> FullTextFound:
         result = await self._get(url, trusted, self._files)
-        kind = attachment_kind(result.body[:2048], _filename(result) or name)
-        if kind is None:
+        sniffed = attachment_kind(result.body[:2048], _filename(result) or name) or kind
+        if sniffed is None or _is_html(result):
             raise AttachmentError(f"not an HWPX, HWP or PDF file ({name or url})")
-        return (await self._parse(result, kind, name)).text
+        return await self._parse(result, sniffed, name)
+
+    async def text_of_attachment(self, url: str, *, trusted: str, name: str = "") -> str:
+        """One attachment's text by URL, with the same checks and limits (for a source that
+        wants it outside the poll hook); raises FetchError / AttachmentError."""
+        return (await self._attachment(url, trusted, name)).text
 
     async def _get(self, url: str, trusted: str, fetcher: Fetcher) -> FetchResult:
         try:
@@ -202,7 +226,9 @@ class FullText:
             raise NotAllowed(refusal)
         return await fetcher.fetch(url)
 
-    async def _parse(self, result: FetchResult, kind: str, name: str = "") -> FullTextFound:
+    async def _parse(
+        self, result: FetchResult, kind: AttachmentKind, name: str = ""
+    ) -> FullTextFound:
         text = await read_attachment(
             result.body,
             _filename(result) or name or f"attachment.{kind}",
