@@ -4,8 +4,10 @@ PDF releases from tests/data/attachments), and broken, huge and slow ones; polle
 
 from __future__ import annotations
 
+import io
 import logging
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -16,10 +18,11 @@ from sqlalchemy.engine import Engine
 from bot.clock import FixedClock
 from bot.config import FeedSettings, FullTextSettings
 from bot.documents import build_document
-from bot.documents.attachments import text_from_attachment
+from bot.documents.attachments import AttachmentError, text_from_attachment
 from bot.documents.contacts import contacts_of
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poll import CycleReport, poll_cycle
+from bot.fulltext.attachments import AttachmentParsers
 from bot.fulltext.enrich import FullText
 from bot.store import articles as article_store
 from bot.store import create_engine
@@ -235,3 +238,32 @@ async def test_attachments_an_item_carries_are_read_first(
         (enriched,) = await fulltext.enrich(feed, [item])
     assert ("임혜림", "02-2100-8460") in [(c.name, c.phone) for c in enriched.contacts]
     assert server.hits("/gone") == []  # the second attachment gave the text
+
+
+async def test_attachment_workers_are_reused_killed_at_the_deadline_and_say_why() -> None:
+    pdf = (DATA / "156755044.pdf").read_bytes()
+    async with AttachmentParsers(1, timeout=30) as parsers:
+        first = await parsers.read(pdf, "a.pdf")
+        pid = parsers._all[0].process.pid
+        assert await parsers.read(pdf, "a.pdf") == first
+        assert parsers._all[0].process.pid == pid  # one process served both
+        with pytest.raises(AttachmentError, match="HWPX is not a readable zip"):
+            await parsers.read(b"PK\x03\x04application/hwp+zip", "x.hwpx")
+        assert parsers._all[0].process.pid == pid  # a bad file costs no restart
+    async with AttachmentParsers(1, timeout=0.01) as parsers:
+        with pytest.raises(AttachmentError, match=r"parsing took longer than 0.01 s \(stopped\)"):
+            await parsers.read(pdf, "a.pdf")
+        assert parsers._all == []  # killed
+    # 63 KB of zip that inflates to 27 MB of tiny XML elements: the tree outgrows 120 MB
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/hwp+zip")
+        archive.writestr("Contents/section0.xml",
+                         b"<s>" + b"<p><run><t>x</t></run></p>" * 1_000_000 + b"</s>")  # fmt: skip
+    async with AttachmentParsers(1, timeout=30, memory_mb=120) as parsers:
+        with pytest.raises(AttachmentError, match=r"ran out of its memory limit \(120 MB\)"):
+            await parsers.read(buffer.getvalue(), "bomb.hwpx")
+        assert await parsers.read(pdf, "a.pdf") == first  # and the worker goes on
+    async with AttachmentParsers(1, timeout=30, memory_mb=16) as parsers:  # cannot even start
+        with pytest.raises(AttachmentError, match=r"attachment parser stopped \(exit 1"):
+            await parsers.read(pdf, "a.pdf")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -35,7 +36,7 @@ from bot.documents.contacts import contacts_of, extract_contacts
 from bot.errors import FetchError
 from bot.feeds.encoding import decode
 from bot.feeds.fetch import Fetcher, FetchResult
-from bot.fulltext.attachments import read_attachment
+from bot.fulltext.attachments import AttachmentParsers
 from bot.fulltext.page import attachment_links, is_thin, main_text
 from bot.fulltext.robots import MAX_ROBOTS, RobotsCache
 from bot.hygiene import clean_text
@@ -44,7 +45,10 @@ from bot.types import Article, Feed
 
 log = logging.getLogger(__name__)
 
-ATTACHMENTS_TRIED = 2  # links of one page tried in turn (best format first)
+ATTACHMENTS_TRIED = 2
+PARSE_WORKERS = max(
+    1, min(2, os.cpu_count() or 1)
+)  # attachment parsers kept running  # links of one page tried in turn (best format first)
 _STATUS = re.compile(r"^HTTP (\d{3})\b")
 _HTML_TYPES = ("text/html", "application/xhtml")
 
@@ -91,6 +95,11 @@ class FullText:
         )
         self._robots = RobotsCache(self._fetch_robots, clock, feeds.user_agent, settings.robots_ttl)
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self._parsers = AttachmentParsers(
+            min(settings.concurrency, PARSE_WORKERS),
+            timeout=settings.parse_timeout,
+            memory_mb=settings.parse_memory_mb,
+        )
 
     async def __aenter__(self) -> FullText:
         return self
@@ -106,6 +115,7 @@ class FullText:
     async def aclose(self) -> None:
         await self._pages.aclose()
         await self._files.aclose()
+        await self._parsers.aclose()
 
     async def enrich(self, feed: Feed, items: Sequence[Article]) -> tuple[Article, ...]:
         """``items`` with the thin new or changed ones given their full text where found."""
@@ -229,12 +239,7 @@ class FullText:
     async def _parse(
         self, result: FetchResult, kind: AttachmentKind, name: str = ""
     ) -> FullTextFound:
-        text = await read_attachment(
-            result.body,
-            _filename(result) or name or f"attachment.{kind}",
-            timeout=self.settings.parse_timeout,
-            memory_mb=self.settings.parse_memory_mb,
-        )
+        text = await self._parsers.read(result.body, _filename(result) or name or f"file.{kind}")
         return FullTextFound(text, kind, result.url)
 
     async def _fetch_robots(self, url: str) -> tuple[int, bytes]:
