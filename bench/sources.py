@@ -12,9 +12,10 @@ modules were imported; for attachments, which the bot parses in a child process 
   Document, contacts, store on SQLite); time per item = cycle / items;
 - page: ``FullText.full_text`` of a release page (robots.txt cached, fetch, trafilatura main
   text), then the item's Document and contacts;
-- hwpx / hwp / pdf: ``FullText.full_text`` of the attachment's URL (fetch, parse in a child
-  process under its limits), then the Document and contacts; "parse only" is the pure parser
-  in this process (no child, no fetch).
+- hwpx / hwp / pdf: ``FullText.full_text`` of the attachment's URL (fetch, parse in the
+  running worker process under its limits), then the Document and contacts; "parse only" is
+  the pure parser in this process (no worker, no fetch). The worker's start (once per worker,
+  not per file) is timed apart.
 
 Also printed: the page-extraction settings compared (trafilatura default, favor_precision,
 fast; the existing HTML converter on the whole page as the no-extraction baseline) — share of
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -59,10 +61,10 @@ def measure(kind: str, folder: Path) -> dict[str, object]:
     """One kind in this (fresh) process: per-item seconds, peak MB over the imports."""
     from bot.clock import FixedClock
     from bot.config import FeedSettings, FullTextSettings
-    from bot.documents.attachments import text_from_attachment
+    from bot.documents.attachments import AttachmentError, text_from_attachment
     from bot.feeds.fetch import Fetcher
     from bot.feeds.poll import poll_cycle
-    from bot.fulltext.enrich import FullText, with_text
+    from bot.fulltext.enrich import PARSE_WORKERS, FullText, with_text
     from bot.store import create_engine
     from bot.store import feeds as feed_store
     from bot.store.migrate import upgrade
@@ -77,6 +79,7 @@ def measure(kind: str, folder: Path) -> dict[str, object]:
     base = _rss_mb("VmRSS")
     times: list[float] = []
     parse_only: list[float] = []
+    started: list[float] = []
 
     async def run(server: FeedServer) -> None:
         if kind == "feed":
@@ -115,6 +118,15 @@ def measure(kind: str, folder: Path) -> dict[str, object]:
                 targets.append(server.add(f"/file/{n}.{kind}", data, headers=octets))
         async with FullText(None, full, feeds, clock) as fulltext:  # type: ignore[arg-type]
             await fulltext.full_text(server.url("/robots.txt"), trusted=server.url("/"))  # warm
+            if kind != "page":  # the parser workers start once, before the first file
+
+                async def start() -> None:
+                    with contextlib.suppress(AttachmentError):
+                        await fulltext._parsers.read(b"", "start.txt")
+
+                began = time.perf_counter()
+                await asyncio.gather(*(start() for _ in range(PARSE_WORKERS)))
+                started.append(time.perf_counter() - began)
             for url in targets:
                 item = Article(1, url, url, "보도자료", "", clock.now(), "h")
                 began = time.perf_counter()
@@ -133,6 +145,7 @@ def measure(kind: str, folder: Path) -> dict[str, object]:
         "parse_only_ms": statistics.median(parse_only) * 1000 if parse_only else None,
         "peak_mb": _rss_mb("VmHWM") - base,
         "parser_mb": children if kind in ("hwpx", "hwp", "pdf") else None,
+        "worker_start_ms": started[0] * 1000 if started else None,
     }
 
 
@@ -210,6 +223,9 @@ def main() -> int:
               f"{statistics.median(only) if only else float('nan'):>14.1f} "
               f"{statistics.median(r['peak_mb'] for r in runs):>8.1f} "
               f"{statistics.median(child) if child else float('nan'):>10.1f}")  # fmt: skip
+    starts = [r["worker_start_ms"] for k in KINDS for r in rows[k] if r.get("worker_start_ms")]
+    start = statistics.median(starts)
+    print(f"attachment parser worker start (once per worker, not per file): {start:.0f} ms")
     page_settings(args.folder)
     return 0
 
