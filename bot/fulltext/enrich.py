@@ -125,6 +125,7 @@ class FullText:
             item
             for item in items
             if is_thin(item.text, self.settings.min_chars)
+            and not item.withdrawn  # the OpenAPI's D: nothing to read
             and (item.url.startswith(("http://", "https://")) or item.attachments)
         ]
         if not thin:
