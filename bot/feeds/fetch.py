@@ -5,8 +5,9 @@ streamed size cap (the download stops past it), gzip/deflate, conditional GET (a
 parse) and Retry-After. Sites' habits are handled for any feed: a 405 whose ``Allow`` names
 POST is asked again with POST (the method is handed back to be remembered for the feed), and
 cookies set during a fetch — a 307 to itself with a cookie gate — are sent for the rest of it
-and handed back to be sent with the next. Every failure becomes a :class:`~bot.errors.FetchError` whose message
-is one plain English line for logs and ``sokbo feeds list``.
+and handed back to be sent with the next. Every failure becomes a
+:class:`~bot.errors.FetchError` whose message is one plain English line for logs and
+``sokbo feeds list``.
 """
 
 from __future__ import annotations

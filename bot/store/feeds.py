@@ -12,6 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.config import FeedSource
 from bot.errors import FeedError
+from bot.feeds.silence import QUIET_FLOOR
+from bot.sources.catalog import catalog
 from bot.store import from_db, to_db
 from bot.store.schema import articles, feeds
 from bot.types import Feed
@@ -106,6 +108,38 @@ def list_feeds(engine: Engine, *, include_disabled: bool = True) -> list[Feed]:
     query = sa.select(feeds).order_by(feeds.c.id)
     if not include_disabled:
         query = query.where(feeds.c.enabled.is_(True))
+    with engine.connect() as conn:
+        return [_feed(row) for row in conn.execute(query)]
+
+
+def feeds_to_watch(engine: Engine, now: datetime) -> list[Feed]:
+    """Enabled feeds that may be silent (their last answer had no items, or nothing new for
+    longer than the shortest quiet limit) or follow a service that ended: the few /healthz
+    names. The caller decides with bot.sources.health."""
+    cutoff = to_db(now - QUIET_FLOOR)
+    newest_old = sa.or_(feeds.c.newest_item_at.is_(None), feeds.c.newest_item_at < cutoff)
+    new_old = sa.or_(feeds.c.last_new_at.is_(None), feeds.c.last_new_at < cutoff)
+    known = sa.or_(feeds.c.newest_item_at.is_not(None), feeds.c.last_new_at.is_not(None))
+    ended = [
+        feeds.c.url.like(f"%//{host}{service.path_prefix}%")
+        for service in catalog().ended
+        for host in service.hosts
+    ]
+    query = (
+        sa.select(feeds)
+        .where(feeds.c.enabled.is_(True))
+        .where(
+            sa.or_(
+                sa.and_(
+                    feeds.c.consecutive_failures == 0,
+                    feeds.c.last_success_at.is_not(None),
+                    sa.or_(feeds.c.item_count == 0, sa.and_(known, newest_old, new_old)),
+                ),
+                *ended,
+            )
+        )
+        .order_by(feeds.c.id)
+    )
     with engine.connect() as conn:
         return [_feed(row) for row in conn.execute(query)]
 
