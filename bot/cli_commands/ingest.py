@@ -14,12 +14,10 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from bot.app import App
 from bot.clock import KST
-from bot.config import FeedSource
-from bot.errors import ConfigError, FeedError
+from bot.errors import FeedError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.feeds.poll import CycleReport
@@ -213,24 +211,6 @@ def cmd_feeds_list(app: App, args: argparse.Namespace) -> int:
             print("    last error:   none")
         if feed.enabled:
             print(f"    next poll:    {_when(feed.next_poll_at) if feed.next_poll_at else 'now'}")
-    return 0
-
-
-@_closing
-def cmd_feeds_add(app: App, args: argparse.Namespace) -> int:
-    try:
-        source = FeedSource(name=args.name or urlsplit(args.url).netloc or args.url, url=args.url)
-    except ValueError as e:
-        raise ConfigError(
-            f"cannot add {args.url!r}: URL must start with http://, https:// or file://"
-        ) from e
-    app.migrate()
-    try:
-        feed = feed_store.add_feed(app.engine, source.url, source.name, app.clock.now())
-    except FeedError as e:
-        print(f"sokbo: {e}", file=sys.stderr)
-        return 1
-    print(f"added feed {feed.id}: {feed.name} ({feed.url}); it is polled on the next cycle")
     return 0
 
 

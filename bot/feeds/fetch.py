@@ -197,6 +197,11 @@ class Fetcher:
                 raise FetchError(describe_http_error(e, self.settings)) from e
         raise FetchError(f"too many redirects ({self.settings.max_redirects})")
 
+    async def check_target(self, first: str, target: str) -> None:
+        """Whether an address found from ``first`` (a redirect, a page's feed link) may be
+        fetched: the redirect policy below. Raises FetchError saying why not."""
+        await self._allow_redirect(first, target)
+
     async def _allow_redirect(self, first: str, target: str) -> None:
         """The redirect policy: the configured URL is trusted as it is; a redirect may lead to
         its own origin, or to an http(s) host whose every address is public — unless
