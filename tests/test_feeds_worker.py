@@ -89,8 +89,9 @@ def test_worker_imports_only_the_parser() -> None:
         "'bot.documents.contacts', 'bot.documents.markup', 'bot.documents.model', "
         "'bot.documents.names', 'bot.documents.people', 'bot.documents.phones', "
         "'bot.documents.source', 'bot.documents.text', 'bot.documents.titles', 'bot.feeds', "
-        "'bot.feeds.dates', 'bot.feeds.encoding', 'bot.feeds.parse', "
-        "'bot.feeds.worker', 'bot.hygiene', 'bot.types']"  # Document and contacts: parse time
+        "'bot.feeds.dates', 'bot.feeds.encoding', 'bot.feeds.parse', 'bot.feeds.silence', "
+        "'bot.feeds.worker', 'bot.hygiene', 'bot.stories', 'bot.types']"
+        # Document and contacts: parse time; stories: item identity (pure, light)
     )
 
 

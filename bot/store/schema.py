@@ -29,6 +29,12 @@ feeds = sa.Table(
     sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_poll_at", UtcDateTime),
     sa.Column("last_fetch_seconds", sa.Float),  # slow feeds start first in the next cycle
+    sa.Column("fetch_method", sa.String(8)),  # "POST" once GET was refused with Allow: POST
+    sa.Column("cookies", sa.Text),  # JSON: cookies the site set, sent with the next fetch
+    sa.Column("item_count", sa.Integer),  # items in the last answer (0: silent)
+    sa.Column("newest_item_at", UtcDateTime),  # the newest item date the feed ever gave
+    sa.Column("rhythm_seconds", sa.Float),  # median gap between its items' dates
+    sa.Column("last_new_at", UtcDateTime),  # when a poll last stored a new item
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
