@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,9 +14,27 @@ from sqlalchemy.engine import Connection, Engine
 from bot.digest import DigestCandidate
 from bot.matching import LEAD_CHARS, StoryFacts, story_facts
 from bot.messages import Alert
-from bot.store import from_db, from_db_required
-from bot.store.schema import articles, feeds, stories
-from bot.stories import StoryCandidate, StoryKeys, choose_story, story_keys
+from bot.store import from_db, from_db_required, to_db
+from bot.store.schema import (
+    article_features,
+    articles,
+    feeds,
+    grouping_keys,
+    stories,
+    story_links,
+    story_splits,
+)
+from bot.stories import (
+    NEAR_WINDOW,
+    NearCandidate,
+    StoryCandidate,
+    StoryKeys,
+    choose_near,
+    choose_story,
+    source_rank,
+    story_keys,
+)
+from bot.story_features import StoryFeatures, bucket_keys, story_features
 from bot.types import Summary
 
 
@@ -23,13 +42,26 @@ from bot.types import Summary
 class GroupingReport:
     new_story_ids: list[int] = field(default_factory=list)
     merged_story_ids: list[int] = field(default_factory=list)  # gained an article
+    near_joined: int = 0  # articles that joined a story as near duplicates
+    resummarize: list[int] = field(default_factory=list)  # a better source became primary
+
+
+# Index rows read per key (newest first within the window): a key shared by very many
+# articles (a common figure) costs at most this much, whatever the table holds.
+PER_KEY = 50
+# Keys per statement when candidates are looked up for a whole batch.
+_KEYS_PER_QUERY = 200
 
 
 def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> GroupingReport:
-    """Give every article without a story one: an existing story sharing a key, or a new one.
+    """Give every article without a story one: a story sharing an exact key, a story with a
+    near duplicate of it, or a new one.
 
-    A story that gains an article from another feed counts one more source; it is never
-    delivered again (deliveries are made once, when the story is matched).
+    Features are computed once per article and stored with its index keys; candidates for
+    the whole batch are read by key in a few statements. A story that gains an article from
+    another feed counts one more source; it is never delivered again (deliveries are made
+    once, when the story is matched). When the new article is a better source (an official
+    release after a rewrite) it becomes the story's primary and the digest is redone.
     """
     report = GroupingReport()
     with engine.begin() as conn:
@@ -42,35 +74,227 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
                 articles.c.text,
                 articles.c.published_at,
                 articles.c.content_hash,
+                feeds.c.url.label("feed_url"),
             )
+            .join(feeds, feeds.c.id == articles.c.feed_id)
             .where(articles.c.story_id.is_(None))
             .order_by(articles.c.id)
             .limit(limit)
         )
         if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        for row in conn.execute(query).all():
+            query = query.with_for_update(of=articles, skip_locked=True)
+        rows = conn.execute(query).all()
+        if not rows:
+            return report
+        features = _features_for(conn, rows)
+        keys_of = {row.id: bucket_keys(features[row.id]) for row in rows}
+        published = [from_db_required(r.published_at) for r in rows]
+        stored = _candidates(
+            conn,
+            sorted({k for keys in keys_of.values() for k in keys}),
+            since=min(published) - NEAR_WINDOW,
+            until=max(published) + NEAR_WINDOW,
+        )
+        refused = _refused(conn, [r.id for r in rows])
+        batch: dict[int, list[NearCandidate]] = {}
+        index_rows: list[dict[str, Any]] = []
+        for row in rows:
+            published_at = from_db_required(row.published_at)
             keys = story_keys(row.url, row.title, row.content_hash)
-            story_id = choose_story(keys, len(row.text or ""), _sharing(conn, keys), now)
+            sharing = _sharing(conn, keys)
+            story_id = choose_story(keys, len(row.text or ""), sharing, now)
+            link: dict[str, Any] = {"reason": "first"}
+            if story_id is not None:
+                link = {"reason": _exact_reason(keys, sharing, story_id)}
+            else:
+                found: dict[int, NearCandidate] = {}
+                for key in keys_of[row.id]:
+                    for cand in (*stored.get(key, ()), *batch.get(key, ())):
+                        found[cand.article_id] = cand
+                match = choose_near(
+                    features[row.id],
+                    published_at,
+                    found.values(),
+                    refused=refused.get(row.id, frozenset()),
+                )
+                if match is not None:
+                    story_id = match.story_id
+                    report.near_joined += 1
+                    link = {
+                        "reason": "near",
+                        "via_article_id": match.article_id,
+                        "similarity": match.similarity,
+                        "shared": json.dumps(
+                            {
+                                "figures": match.shared_figures,
+                                "agencies": match.shared_agencies,
+                                "words": match.shared_words,
+                            },
+                            ensure_ascii=False,
+                        ),
+                    }
             if story_id is None:
                 story_id = _create_story(conn, row, keys, now)
                 report.new_story_ids.append(story_id)
             else:
-                feeds = set(
-                    conn.execute(
-                        sa.select(articles.c.feed_id).where(articles.c.story_id == story_id)
-                    ).scalars()
-                )
-                if row.feed_id not in feeds:
-                    conn.execute(
-                        stories.update()
-                        .where(stories.c.id == story_id)
-                        .values(source_count=stories.c.source_count + 1)
-                    )
-                if story_id not in report.new_story_ids:
-                    report.merged_story_ids.append(story_id)
+                _join(conn, story_id, row, report)
             conn.execute(articles.update().where(articles.c.id == row.id).values(story_id=story_id))
+            conn.execute(
+                story_links.insert().values(
+                    article_id=row.id, story_id=story_id, created_at=now, **link
+                )
+            )
+            cand = NearCandidate(row.id, story_id, published_at, features[row.id])
+            for key in keys_of[row.id]:
+                batch.setdefault(key, []).append(cand)
+                index_rows.append({"key": key, "article_id": row.id, "published_at": published_at})
+        if index_rows:
+            conn.execute(grouping_keys.insert(), index_rows)
     return report
+
+
+def _features_for(conn: Connection, rows: Sequence[Any]) -> dict[int, StoryFeatures]:
+    """Each article's features: stored ones are reused, the rest computed once and stored."""
+    ids = [r.id for r in rows]
+    out: dict[int, StoryFeatures] = {}
+    for start in range(0, len(ids), 500):
+        for article_id, raw in conn.execute(
+            sa.select(article_features.c.article_id, article_features.c.features).where(
+                article_features.c.article_id.in_(ids[start : start + 500])
+            )
+        ):
+            out[article_id] = StoryFeatures.from_json(raw)
+    fresh = [
+        {"article_id": r.id, "features": story_features(r.title, r.text or "")}
+        for r in rows
+        if r.id not in out
+    ]
+    if fresh:
+        conn.execute(
+            article_features.insert(),
+            [{"article_id": f["article_id"], "features": f["features"].to_json()} for f in fresh],
+        )
+    for f in fresh:
+        out[f["article_id"]] = f["features"]
+    return out
+
+
+def _candidates(
+    conn: Connection, keys: Sequence[int], *, since: datetime, until: datetime
+) -> dict[int, list[NearCandidate]]:
+    """Stored articles under each key, published in [since, until], the newest PER_KEY per key.
+
+    One statement per _KEYS_PER_QUERY keys (a UNION ALL of per-key index range scans), then
+    one for their stories and features: the cost follows the batch, not the table.
+    """
+    hits: dict[int, list[tuple[int, datetime]]] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        parts = [
+            sa.select(
+                sa.select(
+                    grouping_keys.c.key, grouping_keys.c.article_id, grouping_keys.c.published_at
+                )
+                .where(
+                    grouping_keys.c.key == key,
+                    grouping_keys.c.published_at >= to_db(since),
+                    grouping_keys.c.published_at <= to_db(until),
+                )
+                .order_by(grouping_keys.c.published_at.desc())
+                .limit(PER_KEY)
+                .subquery()
+            )
+            for key in keys[start : start + _KEYS_PER_QUERY]
+        ]
+        for key, article_id, published_at in conn.execute(sa.union_all(*parts)):
+            hits.setdefault(key, []).append((article_id, from_db_required(published_at)))
+    ids = sorted({a for found in hits.values() for a, _ in found})
+    known: dict[int, tuple[int, StoryFeatures]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for article_id, story_id, raw in conn.execute(
+            sa.select(articles.c.id, articles.c.story_id, article_features.c.features)
+            .join(article_features, article_features.c.article_id == articles.c.id)
+            .where(articles.c.id.in_(chunk), articles.c.story_id.is_not(None))
+        ):
+            known[article_id] = (story_id, StoryFeatures.from_json(raw))
+    return {
+        key: [NearCandidate(a, known[a][0], when, known[a][1]) for a, when in found if a in known]
+        for key, found in hits.items()
+    }
+
+
+def _refused(conn: Connection, article_ids: Sequence[int]) -> dict[int, frozenset[int]]:
+    """Stories each article was split from (it must not join them again)."""
+    out: dict[int, set[int]] = {}
+    for start in range(0, len(article_ids), 500):
+        for article_id, story_id in conn.execute(
+            sa.select(story_splits.c.article_id, story_splits.c.story_id).where(
+                story_splits.c.article_id.in_(article_ids[start : start + 500])
+            )
+        ):
+            out.setdefault(article_id, set()).add(story_id)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _exact_reason(keys: StoryKeys, sharing: Sequence[StoryCandidate], story_id: int) -> str:
+    story = next(s for s in sharing if s.id == story_id)
+    if story.canonical_url == keys.canonical_url:
+        return "url"
+    if story.norm_title == keys.norm_title:
+        return "title"
+    return "text"
+
+
+def _join(conn: Connection, story_id: int, row: Any, report: GroupingReport) -> None:
+    """``row`` joins ``story_id``: one more source if from a new feed; primary if better."""
+    feed_ids = set(
+        conn.execute(sa.select(articles.c.feed_id).where(articles.c.story_id == story_id)).scalars()
+    )
+    if row.feed_id not in feed_ids:
+        conn.execute(
+            stories.update()
+            .where(stories.c.id == story_id)
+            .values(source_count=stories.c.source_count + 1)
+        )
+    if story_id not in report.new_story_ids and story_id not in report.merged_story_ids:
+        report.merged_story_ids.append(story_id)
+    primary = conn.execute(
+        sa.select(articles.c.url, feeds.c.url.label("feed_url"))
+        .join(feeds, feeds.c.id == articles.c.feed_id)
+        .where(articles.c.story_id == story_id)
+        .order_by(_primary_first(story_id), articles.c.id)
+        .limit(1)
+    ).first()
+    if primary is None:
+        return
+    if source_rank(row.url, row.feed_url) < source_rank(primary.url, primary.feed_url):
+        conn.execute(
+            stories.update()
+            .where(stories.c.id == story_id)
+            .values(
+                primary_article_id=row.id,
+                title=row.title,
+                url=row.url,
+                summary=None,
+                summarized_at=None,
+                summary_claim=None,
+                summary_claimed_at=None,
+            )
+        )
+        report.resummarize.append(story_id)
+
+
+def _primary_first(story_id: int) -> sa.ColumnElement[int]:
+    """An ORDER BY term putting the story's primary article first (0), the others after (1)."""
+    primary = (
+        sa.select(stories.c.primary_article_id).where(stories.c.id == story_id).scalar_subquery()
+    )
+    return sa.case((articles.c.id == primary, 0), else_=1)
+
+
+def primary_article_order(story_id: int) -> tuple[sa.ColumnElement[Any], ...]:
+    """ORDER BY for a story's articles: its primary first, then in arrival order."""
+    return (_primary_first(story_id), articles.c.id)
 
 
 def _sharing(conn: Connection, keys: StoryKeys) -> list[StoryCandidate]:
@@ -111,6 +335,7 @@ def _create_story(conn: Connection, row: Any, keys: StoryKeys, now: datetime) ->
             first_seen_at=now,
             published_at=row.published_at,
             source_count=1,
+            primary_article_id=row.id,
         )
     )
     key = result.inserted_primary_key
