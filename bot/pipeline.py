@@ -31,7 +31,12 @@ from bot.store.articles import contacts_from_json
 from bot.store.chats import instant_rules
 from bot.store.deliveries import enqueue
 from bot.store.schema import articles, feeds, stories
-from bot.store.stories import assign_pending, load_alerts, story_rows_facts
+from bot.store.stories import (
+    assign_pending,
+    load_alerts,
+    primary_article_order,
+    story_rows_facts,
+)
 from bot.store.summaries import claim_summary, release_summary_claim, store_claimed_summary
 from bot.summarize import uses_llm
 from bot.summarize.base import Document, Summarizer
@@ -144,7 +149,8 @@ def _unsummarized(engine: Engine, limit: int) -> list[int]:
 
 
 def story_document(engine: Engine, story_id: int) -> Document | None:
-    """The Document a story is summarized from: its first article (None if it has none).
+    """The Document a story is summarized from: its primary article, the best source (an
+    official release over a rewrite; else the first to arrive). None if it has no article.
 
     The stored text is the article's Document as canonical markdown (bot/documents/); the
     contacts extracted at ingest travel with it, so the summarizers do not extract again.
@@ -162,7 +168,7 @@ def story_document(engine: Engine, story_id: int) -> Document | None:
             )
             .join(feeds, feeds.c.id == articles.c.feed_id)
             .where(articles.c.story_id == story_id)
-            .order_by(articles.c.id)
+            .order_by(*primary_article_order(story_id))
             .limit(1)
         ).first()
     if row is None:

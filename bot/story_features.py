@@ -101,6 +101,20 @@ def figure_unit(figure: str) -> str:
     return figure.lstrip("0123456789.e+-")
 
 
+def figure_display(figure: str) -> str:
+    """A :func:`find_figures` string for people: ``2.475e+11원`` → ``2,475억원``."""
+    unit = figure_unit(figure)
+    try:
+        value = float(figure[: len(figure) - len(unit)])
+    except ValueError:
+        return figure
+    for magnitude, name in ((1e12, "조"), (1e8, "억")):
+        if value >= magnitude and unit in {"원", "달러"}:
+            return f"{value / magnitude:,.4g}{name}{unit}".replace(".0" + name, name)
+    text = f"{value:,.0f}" if value == int(value) else f"{value:g}"
+    return text.replace(",", "") + unit if unit in DATE_UNITS else text + unit
+
+
 # --- stage -------------------------------------------------------------------------------
 
 # What a release announces, read from its title and first sentences. Each stage is named by

@@ -379,7 +379,10 @@ STORY_HEAD = (
 
 
 def load_alerts(engine: Engine, story_ids: Sequence[int]) -> dict[int, Alert]:
-    """Alerts for the given stories (the message an instant delivery carries)."""
+    """Alerts for the given stories (the message an instant delivery carries).
+
+    ``source`` is the feed the story first arrived from; ``sources`` every feed carrying it.
+    """
     ids = sorted(set(story_ids))
     if not ids:
         return {}
@@ -398,9 +401,10 @@ def load_alerts(engine: Engine, story_ids: Sequence[int]) -> dict[int, Alert]:
         r.id: Alert(
             story_id=r.id,
             summary=load_summary(r.summary, r.title, r.url),
-            source=", ".join(names.get(r.id, [])),
+            source=(names.get(r.id) or [""])[0],
             published_at=from_db_required(r.published_at),
             url=r.url,
+            sources=tuple(names.get(r.id, ())),
         )
         for r in rows
     }
@@ -458,3 +462,166 @@ def digest_candidates(
         )
         for r, summary, facts in found
     ]
+
+
+# --- what a story is made of: sources, why each article is in it, splitting ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One article of a story and why it is there (``story_links``; ``first`` if unknown)."""
+
+    article_id: int
+    title: str
+    url: str
+    feed: str
+    published_at: datetime
+    primary: bool
+    reason: str
+    via_article_id: int | None
+    similarity: float | None
+    shared: dict[str, list[str]]
+
+
+def story_members(conn: Connection, story_ids: Sequence[int]) -> dict[int, list[Membership]]:
+    """Each story's articles in arrival order, with how each joined."""
+    out: dict[int, list[Membership]] = {sid: [] for sid in story_ids}
+    if not story_ids:
+        return out
+    rows = conn.execute(
+        sa.select(
+            articles.c.id,
+            articles.c.story_id,
+            articles.c.title,
+            articles.c.url,
+            articles.c.published_at,
+            feeds.c.name,
+            stories.c.primary_article_id,
+            story_links.c.reason,
+            story_links.c.via_article_id,
+            story_links.c.similarity,
+            story_links.c.shared,
+        )
+        .join(feeds, feeds.c.id == articles.c.feed_id)
+        .join(stories, stories.c.id == articles.c.story_id)
+        .outerjoin(story_links, story_links.c.article_id == articles.c.id)
+        .where(articles.c.story_id.in_(list(story_ids)))
+        .order_by(articles.c.id)
+    )
+    for r in rows:
+        members = out[r.story_id]
+        primary = r.primary_article_id == r.id if r.primary_article_id else not members
+        out[r.story_id].append(
+            Membership(
+                article_id=r.id,
+                title=r.title,
+                url=r.url,
+                feed=r.name,
+                published_at=from_db_required(r.published_at),
+                primary=primary,
+                reason=r.reason or ("first" if not members else "url"),
+                via_article_id=r.via_article_id,
+                similarity=r.similarity,
+                shared=json.loads(r.shared) if r.shared else {},
+            )
+        )
+    return out
+
+
+def source_names(members: Sequence[Membership]) -> tuple[str, ...]:
+    """The distinct feeds that carry a story, the first arrival first."""
+    return tuple(dict.fromkeys(m.feed for m in members))
+
+
+def article_story_ids(engine: Engine, article_ids: Sequence[int]) -> dict[int, int]:
+    """The story of each given article that has one."""
+    out: dict[int, int] = {}
+    ids = list(article_ids)
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            for article_id, story_id in conn.execute(
+                sa.select(articles.c.id, articles.c.story_id).where(
+                    articles.c.id.in_(ids[start : start + 500]), articles.c.story_id.is_not(None)
+                )
+            ):
+                out[article_id] = story_id
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    article_id: int
+    from_story_id: int
+    new_story_id: int
+
+
+def split_article(engine: Engine, article_id: int, now: datetime) -> Split | None:
+    """Take an article out of its story into a story of its own, for good.
+
+    The article is remembered as refused by its old story (``story_splits``), so no
+    regrouping joins them again. The old story keeps its alert; its count of sources and,
+    if the article was its primary, its primary (then its digest is redone) are updated.
+    The new story is summarized, matched and alerted like any new story.
+    None when the article is unknown or alone in its story.
+    """
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(
+                articles.c.id,
+                articles.c.feed_id,
+                articles.c.url,
+                articles.c.title,
+                articles.c.published_at,
+                articles.c.content_hash,
+                articles.c.story_id,
+            ).where(articles.c.id == article_id)
+        ).first()
+        if row is None or row.story_id is None:
+            return None
+        old = int(row.story_id)
+        others = sorted(
+            conn.execute(
+                sa.select(
+                    articles.c.id,
+                    articles.c.feed_id,
+                    articles.c.url,
+                    articles.c.title,
+                    feeds.c.url.label("feed_url"),
+                )
+                .join(feeds, feeds.c.id == articles.c.feed_id)
+                .where(articles.c.story_id == old, articles.c.id != article_id)
+            ).all(),
+            key=lambda o: (source_rank(o.url, o.feed_url), o.id),
+        )
+        if not others:
+            return None
+        keys = story_keys(row.url, row.title, row.content_hash)
+        new = _create_story(conn, row, keys, now)
+        conn.execute(articles.update().where(articles.c.id == article_id).values(story_id=new))
+        conn.execute(
+            story_splits.insert().values(article_id=article_id, story_id=old, created_at=now)
+        )
+        conn.execute(story_links.delete().where(story_links.c.article_id == article_id))
+        conn.execute(
+            story_links.insert().values(
+                article_id=article_id, story_id=new, reason="split", created_at=now
+            )
+        )
+        changes: dict[str, Any] = {"source_count": len({o.feed_id for o in others})}
+        primary = conn.execute(
+            sa.select(stories.c.primary_article_id).where(stories.c.id == old)
+        ).scalar()
+        if primary in (None, article_id):
+            first = others[0]
+            changes.update(
+                primary_article_id=first.id,
+                title=first.title,
+                url=first.url,
+                summary=None,
+                summarized_at=None,
+                summary_claim=None,
+                summary_claimed_at=None,
+            )
+        conn.execute(stories.update().where(stories.c.id == old).values(**changes))
+    # The new story is matched and alerted like any new story: the merge had hidden it.
+    return Split(article_id, old, new)
