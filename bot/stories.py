@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.story_features import DATE_UNITS, StoryFeatures, figure_unit
@@ -187,12 +188,7 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     - a different stage of a programme (a call for applicants vs its result vs an event);
     - agencies named by both with none in common.
     """
-    units_a: dict[str, set[str]] = {}
-    for figure in a.figures:
-        units_a.setdefault(figure_unit(figure), set()).add(figure)
-    units_b: dict[str, set[str]] = {}
-    for figure in b.figures:
-        units_b.setdefault(figure_unit(figure), set()).add(figure)
+    units_a, units_b = _by_unit(a.figures), _by_unit(b.figures)
     for unit in sorted(units_a.keys() & units_b.keys()):
         if not units_a[unit] & units_b[unit]:
             left = ", ".join(sorted(units_a[unit])[:3])
@@ -203,6 +199,15 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     if a.agencies and b.agencies and not a.agencies & b.agencies:
         return "agencies differ"
     return None
+
+
+@lru_cache(maxsize=4096)
+def _by_unit(figures: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Figures grouped by unit (cached: a batch compares one article with many)."""
+    out: dict[str, set[str]] = {}
+    for figure in figures:
+        out.setdefault(figure_unit(figure), set()).add(figure)
+    return {unit: frozenset(values) for unit, values in out.items()}
 
 
 def _figures_not_dates(figures: frozenset[str]) -> set[str]:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,8 +15,9 @@ from sqlalchemy.engine import Connection, Engine
 from bot.digest import DigestCandidate
 from bot.matching import LEAD_CHARS, StoryFacts, story_facts
 from bot.messages import Alert
-from bot.store import from_db, from_db_required, to_db
+from bot.store import from_db, from_db_required
 from bot.store.schema import (
+    UtcDateTime,
     article_features,
     articles,
     feeds,
@@ -96,6 +98,9 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
             until=max(published) + NEAR_WINDOW,
         )
         refused = _refused(conn, [r.id for r in rows])
+        # An article grouped again (its story was reset) is linked and indexed afresh.
+        for table in (story_links, grouping_keys):
+            conn.execute(table.delete().where(table.c.article_id.in_([r.id for r in rows])))
         batch: dict[int, list[NearCandidate]] = {}
         index_rows: list[dict[str, Any]] = []
         for row in rows:
@@ -189,23 +194,10 @@ def _candidates(
     """
     hits: dict[int, list[tuple[int, datetime]]] = {}
     for start in range(0, len(keys), _KEYS_PER_QUERY):
-        parts = [
-            sa.select(
-                sa.select(
-                    grouping_keys.c.key, grouping_keys.c.article_id, grouping_keys.c.published_at
-                )
-                .where(
-                    grouping_keys.c.key == key,
-                    grouping_keys.c.published_at >= to_db(since),
-                    grouping_keys.c.published_at <= to_db(until),
-                )
-                .order_by(grouping_keys.c.published_at.desc())
-                .limit(PER_KEY)
-                .subquery()
-            )
-            for key in keys[start : start + _KEYS_PER_QUERY]
-        ]
-        for key, article_id, published_at in conn.execute(sa.union_all(*parts)):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        params: dict[str, Any] = {"since": since, "until": until}
+        params.update({f"k{i}": key for i, key in enumerate(chunk)})
+        for key, article_id, published_at in conn.execute(_per_key_statement(len(chunk)), params):
             hits.setdefault(key, []).append((article_id, from_db_required(published_at)))
     ids = sorted({a for found in hits.values() for a, _ in found})
     known: dict[int, tuple[int, StoryFeatures]] = {}
@@ -221,6 +213,34 @@ def _candidates(
         key: [NearCandidate(a, known[a][0], when, known[a][1]) for a, when in found if a in known]
         for key, found in hits.items()
     }
+
+
+@lru_cache(maxsize=8)
+def _per_key_statement(count: int) -> sa.TextualSelect:
+    """A UNION ALL of ``count`` index range scans, the newest PER_KEY rows under each key.
+
+    Written as text: SQLAlchemy's compiler spends milliseconds per part on a 200-part
+    compound, which would cost more than the reads themselves.
+    """
+    part = (
+        "SELECT * FROM (SELECT key, article_id, published_at FROM grouping_keys "
+        "WHERE key = :k{i} AND published_at >= :since AND published_at <= :until "
+        f"ORDER BY published_at DESC LIMIT {PER_KEY}) AS p{{i}}"
+    )
+    sql = " UNION ALL ".join(part.format(i=i) for i in range(count))
+    return (
+        sa.text(sql)
+        .bindparams(
+            sa.bindparam("since", type_=UtcDateTime),
+            sa.bindparam("until", type_=UtcDateTime),
+            *(sa.bindparam(f"k{i}", type_=sa.BigInteger) for i in range(count)),
+        )
+        .columns(
+            sa.column("key", sa.BigInteger),
+            sa.column("article_id", sa.Integer),
+            sa.column("published_at", UtcDateTime),
+        )
+    )
 
 
 def _refused(conn: Connection, article_ids: Sequence[int]) -> dict[int, frozenset[int]]:
