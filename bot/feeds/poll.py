@@ -230,7 +230,13 @@ async def _fetch_and_parse(
             timeline.mark(feed.id, "slot")
         began = time.perf_counter()
         try:
-            result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+            result = await fetcher.fetch(
+                feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                method=feed.fetch_method,
+                cookies=feed.cookies,
+            )
         finally:  # a failure's time counts too: a feed that times out starts first next time
             writer.fetch_took(feed.id, time.perf_counter() - began)
         if timeline is not None:
@@ -257,7 +263,17 @@ async def _fetch_and_parse(
     items = parsed.articles
     if extract_contacts is not None:
         items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
-    return tuple(items), FeedSuccess(feed.id, result.etag, result.last_modified, parsed.error)
+    return tuple(items), FeedSuccess(
+        feed.id,
+        result.etag,
+        result.last_modified,
+        parsed.error,
+        method=result.method,
+        cookies=result.cookies,
+        items=len(items),
+        newest=parsed.newest,
+        rhythm=parsed.rhythm,
+    )
 
 
 async def _fetch_openapi(
