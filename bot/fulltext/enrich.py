@@ -6,8 +6,9 @@ the page's address must pass the feeds' private-address rule (the feed's own ori
 hosts only), robots.txt must allow it (:mod:`bot.fulltext.robots`), the page is fetched with
 the feeds' limits, and its main text kept (:mod:`bot.fulltext.page`); when that is thin too
 and the page links an HWPX/HWP/PDF (or the link itself is one), the attachment is fetched the
-same way and parsed in a child process (:mod:`bot.fulltext.attachments`). The text becomes the
-item's Document exactly as a feed body would (same builder, same contact extractor).
+same way and parsed in a worker process under its limits (:mod:`bot.fulltext.attachments`).
+The text becomes the item's Document exactly as a feed body would (same builder, same contact
+extractor).
 
 An enriched item keeps the content hash of what its feed said, so the next poll of the same
 thin item finds it unchanged and fetches nothing. Every failure is logged with its reason and
@@ -45,10 +46,8 @@ from bot.types import Article, Feed
 
 log = logging.getLogger(__name__)
 
-ATTACHMENTS_TRIED = 2
-PARSE_WORKERS = max(
-    1, min(2, os.cpu_count() or 1)
-)  # attachment parsers kept running  # links of one page tried in turn (best format first)
+ATTACHMENTS_TRIED = 2  # files of one item or page tried in turn (best format first)
+PARSE_WORKERS = max(1, min(2, os.cpu_count() or 1))  # attachment parser processes kept running
 _STATUS = re.compile(r"^HTTP (\d{3})\b")
 _HTML_TYPES = ("text/html", "application/xhtml")
 
