@@ -267,3 +267,15 @@ async def test_attachment_workers_are_reused_killed_at_the_deadline_and_say_why(
     async with AttachmentParsers(1, timeout=30, memory_mb=16) as parsers:  # cannot even start
         with pytest.raises(AttachmentError, match=r"attachment parser stopped \(exit 1"):
             await parsers.read(pdf, "a.pdf")
+
+
+async def test_at_most_max_per_feed_items_the_newest(
+    server: FeedServer, db: Engine, clock: FixedClock
+) -> None:
+    site(server)
+    items = [{"title": f"글 {n}", "guid": f"g{n}", "link": "/view/1",
+              "pubDate": f"Tue, {10 + n} Apr 2026 09:00:00 +0900"} for n in range(4)]  # fmt: skip
+    feed_store.add_feed(db, server.add("/rss", rss(items)), "부처", clock.now())
+    report = await poll(db, clock, FULL.model_copy(update={"max_per_feed": 2}))
+    enriched = sorted(a.title for a in report.new if a.contacts)
+    assert enriched == ["글 2", "글 3"]  # the newest two

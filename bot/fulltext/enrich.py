@@ -135,6 +135,12 @@ class FullText:
         todo = [item for item in thin if stored.get(item.guid) != item.content_hash]
         if not todo:
             return tuple(items)
+        cap = self.settings.max_per_feed
+        if len(todo) > cap:  # a first poll of a long feed: the newest releases matter
+            todo.sort(key=lambda item: item.published_at, reverse=True)
+            log.info("feed %d: %d thin items; full text for the newest %d, the rest kept as "
+                     "the feed gave them", feed.id, len(todo), cap)  # fmt: skip
+            todo = todo[:cap]
         done = await asyncio.gather(*(self._one(feed, item) for item in todo))
         by_guid = {item.guid: item for item in done}
         return tuple(by_guid.get(item.guid, item) for item in items)
