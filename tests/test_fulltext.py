@@ -279,3 +279,19 @@ async def test_at_most_max_per_feed_items_the_newest(
     report = await poll(db, clock, FULL.model_copy(update={"max_per_feed": 2}))
     enriched = sorted(a.title for a in report.new if a.contacts)
     assert enriched == ["글 2", "글 3"]  # the newest two
+
+
+async def test_an_euc_kr_page_that_says_so_only_in_a_meta(
+    server: FeedServer, db: Engine, clock: FixedClock
+) -> None:
+    site(server)
+    text = text_from_attachment((DATA / "156755015.hwpx").read_bytes())
+    page = release_page("보도자료", text).replace(
+        "<meta charset='utf-8'>",
+        "<meta http-equiv='Content-Type' content='text/html; charset=euc-kr'>",
+    )
+    server.add("/euc", page.encode("cp949", "replace"), headers={"Content-Type": "text/html"})
+    feed_store.add_feed(db, server.add("/rss", rss([{"title": "글", "guid": "e", "link": "/euc"}])),
+                        "부처", clock.now())  # fmt: skip
+    (article,) = (await poll(db, clock)).new
+    assert [c.name for c in article.contacts] == ["박근우", "임은경"]

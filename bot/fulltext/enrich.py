@@ -202,7 +202,7 @@ class FullText:
             return await self._parse(result, kind)
         if len(result.body) > self.settings.page_max_bytes:
             raise FetchError(f"page larger than {self.settings.page_max_bytes} bytes")
-        html, _ = decode(result.body, result.headers.get("content-type", ""))
+        html, _ = decode(result.body, _content_type(result))
         text = await asyncio.to_thread(main_text, html, result.url)
         if not is_thin(text, self.settings.min_chars):
             return FullTextFound(text, "page", result.url)
@@ -290,6 +290,18 @@ def _filename(result: FetchResult) -> str:
         except (UnicodeEncodeError, UnicodeDecodeError):
             return unquote(raw)
     return unquote(urlsplit(result.url).path.rsplit("/", 1)[-1])
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.I)
+
+
+def _content_type(result: FetchResult) -> str:
+    """The page's Content-Type, its charset taken from a ``<meta>`` when the header has none
+    (EUC-KR pages of ministries often say it only there)."""
+    content_type = result.headers.get("content-type", "")
+    if "charset" not in content_type.lower() and (m := _META_CHARSET.search(result.body[:4096])):
+        return f"text/html; charset={m.group(1).decode('ascii')}"
+    return content_type
 
 
 def _is_html(result: FetchResult) -> bool:
