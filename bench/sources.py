@@ -18,8 +18,9 @@ modules were imported; for attachments, which the bot parses in a child process 
   not per file) is timed apart.
 
 Also printed: the page-extraction settings compared (trafilatura default, favor_precision,
-fast; the existing HTML converter on the whole page as the no-extraction baseline) — share of
-the release's paragraphs kept, menu/footer strings leaked, contacts equal to the file's.
+fast; readability-lxml when installed; the existing HTML converter on the whole page as the
+no-extraction baseline) — share of the release's paragraphs the Document keeps, menu/footer
+strings leaked, contacts equal to the file's.
 
 ``bench/sources.py [DIR] [--runs N]``: DIR defaults to ../shared/data/attachments.
 """
@@ -159,37 +160,56 @@ def page_settings(folder: Path) -> None:
     from tests.test_fulltext import release_page
 
     chrome = ("기관소개", "공지사항", "개인정보처리방침", "대표전화", "Copyright")
-    variants = {
+    variants: dict[str, dict[str, bool] | None] = {
         "no extraction (whole page)": None,
         "trafilatura default": {},
         "trafilatura favor_precision (used)": {"favor_precision": True},
         "trafilatura fast": {"fast": True},
     }
-    releases = [text_from_attachment(p.read_bytes()) for p in _files(folder, "hwpx")]
-    print("\npage extraction on", len(releases), "release pages (menus, breadcrumb, footer around)")
-    for name, options in variants.items():
-        kept = leaks = agree = 0.0
-        took: list[float] = []
-        for md in releases:
-            html = release_page("보도자료", md)
-            began = time.perf_counter()
-            if options is None:
-                out = html
-            else:
-                out = trafilatura.extract(html, output_format="markdown", include_tables=True,
-                                          **options) or ""  # fmt: skip
-            took.append(time.perf_counter() - began)
-            text = build_document(out).text
-            paragraphs = [ln for ln in md.splitlines() if len(ln) > 30 and not ln.startswith("|")]
-            plain = out.replace("\\", "")  # markdown escapes (\*) are read away by the builder
-            kept += sum(1 for p in paragraphs if p in plain) / max(1, len(paragraphs))
-            leaks += sum(1 for c in chrome if c in text)
-            want = sorted((c.name, c.phone) for c in contacts_of(build_document(md)))
-            agree += want == sorted((c.name, c.phone) for c in contacts_of(build_document(out)))
-        n = len(releases)
-        print(f"  {name:36} paragraphs kept {kept / n:5.1%}  menu/footer strings "
-              f"{leaks / n:.1f}/page  contacts as the file {int(agree)}/{n}  "
-              f"{statistics.median(took) * 1000:.0f} ms")  # fmt: skip
+    full = [text_from_attachment(p.read_bytes()) for p in _files(folder, "hwpx")]
+    # a short release: its first two paragraphs and its contact rows only
+    short = [
+        "\n".join(
+            [ln for ln in md.splitlines() if len(ln) > 30 and not ln.startswith("|")][:2]
+            + [ln for ln in md.splitlines() if ln.startswith("|") and "담당" in ln]
+        )
+        for md in full
+    ]
+    try:  # readability-lxml (Apache-2.0) is not a dependency: measured when installed
+        from readability import Document as Readable
+    except ImportError:
+        Readable = None
+    if Readable is not None:
+        variants["readability-lxml (summary → HTML)"] = {"readability": True}
+    for label, releases in (("release pages", full), ("short release pages", short)):
+        print(f"\npage extraction on {len(releases)} {label} (menus, breadcrumb, footer around)")
+        for name, options in variants.items():
+            kept = leaks = agree = 0.0
+            took: list[float] = []
+            for md in releases:
+                html = release_page("보도자료", md)
+                began = time.perf_counter()
+                if options is None:
+                    out = html
+                elif options.get("readability"):
+                    out = Readable(html).summary(html_partial=True)
+                else:
+                    out = trafilatura.extract(html, output_format="markdown",
+                                              include_tables=True, **options) or ""  # fmt: skip
+                took.append(time.perf_counter() - began)
+                text = build_document(out).text
+                lines = [ln for ln in md.splitlines() if len(ln) > 30 and not ln.startswith("|")]
+                plain = text.replace("\\", "")  # as the Document reads it
+                found = sum(1 for p in lines if " ".join(p.split()) in plain)
+                kept += found / max(1, len(lines))
+                leaks += sum(1 for c in chrome if c in text)
+                want = sorted((c.name, c.phone) for c in contacts_of(build_document(md)))
+                got = sorted((c.name, c.phone) for c in contacts_of(build_document(out)))
+                agree += want == got
+            n = len(releases)
+            print(f"  {name:36} paragraphs kept {kept / n:5.1%}  menu/footer strings "
+                  f"{leaks / n:.1f}/page  contacts as the file {int(agree)}/{n}  "
+                  f"{statistics.median(took) * 1000:.0f} ms")  # fmt: skip
 
 
 def main() -> int:
