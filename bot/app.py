@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.adapters.telegram_app import TelegramBot
     from bot.commands import CommandCore
     from bot.feeds.poll import CycleReport
+    from bot.fulltext.enrich import FullText
     from bot.messages import SearchPage
     from bot.pipeline import PipelineReport
     from bot.summarize.base import Summarizer
@@ -83,13 +84,16 @@ class App:
         from bot.feeds.poll import run_polling
 
         await asyncio.to_thread(self.tell_ended_feeds)
-        await run_polling(
-            self.engine,
-            self.settings.feeds,
-            self.clock,
-            stop,
-            self.after_poll,
-        )
+        async with self.fulltext() as fulltext:
+            await run_polling(
+                self.engine,
+                self.settings.feeds,
+                self.clock,
+                stop,
+                self.after_poll,
+                service_key=self.settings.secrets.data_go_kr_service_key,
+                fulltext=fulltext,
+            )
 
     async def poll_once(self, *, all_feeds: bool = True) -> CycleReport:
         """One cycle now (``sokbo poll --once``): every enabled feed, or only the due ones."""
@@ -99,14 +103,22 @@ class App:
 
         self.tell_ended_feeds()  # after adding the configured sources
         feeds = list_feeds(self.engine, include_disabled=False) if all_feeds else None
-        async with Fetcher(self.settings.feeds) as fetcher:
+        async with Fetcher(self.settings.feeds) as fetcher, self.fulltext() as fulltext:
             return await poll_cycle(
                 self.engine,
                 fetcher,
                 self.settings.feeds,
                 self.clock,
                 feeds=feeds,
+                service_key=self.settings.secrets.data_go_kr_service_key,
+                fulltext=fulltext,
             )
+
+    def fulltext(self) -> FullText:
+        """Full text for thin feed items (pages, attachments), as ``[fulltext]`` sets it."""
+        from bot.fulltext.enrich import FullText
+
+        return FullText(self.engine, self.settings.fulltext, self.settings.feeds, self.clock)
 
     def tell_ended_feeds(self) -> None:
         """Once per process, in the log: each followed feed of a service that ended

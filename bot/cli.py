@@ -83,6 +83,25 @@ def build_parser() -> argparse.ArgumentParser:
         "upgrade", parents=[common], help="apply migrations and say which ones were applied"
     )
 
+    stories_cmd = sub.add_parser(
+        "stories", parents=[common], help="see why articles were grouped; split a wrong merge"
+    )
+    stories_sub = stories_cmd.add_subparsers(
+        dest="stories_command", required=True, metavar="ACTION"
+    )
+    explain = stories_sub.add_parser(
+        "explain", parents=[common], help="a story's articles and why each was grouped"
+    )
+    explain.add_argument("id", type=int, help="the story id (jsonl `story`, web /stories/ID)")
+    split = stories_sub.add_parser(
+        "split",
+        parents=[common],
+        help="take an article out of its story into its own, for good",
+        description="Take an article out of a wrong merge: it becomes its own story (summarized, "
+        "matched and alerted like any new one) and never joins the old story again.",
+    )
+    split.add_argument("article", type=int, help="the article id (see `sokbo stories explain`)")
+
     summarize = sub.add_parser("summarize", parents=[common], help="summarize one document")
     summarize.add_argument("source", help="a file path, an http(s) URL, or - for stdin")
     summarize.add_argument("--format", choices=["text", "json"], default="text")
@@ -220,12 +239,14 @@ HANDLERS = {
     "chat": "bot.cli_commands.chat:cmd_chat",
     "digest": "bot.cli_commands.chat:cmd_digest",
     "search": "bot.cli_commands.search:cmd_search",
+    "stories_explain": "bot.cli_commands.stories:cmd_stories_explain",
+    "stories_split": "bot.cli_commands.stories:cmd_stories_split",
 }
 
 
 def _handler(args: argparse.Namespace) -> Handler:
     name = args.command
-    for attr in ("feeds_command", "db_command"):
+    for attr in ("feeds_command", "db_command", "stories_command"):
         if getattr(args, attr, None):
             name = f"{name}_{getattr(args, attr)}"
     module_name, _, function = HANDLERS[name].partition(":")

@@ -1,8 +1,10 @@
-"""Which articles tell the same story: exact keys only (canonical URL, title, content hash).
+"""Which articles tell the same story: exact keys, then near duplicates (pure decisions).
 
-Two articles are one story when they share any key. Keys are computed here, purely; the
-store (bot/store/stories.py) looks them up. Fuzzy grouping is deliberately not done: a wrong
-merge hides news, a missed merge only costs one extra alert.
+Two articles are one story when they share an exact key (canonical URL, normalized title,
+content hash), or when one is a near duplicate of the other (:func:`near_match`): close in
+time, close in content words, and nothing that tells them apart — a figure, a stage or an
+agency that differs. The store (bot/store/stories.py) finds the candidates by index; this
+module only decides. A wrong merge hides news, so every "apart" signal wins over similarity.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+
+from bot.story_features import DATE_UNITS, StoryFeatures, figure_unit
 
 # Query parameters that only say where a click came from.
 TRACKING_PARAMS = frozenset(
@@ -175,3 +180,143 @@ def choose_story(
         if hash_usable and story.content_hash == keys.content_hash:
             return story.id
     return None
+
+
+# --- near duplicates ---------------------------------------------------------------------
+
+# Rewrites follow a release within days; past this they are news again (or a later stage).
+NEAR_WINDOW = timedelta(days=14)
+# Jaccard similarity of content words at which two articles may be one story...
+NEAR_SIMILARITY = 0.25
+# ...or this, when they also share at least FIGURES_SHARED figures that are not dates.
+NEAR_SIMILARITY_WITH_FIGURES = 0.12
+FIGURES_SHARED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class NearCandidate:
+    """A stored article that shares an index key with a new one."""
+
+    article_id: int
+    story_id: int
+    published_at: datetime
+    features: StoryFeatures
+
+
+@dataclass(frozen=True, slots=True)
+class NearMatch:
+    """Why a new article joins a story: the article it resembles and what they share."""
+
+    article_id: int
+    story_id: int
+    similarity: float
+    shared_figures: tuple[str, ...]
+    shared_agencies: tuple[str, ...]
+    shared_words: tuple[str, ...]
+
+
+def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
+    """Jaccard similarity of two articles' content words."""
+    union = len(a.words | b.words)
+    return len(a.words & b.words) / union if union else 0.0
+
+
+def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
+    """What keeps two similar articles apart, in words, or None.
+
+    - a figure of the same unit that both give, with no value in common (62개 vs 59개;
+      2026년 vs 2025년; 1월 vs 12월 of a monthly statistic);
+    - a different stage of a programme (a call for applicants vs its result vs an event);
+    - agencies named by both with none in common.
+    """
+    units_a, units_b = _by_unit(a.figures), _by_unit(b.figures)
+    for unit in sorted(units_a.keys() & units_b.keys()):
+        if not units_a[unit] & units_b[unit]:
+            left = ", ".join(sorted(units_a[unit])[:3])
+            right = ", ".join(sorted(units_b[unit])[:3])
+            return f"figures in {unit} differ: {left} / {right}"
+    if a.stages and b.stages and not a.stages & b.stages:
+        return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
+    if a.agencies and b.agencies and not a.agencies & b.agencies:
+        return "agencies differ"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _by_unit(figures: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Figures grouped by unit (cached: a batch compares one article with many)."""
+    out: dict[str, set[str]] = {}
+    for figure in figures:
+        out.setdefault(figure_unit(figure), set()).add(figure)
+    return {unit: frozenset(values) for unit, values in out.items()}
+
+
+def _figures_not_dates(figures: frozenset[str]) -> set[str]:
+    return {f for f in figures if figure_unit(f) not in DATE_UNITS}
+
+
+def near_match(
+    new: StoryFeatures, published_at: datetime, candidate: NearCandidate
+) -> NearMatch | None:
+    """The match if ``new`` is a near duplicate of ``candidate``, else None."""
+    if abs(published_at - candidate.published_at) > NEAR_WINDOW:
+        return None
+    old = candidate.features
+    score = similarity(new, old)
+    shared_figures = _figures_not_dates(new.figures & old.figures)
+    enough = NEAR_SIMILARITY_WITH_FIGURES if len(shared_figures) >= FIGURES_SHARED else None
+    if score < (enough if enough is not None else NEAR_SIMILARITY):
+        return None
+    if apart_because(new, old) is not None:
+        return None
+    return NearMatch(
+        article_id=candidate.article_id,
+        story_id=candidate.story_id,
+        similarity=round(score, 3),
+        shared_figures=tuple(sorted(new.figures & old.figures)),
+        shared_agencies=tuple(sorted(new.agencies & old.agencies)),
+        shared_words=tuple(sorted(new.words & old.words, key=lambda w: (-len(w), w))[:12]),
+    )
+
+
+def choose_near(
+    new: StoryFeatures,
+    published_at: datetime,
+    candidates: Iterable[NearCandidate],
+    *,
+    refused: frozenset[int] = frozenset(),
+) -> NearMatch | None:
+    """The most similar candidate ``new`` is a near duplicate of, or None.
+
+    ``refused`` are stories this article was split from (``sokbo stories split``): it never
+    joins them again.
+    """
+    best: NearMatch | None = None
+    for candidate in candidates:
+        if candidate.story_id in refused:
+            continue
+        match = near_match(new, published_at, candidate)
+        if match is None:
+            continue
+        if best is None or (match.similarity, -match.story_id) > (best.similarity, -best.story_id):
+            best = match
+    return best
+
+
+# --- which article speaks for a story ----------------------------------------------------
+
+_OFFICIAL_HOSTS = ("korea.kr", "go.kr")
+
+
+def source_rank(url: str, feed_url: str = "") -> int:
+    """How authoritative an article's source is: 0 an official release (a ``*.go.kr``
+    ministry site, 정책브리핑 korea.kr or its OpenAPI), 1 anything else (news, blogs).
+
+    A story's text, contacts and digest come from its lowest-ranked article; ties go to the
+    first that arrived.
+    """
+    for address in (url, feed_url):
+        host = (urlsplit(address.strip()).hostname or "").lower()
+        if any(host == h or host.endswith("." + h) for h in _OFFICIAL_HOSTS):
+            return 0
+    return 1

@@ -22,7 +22,9 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.feeds.poll import CycleReport
 from bot.sources.health import feed_health
+from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
+from bot.store.stories import article_story_ids
 from bot.types import Article, Feed
 
 Handler = Callable[[App, argparse.Namespace], int]
@@ -143,8 +145,11 @@ def cmd_poll(app: App, args: argparse.Namespace) -> int:
         ingest_log.removeFilter(quiet)
     report = reports[0]
     if args.format == "jsonl":
+        story_of = article_story_ids(app.engine, [a.id for a in report.new if a.id is not None])
         for article in report.new:
-            print(json.dumps(_item_record(article, report), ensure_ascii=False))
+            record = _item_record(article, report)
+            record["story"] = story_of.get(article.id or 0)
+            print(json.dumps(record, ensure_ascii=False))
     _print_cycle(report)
     if not report.outcomes:
         print("sokbo: no feeds to poll (add one with: sokbo feeds add URL)", file=sys.stderr)
@@ -245,6 +250,14 @@ async def _check(app: App, feeds: list[Feed]) -> list[tuple[bool, str]]:
 
         async def one(feed: Feed) -> tuple[bool, str]:
             label = f"[{feed.id}] {feed.name}"
+            if is_openapi(feed.url):
+                key = app.settings.secrets.data_go_kr_service_key
+                try:
+                    items, warning = await fetch_articles(fetcher, feed, key, app.clock.now())
+                except FeedError as e:
+                    return False, f"{label} FAILED: {e}"
+                note = f" (warning: {warning})" if warning else ""
+                return True, f"{label} ok: {len(items)} releases (정책브리핑 OpenAPI){note}"
             try:
                 result = await fetcher.fetch(feed.url)
             except FeedError as e:

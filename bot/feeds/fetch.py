@@ -197,10 +197,11 @@ class Fetcher:
                 raise FetchError(describe_http_error(e, self.settings)) from e
         raise FetchError(f"too many redirects ({self.settings.max_redirects})")
 
-    async def check_target(self, first: str, target: str) -> None:
-        """Whether an address found from ``first`` (a redirect, a page's feed link) may be
-        fetched: the redirect policy below. Raises FetchError saying why not."""
-        await self._allow_redirect(first, target)
+    async def check_target(self, trusted: str, target: str) -> None:
+        """Whether an address found from ``trusted`` (a redirect, a page's feed link, a feed
+        item's link, an attachment on its page) may be fetched: the redirect policy below,
+        with ``trusted`` the configured URL it came from. Raises FetchError saying why not."""
+        await self._allow_redirect(trusted, target)
 
     async def _allow_redirect(self, first: str, target: str) -> None:
         """The redirect policy: the configured URL is trusted as it is; a redirect may lead to

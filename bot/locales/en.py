@@ -215,6 +215,8 @@ MESSAGES: dict[str, str] = {
     "render.contact": "Contact",
     "render.contacts": "Contacts",
     "render.source": "Source",
+    "render.sources_list": "{count} sources: {names}",
+    "render.sources_more": "and {count} more",
     "render.original": "Original",
     "render.open_original": "Read the original",
     "render.link": "link",

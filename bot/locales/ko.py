@@ -211,6 +211,8 @@ MESSAGES: dict[str, str] = {
     "render.contact": "문의",
     "render.contacts": "문의처",
     "render.source": "출처",
+    "render.sources_list": "출처 {count}곳: {names}",
+    "render.sources_more": "외 {count}곳",
     "render.original": "원문",
     "render.open_original": "원문 보기",
     "render.link": "링크",

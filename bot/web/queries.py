@@ -16,11 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bot.render.common import why_grouped
 from bot.sources.health import feed_health
 from bot.store import from_db
 from bot.store.feeds import feeds_to_watch
 from bot.store.schema import articles, feeds, search_docs, stories
-from bot.store.stories import STORY_HEAD, load_summary
+from bot.store.stories import STORY_HEAD, load_summary, story_members
 from bot.types import Contact, Summary
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # for a time the store lacks (columns are NOT NULL)
@@ -34,6 +35,9 @@ class Source:
     url: str
     feed: str
     published_at: datetime
+    why: str = ""  # why it is in the story (render.common.why_grouped)
+    primary: bool = False  # the article the digest and contacts come from
+    article_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,11 @@ class StoryView:
     summary: Summary
     sources: tuple[Source, ...]
     contacts: tuple[Contact, ...]
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        """The distinct feeds carrying the story, first arrival first."""
+        return tuple(dict.fromkeys(s.feed for s in self.sources))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,7 @@ def latest(
     """A page of stories, newest first; ``topic``/``agency`` are canonical names."""
     query = (
         sa.select(*STORY_HEAD)
+        .where(stories.c.withdrawn_at.is_(None))
         .order_by(stories.c.published_at.desc(), stories.c.id.desc())
         .limit(limit + 1)
         .offset(offset)
@@ -88,7 +98,9 @@ def latest(
 def story(engine: Engine, story_id: int) -> StoryView | None:
     """One story with every source article, or None."""
     with engine.connect() as conn:
-        row = conn.execute(sa.select(*STORY_HEAD).where(stories.c.id == story_id)).one_or_none()
+        row = conn.execute(
+            sa.select(*STORY_HEAD).where(stories.c.id == story_id, stories.c.withdrawn_at.is_(None))
+        ).one_or_none()
         if row is None:
             return None
         return _views(conn, [row])[0]
@@ -100,35 +112,31 @@ def _like_escaped(value: str) -> str:
 
 def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
     ids = [int(r.id) for r in rows]
-    sources: dict[int, list[Source]] = {i: [] for i in ids}
+    members = story_members(conn, ids)
     contacts: dict[int, list[Contact]] = {i: [] for i in ids}
     if ids:
-        for a in conn.execute(
-            sa.select(
-                articles.c.story_id,
-                articles.c.title,
-                articles.c.url,
-                articles.c.published_at,
-                articles.c.contacts,
-                feeds.c.name,
-            )
-            .join(feeds, feeds.c.id == articles.c.feed_id)
-            .where(articles.c.story_id.in_(ids))
+        for story_id, raw in conn.execute(
+            sa.select(articles.c.story_id, articles.c.contacts)
+            .where(articles.c.story_id.in_(ids), articles.c.withdrawn_at.is_(None))
             .order_by(articles.c.published_at, articles.c.id)
         ):
-            sources[a.story_id].append(
-                Source(
-                    title=a.title,
-                    url=a.url,
-                    feed=a.name,
-                    published_at=from_db(a.published_at) or EPOCH,
-                )
-            )
-            contacts[a.story_id].extend(_contacts(a.contacts))
+            contacts[story_id].extend(_contacts(raw))
     out = []
     for r in rows:
         rid = int(r.id)
         summary = load_summary(r.summary, r.title, r.url)
+        sources = tuple(
+            Source(
+                title=m.title,
+                url=m.url,
+                feed=m.feed,
+                published_at=m.published_at,
+                why=why_grouped(m.reason, m.via_article_id, m.similarity, m.shared),
+                primary=m.primary,
+                article_id=m.article_id,
+            )
+            for m in members[rid]
+        )
         out.append(
             StoryView(
                 id=rid,
@@ -136,7 +144,7 @@ def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
                 url=r.url,
                 published_at=from_db(r.published_at) or EPOCH,
                 summary=summary,
-                sources=tuple(sources[rid]),
+                sources=sources,
                 contacts=merge_contacts(summary.contacts, contacts[rid]),
             )
         )

@@ -19,7 +19,7 @@ from alembic import op
 UtcDateTime = sa.DateTime(timezone=True)
 
 revision = "0010_feed_sources"
-down_revision = "0008_summary_claims"
+down_revision = "0011_revisions"
 branch_labels = None
 depends_on = None
 
