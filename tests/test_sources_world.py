@@ -23,8 +23,8 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.poll import CycleReport, poll_cycle
 from bot.pipeline import process_pending
 from bot.sources.catalog import tell_ended_once
+from bot.store import create_engine, from_db
 from bot.store import feeds as feed_store
-from bot.store import from_db
 from bot.store.schema import articles, feeds
 from bot.types import ChatRef
 from bot.web.health import health_answer
@@ -269,3 +269,22 @@ async def test_silent_and_ended_feeds_are_named_everywhere(
     )
     body, status = health_answer(state)
     assert status == 503 and "silent" in body["reason"]
+
+
+def test_feeds_list_names_silent_and_ended_feeds(
+    world: MinistryWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path)
+    world.routes["/empty"] = lambda asked: Answer(
+        body=b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+    )
+    assert main(["feeds", "add", world.origin + "/empty", "--config", str(config)]) == 0
+    assert main(["poll", "--once", "--config", str(config)]) == 0
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    feed_store.add_feed(engine, "https://www.korea.kr/rss/pressrelease.xml", "정책브리핑", NOW)
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["feeds", "list", "--config", str(config)]) == 0
+    listing = capsys.readouterr().out
+    assert "status:       silent: the feed returns 0 items" in listing
+    assert "notice:       정책브리핑 RSS는 2026-07-01에 서비스를 끝냈어요" in listing
