@@ -372,7 +372,10 @@ Route = Callable[[Asked], Answer]
 class MinistryWorld:
     """The world's HTTP server; ``url(name)`` is the loopback address of a catalog feed."""
 
-    def __init__(self, *, first_byte: float = 0.6) -> None:
+    def __init__(self, *, first_byte: float = 0.6, plain: bool = False) -> None:
+        """``plain``: the same releases at the same addresses as plain RSS 2.0 with no quirk
+        (the baseline of bench/catalog_world.py)."""
+        self.plain = plain
         self.asked: list[Asked] = []
         self.first_byte = first_byte
         self.routes: dict[str, Route] = {}
@@ -456,6 +459,8 @@ class MinistryWorld:
         }
         for body in PLAIN:
             routes[body] = self._plain(body)
+        if self.plain:
+            routes = {body: self._plain(body) for body in routes}
         for body, route in routes.items():
             match = c.find(body)
             assert match is not None and match.feed is not None
