@@ -178,6 +178,11 @@ def test_feeds_add_by_name_and_by_site(
     # a page that announces none and has none at the usual paths: refused in Korean
     assert main(["feeds", "add", world.origin + "/nofeed/", "--config", str(config)]) == 1
     assert "피드를 찾지 못했어요" in capsys.readouterr().err
+    # a page that announces nothing, with a feed at a usual path of its site
+    world.routes["/rss"] = world.routes[world.url("통일부").removeprefix(world.origin)]
+    assert main(["feeds", "add", world.origin + "/nofeed/", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert f"{world.origin}/rss (at a usual path)" in out and "통일부 보도자료" in out
     # an ended service: refused with what replaces it
     assert (
         main(["feeds", "add", "https://www.korea.kr/rss/policy.xml", "--config", str(config)]) == 1
