@@ -52,6 +52,8 @@ def test_java_date_with_an_impossible_day_is_no_date() -> None:
          "https://x.kr/v?id=1"),
         ("https://x.kr/v?PHPSESSID=abc&id=2", "https://x.kr/v?id=2"),
         ("https://x.kr/v?sid=105&oid=1&b=2", "https://x.kr/v?sid=105&oid=1&b=2"),  # a section
+        ("https://x.kr/v?sid=20260930123456789", "https://x.kr/v?sid=20260930123456789"),  # an id
+        ("https://x.kr/?s=semiconductorsubsidy", "https://x.kr/?s=semiconductorsubsidy"),
         ("https://x.kr/v?b=2&a=%EA%B0%80#top", "https://x.kr/v?b=2&a=%EA%B0%80#top"),  # as is
     ],
 )  # fmt: skip
