@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
 	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
-	bench-attachment-quality bench-grouping clean
+	bench-attachment-quality bench-grouping bench-catalog-world clean
 
 # Quiet installs: one line per step; pip speaks only when something fails.
 PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
@@ -71,6 +71,9 @@ bench-digest: $(STAMP)
 
 bench-sources: $(STAMP)
 	$(BIN)/python bench/sources.py
+
+bench-catalog-world: $(STAMP)
+	$(BIN)/python bench/catalog_world.py
 
 bench-attachment-quality: $(STAMP)
 	$(BIN)/python bench/attachment_quality.py

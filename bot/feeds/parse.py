@@ -257,7 +257,8 @@ def secure_like(url: str, feed_url: str) -> str:
 # and HWP clipboard leftovers (conditional comments, <xml> blocks, o:/v:/w: tags): markup no
 # reader should see.
 _DOUBLED_ENTITY = re.compile(r"&amp;(#\d{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
-_ESCAPED_COMMENT = re.compile(r"&lt;!--.*?(?:--&gt;|(?=&lt;|<)|\Z)", re.S)
+_ESCAPED_COMMENT = re.compile(r"&lt;!--.*?--&gt;", re.S)
+_OPEN_ESCAPED_COMMENT = re.compile(r"&lt;!--.*?(?=<|\Z)", re.S)  # cut off: to the next tag
 _OPEN_COMMENT = re.compile(r"<!--(?:(?!-->).)*?(?=<|\Z)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _ESCAPED_BLOCK = re.compile(r"&lt;(xml|style)\b.*?&lt;/\1\s*&gt;", re.S | re.I)
@@ -276,7 +277,8 @@ def without_debris(markup: str) -> str:
         if undoubled == text:
             break
         text = undoubled
-    text = _ESCAPED_BLOCK.sub("", _ESCAPED_COMMENT.sub("", text))
+    text = _ESCAPED_COMMENT.sub("", text)
+    text = _ESCAPED_BLOCK.sub("", _OPEN_ESCAPED_COMMENT.sub("", text))
     text = _COMMENT.sub("", text)
     text = _OPEN_COMMENT.sub("", text)
     text = _OFFICE_BLOCK.sub("", text)

@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.config import FeedSettings
 from bot.errors import FeedError, SokboError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.silence import rhythm
 from bot.feeds.timeline import Timeline
 from bot.feeds.worker import ParseWorkers
 from bot.feeds.writer import CycleWriter
@@ -287,7 +288,12 @@ async def _fetch_openapi(
     its pages fetched in the feed's slot, read and built into Documents off the loop."""
     async with in_flight:
         items, warning = await fetch_articles(fetcher, feed, service_key, clock.now())
-    return items, FeedSuccess(feed.id, None, None, warning)
+    # Its newest release and rhythm tell when it went quiet; an empty day window is no
+    # silence (a Sunday), so the item count is not recorded.
+    dates = [a.published_at for a in items if a.published_at <= clock.now()]
+    return items, FeedSuccess(
+        feed.id, None, None, warning, newest=max(dates, default=None), rhythm=rhythm(dates)
+    )
 
 
 def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:

@@ -190,7 +190,7 @@ MESSAGES: dict[str, str] = {
     "sources.empty": "조용함: 글이 0개예요",
     "sources.quiet": "조용함: {days}일째 새 글이 없어요",
     "sources.quiet_usual": "조용함: {days}일째 새 글이 없어요 (평소엔 약 {hours}시간마다)",
-    "sources.ended": "{service}는 {date}에 끝났어요. 대신 {instead}",
+    "sources.ended": "{service}는 {date}에 끝났어요 (대신: {instead})",
     "sources.never": "아직 읽지 않았어요",
     "sources.footer": "한 피드만 받으려면 /subscribe feed:번호 를 보내 주세요.",
     "topics.title": "구독할 수 있는 주제예요 (괄호 안은 같은 뜻으로 쓸 수 있는 말이에요).",
