@@ -18,6 +18,7 @@ import asyncio
 import logging
 import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -410,10 +411,43 @@ async def fetch_articles(
     return latest_versions(found), warning
 
 
+class BuiltReleases:
+    """Articles already built from releases, by (feed, NewsItemId) and the release's exact
+    fields: the OpenAPI has no conditional GET, so every poll reads its whole window again,
+    and building each Document again would cost most of the poll. A release whose fields
+    changed in any way is built anew. Bounded: the oldest entries go first."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self._built: dict[tuple[int, str], tuple[Release, Article]] = {}
+        self._lock = threading.Lock()  # pages of several feeds are read in threads
+
+    def clear(self) -> None:
+        with self._lock:
+            self._built.clear()
+
+    def article(self, release: Release, *, feed_id: int, now: datetime) -> Article:
+        key = (feed_id, release.news_item_id)
+        with self._lock:
+            held = self._built.get(key)
+        if held is not None and held[0] == release:
+            return held[1]
+        article = release_article(release, feed_id=feed_id, now=now)
+        with self._lock:
+            self._built.pop(key, None)
+            self._built[key] = (release, article)
+            while len(self._built) > self.limit:
+                del self._built[next(iter(self._built))]
+        return article
+
+
+BUILT = BuiltReleases()  # one per process: what `sokbo run` built in its earlier polls
+
+
 def _read_page(body: bytes, feed_id: int, now: datetime) -> tuple[Page, list[Article]]:
     """One page read and its releases built (in a thread: building Documents takes CPU)."""
     page = parse_page(body)
-    return page, [release_article(r, feed_id=feed_id, now=now) for r in page.releases]
+    return page, [BUILT.article(r, feed_id=feed_id, now=now) for r in page.releases]
 
 
 def _fetch_failed(message: str, error: FetchError) -> OpenApiError:
