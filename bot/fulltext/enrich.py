@@ -134,7 +134,9 @@ class FullText:
         async with self._slots:
             try:
                 async with asyncio.timeout(deadline):
-                    found = await self.full_text(item.url, trusted=feed.url)
+                    found = await self._listed_attachment(feed, item)
+                    if found is None:
+                        found = await self.full_text(item.url, trusted=feed.url)
             except TimeoutError:
                 reason = f"gave up at the {deadline:g} s deadline"
             except (FetchError, AttachmentError) as e:
@@ -155,6 +157,19 @@ class FullText:
         log.warning("full text for feed %d item %s: %s; keeping the feed's text",
                     feed.id, item.url, reason)  # fmt: skip
         return item
+
+    async def _listed_attachment(self, feed: Feed, item: Article) -> FullTextFound | None:
+        """The text of the first readable attachment the source listed with the item (the
+        정책브리핑 OpenAPI gives their URLs), tried before the page; None if there is none."""
+        for url in item.attachments[:ATTACHMENTS_TRIED]:
+            try:
+                text = await self.text_of_attachment(url, trusted=feed.url)
+            except (FetchError, AttachmentError) as e:
+                log.info("attachment %s of %s: %s", url, item.url, e)
+                continue
+            if not is_thin(text, self.settings.min_chars):
+                return FullTextFound(text, "attachment", url)
+        return None
 
     async def full_text(self, url: str, *, trusted: str) -> FullTextFound | None:
         """The main text at ``url`` (a release page or an attachment), found from ``trusted``
