@@ -135,11 +135,16 @@ def test_error_answers_are_one_korean_line() -> None:
     with pytest.raises(OpenApiError, match="요청 한도 초과"):
         openapi.parse_page(gateway_error("LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR", "22"))
     wrong = (
+        b"<response><header><resultCode>10</resultCode>"
+        b"<resultMsg>INVALID_REQUEST_PARAMETER_ERROR</resultMsg></header></response>"
+    )
+    with pytest.raises(OpenApiError, match="오류 10: INVALID_REQUEST_PARAMETER_ERROR"):
+        openapi.parse_page(wrong)
+    nothing = (
         b"<response><header><resultCode>03</resultCode><resultMsg>NODATA_ERROR</resultMsg>"
         b"</header></response>"
     )
-    with pytest.raises(OpenApiError, match="오류 03: NODATA_ERROR"):
-        openapi.parse_page(wrong)
+    assert openapi.parse_page(nothing).releases == ()  # a day without releases is no error
     with pytest.raises(OpenApiError, match="XML이 아닙니다"):
         openapi.parse_page(b"<html><body>maintenance")
     with pytest.raises(OpenApiError, match="서비스 키를 거부"):

@@ -19,7 +19,7 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
@@ -173,6 +173,8 @@ def parse_page(body: bytes) -> Page:
         raise _gateway_error(root)
     header = _child(root, "header")
     code = _text(header, "resultCode") if header is not None else ""
+    if code.lstrip("0") == "3":  # NODATA_ERROR: nothing approved in the window (a holiday)
+        return Page(total_count=0, page_no=1, num_rows=0, releases=())
     if code and code not in _NORMAL:
         message = _text(header, "resultMsg") or "알 수 없는 오류"
         raise OpenApiError(f"정책브리핑 OpenAPI 오류 {code}: {message}")
@@ -456,7 +458,3 @@ def _fetch_failed(message: str, error: FetchError) -> OpenApiError:
     return OpenApiError(
         f"정책브리핑 OpenAPI에 연결하지 못했습니다: {message}", retry_after=error.retry_after
     )
-
-
-def withdrawn_guids(articles: Sequence[Article]) -> list[str]:
-    return [a.guid for a in articles if a.withdrawn]
