@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
 	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
-	bench-attachment-quality bench-grouping bench-catalog-world clean
+	bench-attachment-quality bench-grouping bench-catalog-world bench-openapi clean
 
 # Quiet installs: one line per step; pip speaks only when something fails.
 PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
@@ -40,7 +40,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix bot tests bench examples
 
 bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
-	bench-web bench-footprint bench-digest bench-grouping
+	bench-web bench-footprint bench-digest bench-grouping bench-openapi
 
 bench-grouping: $(STAMP)
 	$(BIN)/python bench/grouping.py
@@ -77,6 +77,9 @@ bench-catalog-world: $(STAMP)
 
 bench-attachment-quality: $(STAMP)
 	$(BIN)/python bench/attachment_quality.py
+
+bench-openapi: $(STAMP)
+	$(BIN)/python bench/openapi.py
 
 # BASELINE=DIR runs the same measurements with DIR/.venv's sokbo beside main (see bench/footprint.py).
 bench-footprint: $(STAMP)
