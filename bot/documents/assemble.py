@@ -89,6 +89,7 @@ def assemble(blocks: list[Block], *, title: str, url: str, source: str | None) -
             (b.text for b in blocks if b.kind == "heading" and b.level == 1 and title_like(b.text)),
             "",
         )
+    found_title = found_title or _title_after_header(blocks)
     if not found_title:
         found_title = next(
             (b.text for b in blocks[:60] if b.kind == "heading" and title_like(b.text)), ""
@@ -166,6 +167,43 @@ def assemble(blocks: list[Block], *, title: str, url: str, source: str | None) -
         contact_block=tuple(contact),
         attachments=tuple(attachments),
     )
+
+
+def _is_header(block: Block) -> bool:
+    """A block of the release's header: 보도시점/배포 fields (a line, a bare label or a
+    table)."""
+    if block.kind == "table":
+        return any(
+            field_key(c.split("\n")[0]) in ("보도시점", "배포") for r in block.rows for c in r
+        )
+    text = block.text.strip()
+    if _is_field_block(block) or field_key(text) in ("보도시점", "배포"):
+        return True
+    return bool(re.match(r"^\s*(보\s*도\s*시\s*점|배\s*포)\b", text)) and len(text) < 120
+
+
+def _title_after_header(blocks: list[Block]) -> str:
+    """The release's own title where the header says it is: the first title-like heading,
+    line or one-cell box right after the 보도시점/배포 header at the top. Banners above the
+    header (a series name, "보도자료") and attachment headings further down are not it."""
+    top = blocks[:20]
+    ends = [i for i, b in enumerate(top) if _is_header(b)]
+    if not ends:
+        return ""
+    for block in top[ends[-1] + 1 : ends[-1] + 6]:
+        if block.kind == "table":
+            if len(block.rows) != 1 or len(block.rows[0]) != 1:
+                continue
+            line = block.rows[0][0].split("\n")[0]
+        elif block.kind in ("heading", "paragraph"):
+            line = block.text
+        else:
+            continue
+        if title_like(line):
+            return line
+        if ENDS_SENTENCE.search(line):
+            break  # the body began: no title between header and text
+    return ""
 
 
 def _header_table(block: Block) -> bool:

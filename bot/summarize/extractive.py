@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.agencies import find_agencies
+from bot.agencies import agencies_in_name, find_agencies, ranked_agencies, title_agencies
 from bot.documents import split_title, structure
 from bot.documents.contacts import contacts_of
 from bot.documents.phones import PHONE
@@ -22,7 +22,7 @@ from bot.korean import repair_spacing, split_sentences
 from bot.summarize.base import Document
 from bot.summarize.facts import find_amounts, find_dates, find_regions
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
-from bot.types import Summary
+from bot.types import Contact, Summary
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +241,18 @@ def pick_bullets(sentences: list[str], title: str, weights: Weights = DEFAULT_WE
     return [repair_spacing(b) for i in sorted(chosen) if (b := fitted[i])]
 
 
+def agencies_of(doc: Document, contacts: list[Contact], body: str) -> list[str]:
+    """The release's agencies from every signal, most trusted first: who the source says
+    issued it (OpenAPI MinisterCode / feed author), the feed's name (catalog feeds are named
+    by the ministry), the header's 부처, the title's prefix, the contact block's
+    organisations; then the title and lead, or the whole text when nothing else named one."""
+    signals = [doc.author, doc.source or "", doc.organization or "", *title_agencies(doc.title)]
+    for contact in contacts:
+        signals += [contact.organization or "", contact.department or ""]
+    lead = "\n".join((doc.title, *doc.lead, *body.split("\n")[:3]))
+    return ranked_agencies(signals, lead=lead, text=f"{doc.title}\n{body}")
+
+
 class ExtractiveSummarizer:
     """Summarizer protocol without any network: the offline default and the LLM's fallback."""
 
@@ -277,8 +289,9 @@ class ExtractiveSummarizer:
         facts_from = [title, *sentences]
         body = doc.body_text()[:MAX_INPUT]
         organization = doc.organization
-        if organization is None and doc.source and find_agencies(doc.source):
-            organization = doc.source
+        for named in (doc.author, doc.source or ""):
+            if organization is None and named and agencies_in_name(named):
+                organization = named
         contacts = (
             list(doc.contacts)
             if doc.contacts is not None
@@ -290,7 +303,7 @@ class ExtractiveSummarizer:
             ),
             bullets=bullets,
             topics=self.taxonomy.classify(title, body),
-            agencies=find_agencies(f"{title}\n{body}")[:5],
+            agencies=agencies_of(doc, contacts, body),
             regions=find_regions(f"{title}\n{body}"),
             key_dates=find_dates(facts_from),
             amounts=find_amounts(facts_from),
