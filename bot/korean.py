@@ -12,6 +12,7 @@ milliseconds, not minutes.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from dataclasses import dataclass
@@ -331,3 +332,85 @@ _UNIT_WORD = re.compile(r"^(?:[만억조천백십]|[가-힣]{1,2})(?=$|[\s,.)·~
 def _is_unit(text: str, tok: Token) -> bool:
     """A counter directly spelled after a number (2,000 만, 1 일), not a noun that follows it."""
     return bool(_UNIT_WORD.match(text[tok.start : tok.end])) and len(tok.form) <= 2
+
+
+# --- words split by a space the document itself writes whole ----------------------------
+
+_HANGUL_RUN = re.compile(r"[가-힣]+")
+# What may follow a word's stem inside the same word: particles and the plural 들.
+_WORD_TAIL = frozenset(
+    {"은", "는", "이", "가", "을", "를", "의", "에", "에서", "에서는", "에게", "로", "으로", "와", "과",
+     "도", "만", "들", "들이", "들은", "들을", "들의", "들에", "들과", "들도", "이다", "으로서",
+     "까지", "부터", "에는", "에도", "로서", "로써", "처럼", "보다"}
+)  # fmt: skip
+
+
+def vocabulary(text: str) -> frozenset[str]:
+    """The Hangul words a document writes (runs of two syllables or more), and each run
+    without its particle (정부는 → 정부)."""
+    out: set[str] = set()
+    for run in _HANGUL_RUN.findall(text[: MAX_ANALYSIS * 4]):
+        if len(run) < 2:
+            continue
+        out.add(run)
+        for tail in _WORD_TAIL:
+            if run.endswith(tail) and len(run) - len(tail) >= 2:
+                out.add(run[: -len(tail)])
+    return frozenset(out)
+
+
+def _written_whole(joined: str, words: frozenset[str], ordered: list[str]) -> bool:
+    """``joined`` is a word the document writes: as it is, as a word plus a particle, or
+    (three syllables or more) as the start of a longer word (``ordered``: ``words`` sorted)."""
+    if joined in words:
+        return True
+    for cut in range(len(joined) - 1, 1, -1):
+        if joined[:cut] in words and joined[cut:] in _WORD_TAIL:
+            return True
+    if len(joined) < 3:
+        return False
+    at = bisect.bisect_right(ordered, joined)
+    return at < len(ordered) and ordered[at].startswith(joined)
+
+
+def _inner_parts(words: frozenset[str]) -> frozenset[str]:
+    """Three- to six-syllable pieces inside the document's words (중소기업의 → 기업의)."""
+    return frozenset(
+        w[i : i + k] for w in words for k in range(3, 7) for i in range(1, len(w) - k + 1)
+    )
+
+
+def join_split_words(text: str, words: frozenset[str]) -> str:
+    """Remove a space conversion put inside a word, where the document writes the word whole
+    elsewhere (``반 도체`` → ``반도체`` when it has ``반도체``; ``장치 들이`` → ``장치들이``).
+    Only a pair whose first part is one syllable, or whose second part starts with a particle
+    or 들, is a candidate: two real words (필요 시, 이 사업) stay apart."""
+    if " " not in text or not words:
+        return text
+    ordered = sorted(words)
+    inner: frozenset[str] | None = None
+
+    def joins(left: str, right: str) -> bool:
+        nonlocal inner
+        if not (len(left) == 1 or right in _WORD_TAIL or right.startswith("들")):
+            return False
+        if _written_whole(left + right, words, ordered):
+            return True
+        if inner is None:
+            inner = _inner_parts(words)
+        return left + right in inner
+
+    parts = text.split(" ")
+    out = [parts[0]]
+    for part in parts[1:]:
+        tail = re.search(r"[가-힣]+$", out[-1])
+        head = re.match(r"[가-힣]+", part)
+        # the left part must be a whole Hangul word after punctuation: "40만 원" stays
+        whole_left = tail is not None and (
+            tail.start() == 0 or not re.match(r"[0-9A-Za-z가-힣]", out[-1][tail.start() - 1])
+        )
+        if tail and head and whole_left and joins(tail.group(0), head.group(0)):
+            out[-1] += part
+        else:
+            out.append(part)
+    return " ".join(out)

@@ -27,6 +27,7 @@ from bot.documents.contacts import contacts_of, extract_contacts
 from bot.feeds.dates import first_date
 from bot.feeds.encoding import as_utf8_document, decode
 from bot.hygiene import clean_text
+from bot.korean import join_split_words, vocabulary
 from bot.types import Article, Contact
 
 
@@ -142,15 +143,20 @@ def _article(
     if not guid:
         guid = stable_id(url, title)
     published = first_date(entry) or default_date or _UNDATED
+    # The hash is of the text as built: the spacing repair below may improve later without
+    # every stored item reading as edited.
+    digest = content_hash(title, text)
+    contacts = tuple(_contacts(doc, built, text))
+    words = vocabulary(f"{title}\n{text}")
     return Article(
         feed_id=feed_id,
         guid=guid[:1000],
         url=(url or base_url)[:2000],
-        title=title,
-        text=text,
+        title=join_split_words(title, words),
+        text=join_split_words(text, words),
         published_at=published,
-        content_hash=content_hash(title, text),
-        contacts=tuple(_contacts(doc, built, text)),
+        content_hash=digest,
+        contacts=contacts,
         author=entry_author(entry),
     )
 

@@ -109,10 +109,46 @@ def find_dates(sentences: list[str], limit: int = 3) -> list[Labeled]:
     return list(out.values())
 
 
+# What may follow a region's name in the same word: a particle, 지역/권/내, or nothing.
+_REGION_TAIL = re.compile(
+    r"(?:에서는|에서도|에서|에는|에도|으로|지역|권역|권|내|은|는|이|가|을|를|의|에|과|와|도|로|만)?"
+    r"(?![가-힣])"
+)
+_AFTER_PAREN = re.compile(r"[^()]*\)(?=[가-힣])(?!(?:에서|에|은|는|이|가|을|를|의|과|와|도|로|등))")
+# A meeting's or visit's venue is where a briefing was held, not what the release is about.
+_GATHERING = re.compile(
+    r"회의|간담회|협약|위촉|발대식|출범식|선포식|기념식|브리핑|방문|주재|면담|접견|시상식|설명회|토론회"
+)
+_VENUE = re.compile(
+    r"^(?:\s?[가-힣]+(?:구|군|시|동|청사|센터|광장|홀|호텔))*\s?(?:에서|에\s?위치|소재)"
+)
+# A street address (서울시 중구 후암로 98): where a building stands, not a subject.
+_ADDRESS = re.compile(r"^\s?(?:[가-힣]+(?:시|도)\s?)?[가-힣]+(?:구|군)\s?[가-힣0-9]+(?:로|길)\s?\d")
+
+
 def find_regions(text: str, limit: int = 5) -> list[str]:
+    """Regions the release is about, from its sentences (tables are not passed in).
+
+    A name counts only as a word of its own (``서울에서``, ``서울지역``), never inside
+    another word (대전환, 경기둔화, 정부서울청사, 서울대, 부산본부세관) or a name in
+    brackets (한달빛(대전·대구)보건연합대학); the place where a meeting or a visit was
+    held (``서울 종로구에서 간담회``) is its venue, not its subject."""
     found: dict[str, None] = {}
-    for m in _REGION_WORD.finditer(text):
-        found.setdefault(m.group(0), None)
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        if len(re.findall(r"[가-힣]", sentence)) < 12 or sentence.count("|") > 2:
+            continue  # a flattened table row or a caption, not a sentence
+        gathering = bool(_GATHERING.search(sentence))
+        for m in _REGION_WORD.finditer(sentence):
+            if m.start() > 0 and re.match(r"[가-힣]", sentence[m.start() - 1]):
+                continue  # inside a longer word
+            rest = sentence[m.end() :]
+            if not _REGION_TAIL.match(rest):
+                continue
+            if _AFTER_PAREN.match(rest) and "(" in sentence[: m.start()][-20:]:
+                continue  # 한달빛(대전·대구·광주)보건연합대학: part of a name
+            if (gathering and _VENUE.match(rest)) or _ADDRESS.match(rest):
+                continue
+            found.setdefault(m.group(0), None)
     by_region: dict[str, str] = {}
     for name in found:
         by_region.setdefault(_REGION_OF[name], name)
