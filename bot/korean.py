@@ -339,10 +339,9 @@ def _is_unit(text: str, tok: Token) -> bool:
 _HANGUL_RUN = re.compile(r"[가-힣]+")
 # What may follow a word's stem inside the same word: particles and the plural 들.
 _WORD_TAIL = frozenset(
-    {"은", "는", "이", "가", "을", "를", "의", "에", "에서", "에서는", "에게", "로", "으로",
-     "와", "과", "도", "만", "들", "들이", "들은", "들을", "들의", "들에", "들과", "들도", "이다", "으로서",
-     "까지", "부터", "에는", "에도", "로서", "로써", "처럼", "보다"}
-)  # fmt: skip
+    "은 는 이 가 을 를 의 에 에서 에서는 에게 로 으로 와 과 도 만 들 들이 들은 들을 들의 들에 들과 "
+    "들도 이다 으로서 까지 부터 에는 에도 로서 로써 처럼 보다".split()
+)
 
 
 def vocabulary(text: str) -> frozenset[str]:
