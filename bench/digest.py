@@ -392,7 +392,10 @@ def measure19(items: Iterable[dict[str, str]], results: dict[str, dict[str, obje
         n += 1
         wanted = str(label["agency"])
         agency_hit += wanted in [str(a) for a in out.get("agencies") or []]  # type: ignore[union-attr]
-        own += own_title(str(out["headline"]), str(label["title"]))
+        own += any(
+            own_title(str(out["headline"]), str(t))
+            for t in (label["title"], label.get("title_alt") or label["title"])
+        )
         b = [str(x) for x in out["bullets"]]  # type: ignore[attr-defined]
         empty += not b
         bullets += len(b)

@@ -448,3 +448,37 @@ def join_split_words(text: str, words: frozenset[str]) -> str:
         else:
             out.append(part)
     return " ".join(out)
+
+
+_LETTER_RUN = re.compile(r"(?<![가-힣])(?:[가-힣] ){2,}[가-힣](?![가-힣])")
+
+
+def respace_letter_spaced(text: str, words: frozenset[str]) -> str:
+    """Letter-spaced conversion text (``공 공 도 서 관 연 간``) re-spaced into the words the
+    document writes (``공공도서관 연간``): longest known word first, a particle joined to
+    the word before it; syllables no known word covers are joined together."""
+
+    def segment(m: re.Match[str]) -> str:
+        run = m.group(0).replace(" ", "")
+        out: list[str] = []
+        stray = False  # the last piece is made of syllables no known word covers
+        i = 0
+        while i < len(run):
+            size = next(
+                (n for n in range(min(8, len(run) - i), 1, -1) if run[i : i + n] in words), 0
+            )
+            if size:
+                out.append(run[i : i + size])
+                stray = False
+                i += size
+                continue
+            piece = run[i]
+            if out and (stray or piece in _WORD_TAIL):
+                out[-1] += piece  # a particle, or the next syllable of an unknown word
+            else:
+                out.append(piece)
+                stray = True
+            i += 1
+        return " ".join(out)
+
+    return _LETTER_RUN.sub(segment, text)
