@@ -387,9 +387,9 @@ def vocabulary(text: str) -> frozenset[str]:
         if len(run) < 2:
             continue
         out.add(run)
-        for tail in _WORD_TAIL:
-            if run.endswith(tail) and len(run) - len(tail) >= 2:
-                out.add(run[: -len(tail)])
+        for size in (1, 2, 3):
+            if len(run) - size >= 2 and run[-size:] in _WORD_TAIL:
+                out.add(run[:-size])
     return frozenset(out)
 
 
@@ -407,6 +407,15 @@ def _written_whole(joined: str, words: frozenset[str], ordered: list[str]) -> bo
     return at < len(ordered) and ordered[at].startswith(joined)
 
 
+_PHONE_LIKE = re.compile(r"\d{2,4}\s?[-.)]\s?\d{3,4}\s?[-.]\s?\d{4}")
+
+
+@lru_cache(maxsize=8)
+def _sorted(words: frozenset[str]) -> list[str]:
+    return sorted(words)
+
+
+@lru_cache(maxsize=8)
 def _inner_parts(words: frozenset[str]) -> frozenset[str]:
     """Three- to six-syllable pieces inside the document's words (중소기업의 → 기업의)."""
     return frozenset(
@@ -421,18 +430,20 @@ def join_split_words(text: str, words: frozenset[str]) -> str:
     or 들, is a candidate: two real words (필요 시, 이 사업) stay apart."""
     if " " not in text or not words:
         return text
-    ordered = sorted(words)
-    inner: frozenset[str] | None = None
+    if "\n" in text:
+        return "\n".join(join_split_words(line, words) for line in text.split("\n"))
+    if _PHONE_LIKE.search(text):
+        return text  # a contact line: "사무관 이 경" is a rank and a name, not 사무관이
+    ordered = _sorted(words)
 
     def joins(left: str, right: str) -> bool:
-        nonlocal inner
-        if not (len(left) == 1 or right in _WORD_TAIL or right.startswith("들")):
+        if right in _FREE_WORDS or not (
+            len(left) == 1 or right in _WORD_TAIL or right.startswith("들")
+        ):
             return False
         if _written_whole(left + right, words, ordered):
             return True
-        if inner is None:
-            inner = _inner_parts(words)
-        return left + right in inner
+        return left + right in _inner_parts(words)
 
     parts = text.split(" ")
     out = [parts[0]]

@@ -235,6 +235,8 @@ MESSAGES: dict[str, str] = {
     "render.search.more": "(more: next page)",
     "render.search.more_slack": "There are more results. Try narrower words.",
     "render.time": "{month_name} {day} {hhmm} KST",
+    "render.time_unknown": "time unknown",
+    "render.release": "press release",
     "render.time_year": "{month_name} {day}, {year} {hhmm} KST",
     "render.more_people": "and {count} more",
     "render.all_contacts": "All contacts",
