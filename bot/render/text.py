@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
-from bot.render.common import contact_text, first_contact, stamp
+from bot.render.common import contact_text, first_contact, sources_text, stamp
 from bot.types import Contact
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -49,7 +49,7 @@ def render_alert(
     when = stamp(alert.published_at, lang=lang) if time_known else t(lang, "render.time_unknown")
     lines = [
         f"{prefix}{clean(s.headline)}",
-        f"{clean(alert.source)} · {when}",
+        f"{clean(sources_text(alert.source, alert.sources, lang))} · {when}",
     ]
     if s.agencies:
         lines.append(f"{t(lang, 'render.agencies')}: " + ", ".join(clean(a) for a in s.agencies))
