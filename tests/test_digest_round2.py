@@ -102,3 +102,12 @@ def test_text_digest_header_is_korean_with_the_release_time() -> None:
     unknown = render_text(Summary(headline="제목", bullets=[]), None, NOW)
     assert unknown.splitlines()[1] == "보도자료 · 시각 미상"
     assert "extractive" not in fresh + old + unknown and "07일" not in fresh
+
+
+def test_closest_word_counts_jamo() -> None:
+    from bot.hints import closest_word, words_of
+
+    known = words_of(["반도체 수출 역대 최대", "반도체 지원", "반도 여행"])
+    assert known[0] == "반도체"
+    assert closest_word("반도채", known) == "반도체"  # one vowel off
+    assert closest_word("양자컴퓨터", known) is None

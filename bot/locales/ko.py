@@ -88,6 +88,9 @@ MESSAGES: dict[str, str] = {
     "주제·키워드·기관을 적어 주세요.\n주제: {topics}",
     "subscribe.added": "{items:을/를} 구독했어요.",
     "subscribe.excluded": "{items:이/가} 들어간 소식은 빼고 보내 드릴게요.",
+    "subscribe.hint": "지금까지 받은 소식에는 {word:이/가} 없어요. {closest:으로/로} 구독할까요? "
+    "(/subscribe {closest})",
+    "subscribe.hint_none": "지금까지 받은 소식에는 {word:이/가} 없어요. 나오면 알려 드릴게요.",
     "subscribe.already": "{items:은/는} 이미 구독 중이에요.",
     "subscribe.nothing": "구독할 것을 적어 주세요. 예) /subscribe 반도체",
     "subscribe.too_many_words": "한 번에 {limit}개까지만 처리했어요.",
