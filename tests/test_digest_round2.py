@@ -111,3 +111,44 @@ def test_closest_word_counts_jamo() -> None:
     assert known[0] == "반도체"
     assert closest_word("반도채", known) == "반도체"  # one vowel off
     assert closest_word("양자컴퓨터", known) is None
+
+
+def test_facts_carry_their_noun_merge_duplicates_and_label_only_from_adjacent_words() -> None:
+    from bot.summarize.facts import find_amounts, find_dates
+
+    amounts = find_amounts(
+        [
+            "기업당 최대 2천만 원을 지원한다.",
+            "지원금은 최대 2,000만 원이다.",  # the same sum, written another way
+            "지원 규모는 55만 원(1인당)이다.",
+            "약 3.7억 원 / 3.5억 원",  # no noun next to them: not shown
+            "총 300억 원 규모의 예산을 투입한다.",
+        ]
+    )
+    assert [(a.label, a.value) for a in amounts] == [
+        ("지원금", "최대 2,000만 원"),
+        ("지원 규모", "55만 원(1인당)"),
+        ("예산", "총 300억 원"),
+    ]
+    dates = find_dates(
+        [
+            "4월 20일(월)부터 직무설명회를 운영한다.",  # a start, not a 시행일
+            "4월 14일(화) 서울에서 간담회를 가졌다.",  # no label word next to it
+            "신청은 4월 13일부터 5월 8일까지 받는다.",
+            "개정안은 7월 1일부터 시행된다.",
+        ]
+    )
+    assert [(d.label, d.value) for d in dates] == [
+        ("신청·접수 기간", "4월 13일부터 5월 8일까지"),
+        ("시행일", "7월 1일"),
+    ]
+
+
+def test_topic_needs_its_terms_in_title_or_lead() -> None:
+    from bot.topics import DEFAULT_TAXONOMY
+
+    body = (
+        "재외동포 지원 정책을 논의했다.\n" + "기타 내용이다.\n" * 5 + "※ 회의는 AI 통신망으로 중계"
+    )
+    assert "AI" not in DEFAULT_TAXONOMY.classify("재외동포정책위원회 개최", body, lead=body[:20])
+    assert "AI" not in DEFAULT_TAXONOMY.classify("추경 확정", "main domain", lead="")

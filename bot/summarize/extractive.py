@@ -344,6 +344,11 @@ def fallback_bullets(doc: Document) -> list[str]:
     return out
 
 
+def lead_of(doc: Document, body: str) -> str:
+    """The release's front: its subtitle lines and the first lines of its body."""
+    return "\n".join((*doc.lead, *body.split("\n")[:3]))
+
+
 def agencies_of(doc: Document, contacts: list[Contact], body: str) -> list[str]:
     """The release's agencies from every signal, most trusted first: who the source says
     issued it (OpenAPI MinisterCode / feed author), the feed's name (catalog feeds are named
@@ -413,7 +418,7 @@ class ExtractiveSummarizer:
                 f"[{doc.tag}] {title}" if doc.tag else title, bullets[0] if bullets else ""
             ),
             bullets=bullets,
-            topics=self.taxonomy.classify(title, body),
+            topics=self.taxonomy.classify(title, body, lead=lead_of(doc, body)),
             agencies=agencies_of(doc, contacts, body),
             regions=find_regions(f"{title}\n{body}"),
             key_dates=[_joined(f, words) for f in find_dates(facts_from)],
