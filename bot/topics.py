@@ -7,7 +7,6 @@ The taxonomy is extendable in config (``[topics] extra``).
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
