@@ -152,3 +152,22 @@ def test_topic_needs_its_terms_in_title_or_lead() -> None:
     )
     assert "AI" not in DEFAULT_TAXONOMY.classify("재외동포정책위원회 개최", body, lead=body[:20])
     assert "AI" not in DEFAULT_TAXONOMY.classify("추경 확정", "main domain", lead="")
+
+
+def test_contacts_whole_names_own_departments_no_fragments() -> None:
+    from bot.documents.contacts import extract_contacts
+
+    block = (
+        "담당 부서: 보건복지부 보건의료정책과 / 책임자: 과장 김철수 (044-202-2300) / "
+        "담당자: 사무관 정 유 진 (044-202-2301)"
+    )
+    assert [(c.department, c.name) for c in extract_contacts(block)] == [
+        ("보건의료정책과", "김철수"),
+        ("보건의료정책과", "정유진"),  # letter-spaced name joined, not cut to "정 유"
+    ]
+    row = "| 담당 부서 | 행정안전부 국가재난안전교육원 | 책임자 | 원장 | 박상국 | (041-559-1234) |"
+    [person] = extract_contacts(row)
+    assert (person.department, person.name) == ("국가재난안전교육원", "박상국")
+    ranks = "| 담당 부서 | 국방부 | 책임자 | 소령 | 김민수 | (02-748-1234) |"
+    assert [(c.role, c.name) for c in extract_contacts(ranks)] == [("책임자 소령", "김민수")]
+    assert extract_contacts("기대효과 사무관 장기 044-202-1111 이 사업은 효과가 크다.") == []

@@ -73,6 +73,8 @@ def _contact_line(block: Block) -> bool:
     text = block.text
     if re.match(r"^\s*<?\s*(담당\s*부서|담당\s*기관|책임자|담당자)\s*>?\s*[:：/]", text):
         return True
+    if re.search(r"(다|요)\s*[.!]?\s*$", text) and not re.search(r"문의|담당|연락|☎", text):
+        return False  # a sentence of the body with a number in it, not a desk
     if re.search(r"(책임자|담당자)\s*[:：/]?\s", text) and PHONE_IN_BLOCK.search(text):
         return True
     # "주무관 / 노태훈 / (044-201-3248)", "<총괄>: 재정담당관 / 담당자 …"
