@@ -521,11 +521,55 @@ def show(
         print(f"\n----- {item['key']}\n{plain}")
 
 
+JUDGED = Path(__file__).resolve().parent / "data" / "digest_judged.json"
+JUDGE_KEYS = (  # 10 releases: 6 OpenAPI items (MinisterCode as author), 4 feed items
+    "feed+author:releases__156755000", "feed+author:releases__156755013",
+    "feed+author:releases__156755036", "feed+author:releases__156755014",
+    "feed+author:releases__156755019", "feed+author:releases__156755044",
+    "feed:readhim__156754934", "feed:readhim__156756008", "feed:readhim__156757801",
+    "feed:articles__13_gt_중소벤처기업부_156754259",
+)  # fmt: skip
+
+
+def judge_text(out: dict[str, object]) -> str:
+    """One digest as plain text (what a reader sees), the same renderer for both sides."""
+    lines = [f"제목: {out['headline']}", f"기관: {', '.join(out.get('agencies') or [])}"]  # type: ignore[arg-type]
+    lines += [f"• {b}" for b in out["bullets"]]  # type: ignore[attr-defined]
+    lines += [f"- {a}: {b}" for a, b in [*out["dates"], *out["amounts"]]]  # type: ignore[misc]
+    for c in out["contacts"][:3]:  # type: ignore[index]
+        fields = ("organization", "department", "role", "name", "phone")
+        lines.append("문의: " + " ".join(str(c[f]) for f in fields if c.get(f)))
+    return "\n".join(lines)
+
+
+def judged_report() -> None:
+    """The judged sample (bench/data/digest_judged.json): mean score per criterion and overall,
+    before (baseline) and after, per part."""
+    data = json.loads(JUDGED.read_text(encoding="utf-8"))
+    print(f"\n== judged sample ({len(data['digests'])} digests; rubric in {JUDGED.name})")
+    criteria = list(data["rubric"]["criteria"])
+    for side in ("before", "after"):
+        rows = [d[side] for d in data["digests"]]
+        means = {c: sum(r[c] for r in rows) / len(rows) for c in criteria}
+        overall = sum(sum(r[c] for c in criteria) / len(criteria) for r in rows) / len(rows)
+        parts = "  ".join(f"{c} {v:.2f}" for c, v in means.items())
+        print(f"{side:7} mean {overall:.2f}   {parts}")
+    for part in ("dev", "held-out"):
+        chosen = [d for d in data["digests"] if d["part"] == part]
+        if chosen:
+            b = [sum(d["before"][c] for c in criteria) / len(criteria) for d in chosen]
+            a = [sum(d["after"][c] for c in criteria) / len(criteria) for d in chosen]
+            print(
+                f"  {part}: {len(chosen)} digests, before {sum(b) / len(b):.2f} → after {sum(a) / len(a):.2f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show", type=int, default=0, help="print N random dev digests")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--judge", action="store_true", help="print the 10 judged digests")
     args = parser.parse_args()
     items = dataset()
     new = run(ROOT, items)
@@ -535,6 +579,14 @@ def main() -> None:
     print(f"bench-digest: {len(items)} digests; baseline: {where if base_dir else 'not found'}")
     report(items, new, base)
     report19(items, new, base)
+    if JUDGED.exists():
+        judged_report()
+    if args.judge:
+        for key in JUDGE_KEYS:
+            print(f"\n===== {key}")
+            if base is not None:
+                print("--- before\n" + judge_text(base[key]))
+            print("--- after\n" + judge_text(new[key]))
     if args.show:
         show(items, new, args.show, args.seed)
 

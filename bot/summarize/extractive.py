@@ -160,7 +160,7 @@ def clean_unit(text: str) -> str:
 def tidy_unit(text: str) -> str:
     """:func:`clean_unit` without the tagger's spacing repair, which costs most of a digest's
     time: candidates are tidied, and only what is shown (bullets, facts) is repaired."""
-    text = text.replace("**", "")
+    text = text.replace("**", "").replace("\xad", "")  # soft hyphens of converted text
     text = _MARKER.sub("", text.strip())
     text = _FOOTNOTE.sub("", text)
     text = _SPACE_BEFORE.sub(r"\1", text)
@@ -223,11 +223,14 @@ def _candidates(doc: Document) -> list[str]:
     tables, headings, contact lines, notes (※, *) or boilerplate."""
     out: list[str] = []
     title_grams = _bigrams(doc.title)
+    subtitles = {re.sub(r"\W", "", x) for x in doc.lead}
     budget = MAX_INPUT  # characters analysed in all; the lead matters most
     for block in doc.body_blocks():
         if block.kind not in ("paragraph", "item") or budget <= 0:
             continue
         raw = block.text.strip()[:UNIT_MAX]
+        if re.sub(r"\W", "", raw) in subtitles and not _ENDED_SENTENCE.search(raw):
+            continue  # a subtitle line repeated in the body: a fragment, not a sentence
         budget -= len(raw)
         if not raw or raw.startswith(("※", "*", "|", "<", "[", "#")) or raw.endswith(">"):
             continue

@@ -38,8 +38,8 @@ _REGION_WORD = re.compile(
 _REGION_OF = {n: short for short, ns in REGIONS.items() for n in ns}
 
 _AMOUNT = re.compile(
-    r"(?:(?:총|최대|약)\s?)?\d[\d,]*(?:\.\d+)?\s?조(?:\s?\d[\d,]*\s?억)?\s?원"
-    r"|(?:(?:총|최대|약)\s?)?\d[\d,]*(?:\.\d+)?\s?(?:억|만|천만)\s?원"
+    r"(?:(?:총|최대|약)\s?)?\d[\d,]*(?:\.\d+)?\s?"
+    r"(?:조(?:\s?\d[\d,]*\s?억)?|억(?:\s?\d[\d,]*\s?(?:천만|만))?|천만|만)\s?원"
 )
 _DAY = r"\d{1,2}\s?월\s?\d{1,2}\s?일(?:\s?\([월화수목금토일]\))?"
 _DATE_RANGE = re.compile(
@@ -52,8 +52,9 @@ _DATE = re.compile(rf"(?:\d{{4}}\s?년\s?)?{_DAY}|\d{{4}}\.\s?\d{{1,2}}\.\s?\d{{
 _PARTICLE_END = re.compile(r"(은|는|이|가|을|를|의|에|에서|로|으로|도|만|과|와|까지)$")
 _NOT_NOUN = re.compile(r"(다|고|며|여|해|서|면|게|지|히|등|및|총|약|최대|최소|월|연|각|당)$")
 _FUND_AFTER = re.compile(
-    r"^\s*(?:규모의?|상당의?)?\s*([가-힣]{0,8}(?:비|금|액|예산|자금|기금|투자|지원|수당|보조금))"
+    r"^\s*(?:규모의?|상당의?|의)?\s*([가-힣]{0,8}(?:비|금|액|예산|자금|기금|투자|지원|수당|보조금))"
 )
+_VAGUE = frozenset({"경우", "때", "중", "등", "대상", "기준"})
 _HEAD_NOUN = frozenset({"규모", "금액", "예산", "비용", "총액", "액수", "한도", "단가"})
 
 
@@ -61,18 +62,20 @@ def amount_noun(sentence: str, start: int, end: int) -> str:
     """The noun an amount belongs to, from the words next to it: the word just before it
     (``훈련수당을 월 최대 40만 원`` → 훈련수당, particles off) or a money noun just after it
     (``300억 원 규모의 예산`` → 예산); "" when neither is there (then it is not shown)."""
+    if m := _FUND_AFTER.match(sentence[end : end + 20]):
+        return m.group(1)  # "9억 원의 예산": the amount names its noun after it
     before = re.split(r"[,.·()\[\]「」‘’“”:]", sentence[max(0, start - 30) : start])[-1].split()
-    words = [_PARTICLE_END.sub("", w) for w in before[-3:]]
+    words = [_PARTICLE_END.sub("", _PARTICLE_END.sub("", w)) for w in before[-3:]]
     for i in range(len(words) - 1, -1, -1):
         word = words[i]
+        if word in _VAGUE:
+            continue  # 인구감소지역의 경우 → 인구감소지역
         if re.fullmatch(r"[가-힣]{2,12}", word) and not _NOT_NOUN.search(word):
             if word in _HEAD_NOUN and i and re.fullmatch(r"[가-힣]{2,8}", words[i - 1]):
                 return f"{words[i - 1]} {word}"  # 지원 규모, 사업 예산
             return word
         if not re.fullmatch(r"[가-힣]{1,3}|월|연", word):
             break
-    if m := _FUND_AFTER.match(sentence[end : end + 20]):
-        return m.group(1)
     return ""
 
 
@@ -114,7 +117,8 @@ def _label_for_date(sentence: str, start: int = 0, end: int = 0, is_range: bool 
         return "신청 시작일"
     if re.match(r"\s*(?:부터\s*)?(?:시행|적용|발효)", after):
         return "시행일"
-    if re.match(r"\s*(?:[가-힣]{0,6}에서\s*)?[^,.]{0,8}?(개최|열린|열리|열려|개막)", after):
+    wide = sentence[end : end + 60]
+    if re.match(r"\s*(?:[^,.]{0,30}?에서\s*)?[^,.]{0,24}?(개최|열린|열리|열려|개막)", wide):
         return "행사일"
     if re.match(r"\s*[^,.]{0,6}?발표", after):
         return "발표일"
