@@ -559,9 +559,8 @@ def judged_report() -> None:
         if chosen:
             b = [sum(d["before"][c] for c in criteria) / len(criteria) for d in chosen]
             a = [sum(d["after"][c] for c in criteria) / len(criteria) for d in chosen]
-            print(
-                f"  {part}: {len(chosen)} digests, before {sum(b) / len(b):.2f} → after {sum(a) / len(a):.2f}"
-            )
+            before, after = sum(b) / len(b), sum(a) / len(a)
+            print(f"  {part}: {len(chosen)} digests, before {before:.2f} → after {after:.2f}")
 
 
 def main() -> None:
