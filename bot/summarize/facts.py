@@ -107,7 +107,8 @@ def _label_for_date(sentence: str, start: int = 0, end: int = 0, is_range: bool 
     """A label said by the words right next to the date, or "" (then it is not shown).
 
     신청·접수 기간 for a range with 신청/접수/모집 beside it (신청 마감 for "…까지"); 시행일 for
-    "부터 시행/적용" or "시행"; 행사일 for 개최/열린다 right after; 발표일 for 발표 right after.
+    "부터 시행/적용" or "시행"; 종료일 for "…까지"; 행사일 for 개최/열린다 after it in the
+    clause; 발표일 for 발표 right after.
     A posting or meeting date with none of these words next to it gets no label."""
     after = sentence[end : end + 14]
     near = sentence[max(0, start - 14) : start] + " " + after
@@ -117,6 +118,8 @@ def _label_for_date(sentence: str, start: int = 0, end: int = 0, is_range: bool 
         return "신청 시작일"
     if re.match(r"\s*(?:부터\s*)?(?:시행|적용|발효)", after):
         return "시행일"
+    if not is_range and re.match(r"\s*까지", after):
+        return "종료일"  # "5월 10일까지 열리는": when it ends, not a day of the event
     wide = sentence[end : end + 60]
     if re.match(r"\s*(?:[^,.]{0,30}?에서\s*)?[^,.]{0,24}?(개최|열린|열리|열려|개막)", wide):
         return "행사일"
