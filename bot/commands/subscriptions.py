@@ -82,7 +82,11 @@ def _hints(
     from bot.hints import closest_word
 
     lines: list[str] = []
-    words: list[str] | None = None
+    if not keywords:
+        return lines
+    words = store.recent_words(HINT_WORDS)
+    if not words:
+        return lines  # nothing stored yet: every keyword would get the same note
     for rule in keywords[:3]:
         try:
             page = store.search(rule.value, now=ctx.now, limit=1, half_life_days=3650)
@@ -90,8 +94,6 @@ def _hints(
             continue  # a keyword search cannot answer is no reason to refuse the rule
         if page.hits:
             continue
-        if words is None:
-            words = store.recent_words(HINT_WORDS)
         label = known.get(rule, rule.value)
         if near := closest_word(rule.value, words):
             lines.append(ctx.say("subscribe.hint", word=label, closest=near))
