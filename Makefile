@@ -67,7 +67,7 @@ bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
 
 bench-digest: $(STAMP)
-	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/digest.py $(ARGS)
 
 bench-sources: $(STAMP)
 	$(BIN)/python bench/sources.py

@@ -244,3 +244,10 @@ def count_articles(engine: Engine, feed_id: int | None = None) -> int:
         query = query.where(articles.c.feed_id == feed_id)
     with engine.connect() as conn:
         return int(conn.scalar(query) or 0)
+
+
+def recent_titles(engine: Engine, limit: int) -> list[str]:
+    """The titles of the latest ``limit`` stored articles, newest first (word hints)."""
+    query = sa.select(articles.c.title).order_by(articles.c.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return [str(t) for t in conn.execute(query).scalars()]
