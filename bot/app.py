@@ -88,6 +88,7 @@ class App:
             self.clock,
             stop,
             self.after_poll,
+            service_key=self.settings.secrets.data_go_kr_service_key,
         )
 
     async def poll_once(self, *, all_feeds: bool = True) -> CycleReport:
@@ -105,6 +106,7 @@ class App:
                 self.settings.feeds,
                 self.clock,
                 feeds=feeds,
+                service_key=self.settings.secrets.data_go_kr_service_key,
             )
 
     async def after_poll(self, report: CycleReport) -> None:

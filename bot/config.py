@@ -167,6 +167,7 @@ class Secrets(Section):
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
+    data_go_kr_service_key: str | None = None  # the 정책브리핑 OpenAPI (공공데이터포털)
 
     def __repr__(self) -> str:
         present = [name for name, value in self.__dict__.items() if value]
@@ -198,6 +199,7 @@ _SECRET_ENV = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
+    "data_go_kr_service_key": "DATA_GO_KR_SERVICE_KEY",
 }
 
 

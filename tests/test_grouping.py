@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
-from bot.pipeline import process_pending, story_document
+from bot.pipeline import process_pending
 from bot.render.common import sources_text
 from bot.store.schema import articles, stories
 from bot.store.stories import (
@@ -24,6 +24,7 @@ from bot.store.stories import (
     split_article,
     story_members,
 )
+from bot.store.summaries import story_documents
 from bot.stories import NearCandidate, apart_because, choose_near, near_match, source_rank
 from bot.story_features import find_figures, story_features
 from bot.web.queries import story as story_view
@@ -167,7 +168,7 @@ async def test_one_release_three_routes_one_story_one_alert(
     assert ids[first] == ids[release_id] == story_id
     assert len(report.new_story_ids) == 1  # only the other release is new
     assert len(console.sent) == 2  # ... and only it is alerted; the budget story is not again
-    doc = story_document(engine, story_id)
+    doc = story_documents(engine, [story_id]).get(story_id)
     assert doc is not None and doc.source == "중기부"  # the release speaks for the story
     with engine.connect() as conn:
         row = conn.execute(sa.select(stories).where(stories.c.id == story_id)).one()

@@ -28,6 +28,7 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.timeline import Timeline
 from bot.feeds.worker import ParseWorkers
 from bot.feeds.writer import CycleWriter
+from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
 from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
@@ -84,10 +85,12 @@ async def poll_cycle(
     feeds: Sequence[Feed] | None = None,
     extract_contacts: ContactExtractor | None = None,
     timeline: Timeline | None = None,
+    service_key: str | None = None,
 ) -> CycleReport:
     """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed.
 
     ``timeline`` (optional) records when each feed was fetched, parsed and stored.
+    ``service_key`` is the 정책브리핑 OpenAPI's (DATA_GO_KR_SERVICE_KEY), for its feeds.
     """
     started = clock.now()
     if feeds is None:
@@ -115,6 +118,7 @@ async def poll_cycle(
                     f,
                     extract_contacts,
                     timeline,
+                    service_key,
                 )
                 for f in feeds
             )
@@ -142,12 +146,18 @@ async def _poll_feed(
     feed: Feed,
     extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
+    service_key: str | None = None,
 ) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
     retry_after: float | None = None
     try:
-        fetched = await _fetch_and_parse(
-            fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
-        )
+        if is_openapi(feed.url):
+            fetched: tuple[tuple[Article, ...], FeedSuccess] | None = await _fetch_openapi(
+                fetcher, bounds[0], clock, feed, service_key
+            )
+        else:
+            fetched = await _fetch_and_parse(
+                fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
+            )
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
             now = clock.now()
             writer.not_modified(feed.id, now)
@@ -241,6 +251,20 @@ async def _fetch_and_parse(
     return tuple(items), FeedSuccess(feed.id, result.etag, result.last_modified, parsed.error)
 
 
+async def _fetch_openapi(
+    fetcher: Fetcher,
+    in_flight: asyncio.Semaphore,
+    clock: Clock,
+    feed: Feed,
+    service_key: str | None,
+) -> tuple[tuple[Article, ...], FeedSuccess]:
+    """The 정책브리핑 OpenAPI's releases of the feed's date window (bot/sources/openapi.py):
+    its pages fetched in the feed's slot, read and built into Documents off the loop."""
+    async with in_flight:
+        items, warning = await fetch_articles(fetcher, feed, service_key, clock.now())
+    return items, FeedSuccess(feed.id, None, None, warning)
+
+
 def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:
     return FeedOutcome(feed, status, next_poll_at=now + timedelta(seconds=settings.poll_interval))
 
@@ -268,6 +292,7 @@ async def run_polling(
     *,
     extract_contacts: ContactExtractor | None = None,
     min_sleep: float = 1.0,
+    service_key: str | None = None,
 ) -> None:
     """Poll due feeds until ``stop`` is set, sleeping until the next feed is due."""
     await asyncio.to_thread(feed_store.sync_sources, engine, settings.sources, clock.now())
@@ -282,6 +307,7 @@ async def run_polling(
                     clock,
                     extract_contacts=extract_contacts,
                     timeline=timeline,
+                    service_key=service_key,
                 )
                 if timeline is not None and report.outcomes:
                     log.info("%s", timeline.summary())

@@ -436,7 +436,7 @@ def story_rows_facts(
     """Summarized stories matching ``where`` with their Summary and matching facts."""
     rows = conn.execute(
         sa.select(stories)
-        .where(where, stories.c.summary.is_not(None))
+        .where(where, stories.c.summary.is_not(None), stories.c.withdrawn_at.is_(None))
         .order_by(stories.c.id)
         .limit(limit)
     ).all()
@@ -525,7 +525,7 @@ def story_members(conn: Connection, story_ids: Sequence[int]) -> dict[int, list[
         .join(feeds, feeds.c.id == articles.c.feed_id)
         .join(stories, stories.c.id == articles.c.story_id)
         .outerjoin(story_links, story_links.c.article_id == articles.c.id)
-        .where(articles.c.story_id.in_(list(story_ids)))
+        .where(articles.c.story_id.in_(list(story_ids)), articles.c.withdrawn_at.is_(None))
         .order_by(articles.c.id)
     )
     for r in rows:
@@ -645,3 +645,10 @@ def split_article(engine: Engine, article_id: int, now: datetime) -> Split | Non
         conn.execute(stories.update().where(stories.c.id == old).values(**changes))
     # The new story is matched and alerted like any new story: the merge had hidden it.
     return Split(article_id, old, new)
+
+
+def unmatched_facts(engine: Engine, *, limit: int) -> list[StoryFacts]:
+    """Summarized stories not yet matched to chats, with what matching reads of each."""
+    with engine.connect() as conn:
+        found = story_rows_facts(conn, stories.c.matched_at.is_(None), limit=limit)
+    return [facts for _row, _summary, facts in found]
