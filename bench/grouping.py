@@ -77,34 +77,23 @@ def quality() -> None:
 
 # --- scale -----------------------------------------------------------------------------
 
-_TEMPLATES = (
-    "{x}부는 {n}개 기업을 대상으로 {a}억원 규모의 {w} {y} 사업 참여기업을 모집한다고 밝혔다.",
-    "{x}부는 {w} 분야 {n}개 과제에 {a}억원을 투자해 {y} 기반을 넓힌다고 밝혔다.",
-    "{m}월 {w} 동향에 따르면 {y} 취업자는 {n}만명으로 {a}천명 늘었다.",
-    "{x}부는 {w} {y} 행사를 {m}월 {n}일까지 열고 최대 {a}% 할인한다고 밝혔다.",
-)
-
-
-def _vocabulary(rng: random.Random, size: int = 800) -> list[str]:
-    """Made-up two- and three-syllable nouns, so batches are not near duplicates."""
-    return [
-        "".join(chr(0xAC00 + rng.randrange(11172)) for _ in range(rng.choice((2, 3))))
-        for _ in range(size)
-    ]
+DOCS = Path(__file__).resolve().parent.parent / "tests" / "data" / "docs"
 
 
 def _new_articles(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    words = _vocabulary(rng)
+    """``count`` new articles: the real documents of tests/data/docs in turn, each copy with
+    its own first line, so a batch holds several routes of each release (exact keys differ,
+    the near-duplicate path decides)."""
+    docs = []
+    for path in sorted(DOCS.glob("*.txt")):
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        lines = [line for line in lines if line and not line.startswith(("SOURCE", "---"))]
+        docs.append((lines[0][:120], "\n".join(lines[1:])))
     out = []
     for i in range(count):
-        sentences = [
-            t.format(
-                x=rng.choice(words), w=rng.choice(words), y=rng.choice(words),
-                n=rng.randint(10, 999), a=rng.randint(10, 9999), m=rng.randint(1, 12),
-            )
-            for t in rng.sample(_TEMPLATES, 3)
-        ]  # fmt: skip
-        out.append((f"{rng.choice(words)} {rng.choice(words)} 소식 {i}호", " ".join(sentences)))
+        title, text = docs[i % len(docs)]
+        mark = rng.randrange(10**9)
+        out.append((f"{title} ({mark})", f"{mark}번 소식입니다.\n{text}"))
     return out
 
 
