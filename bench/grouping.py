@@ -35,7 +35,7 @@ from grouping_quality import CACHE, bcubed, group, load_pages, same_day
 
 from bot.store import create_engine
 from bot.store.migrate import upgrade
-from bot.store.schema import articles, feeds, stories
+from bot.store.schema import articles, feeds
 from bot.store.stories import assign_pending
 from bot.story_features import bucket_keys, story_features
 
@@ -97,66 +97,84 @@ def _new_articles(rng: random.Random, count: int) -> list[tuple[str, str]]:
     return out
 
 
+def _stamp(when: datetime, postgres: bool) -> object:
+    """A time as each engine's driver takes it in bulk (SQLAlchemy's SQLite text format)."""
+    return when if postgres else when.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def _seed(engine: sa.Engine, size: int, hot_keys: list[int], rng: random.Random) -> None:
-    """``size`` stored articles (with stories, features and index keys), fast."""
-    feature_json = '{"w":["합성","기사"],"f":[],"a":[],"s":[]}'
+    """``size`` stored articles (with stories, features and index keys), bulk-loaded.
+
+    The index on grouping_keys is dropped during the load and built again after it, as a
+    bulk import would; PostgreSQL loads with COPY, SQLite with executemany in one transaction.
+    """
     span = timedelta(days=size / ARRIVALS_PER_DAY)
     start = NOW - span
+    recent = NOW - timedelta(days=14)
     with engine.begin() as conn:
         conn.execute(
             feeds.insert().values(id=1, name="합성 피드", url="https://x.kr/rss", created_at=NOW)
         )
-    chunk = 20_000
+        conn.exec_driver_sql("DROP INDEX ix_grouping_keys_key_published")
+    postgres = engine.dialect.name == "postgresql"
+    chunk = 50_000
     for base in range(0, size, chunk):
         n = min(chunk, size - base)
-        times = [start + span * ((base + i) / size) for i in range(n)]
+        times = [_stamp(start + span * ((base + i) / size), postgres) for i in range(n)]
         story_rows = [
-            {"id": base + i + 1, "title": f"t{base + i}", "url": f"https://x.kr/{base + i}",
-             "canonical_url": f"https://x.kr/{base + i}", "norm_title": f"t{base + i}",
-             "content_hash": f"{base + i:064x}", "first_seen_at": times[i],
-             "published_at": times[i], "source_count": 1, "primary_article_id": base + i + 1}
+            (base + i + 1, f"t{base + i}", f"https://x.kr/{base + i}", f"https://x.kr/{base + i}",
+             f"t{base + i}", f"{base + i:064x}", times[i], times[i], 1, base + i + 1)
             for i in range(n)
         ]  # fmt: skip
         article_rows = [
-            {"id": base + i + 1, "feed_id": 1, "guid": str(base + i),
-             "url": f"https://x.kr/{base + i}", "title": f"t{base + i}", "text": "합성 기사",
-             "published_at": times[i],
-             "fetched_at": times[i], "content_hash": f"{base + i:064x}", "story_id": base + i + 1}
+            (base + i + 1, 1, str(base + i), f"https://x.kr/{base + i}", f"t{base + i}",
+             "합성 기사", times[i], times[i], f"{base + i:064x}", base + i + 1)
             for i in range(n)
         ]  # fmt: skip
+        feature_rows = [(base + i + 1, '{"w":["합성","기사"]}') for i in range(n)]
         key_rows = []
         for i in range(n):
             keys = [rng.getrandbits(62) for _ in range(19)]
-            if hot_keys and times[i] > NOW - timedelta(days=14) and rng.random() < 0.05:
+            when = start + span * ((base + i) / size)
+            if hot_keys and when > recent and rng.random() < 0.05:
                 keys[0] = rng.choice(hot_keys)
             key_rows.extend((k, base + i + 1, times[i]) for k in keys)
+        story_cols = (
+            "id, title, url, canonical_url, norm_title, content_hash, first_seen_at, "
+            "published_at, source_count, primary_article_id"
+        )
+        article_cols = (
+            "id, feed_id, guid, url, title, text, published_at, fetched_at, content_hash, story_id"
+        )
+        tables = (
+            ("stories", story_cols, story_rows),
+            ("articles", article_cols, article_rows),
+            ("article_features", "article_id, features", feature_rows),
+            ("grouping_keys", "key, article_id, published_at", key_rows),
+        )
         with engine.begin() as conn:
-            conn.execute(stories.insert(), story_rows)
-            conn.execute(articles.insert(), article_rows)
-            conn.execute(
-                sa.text("INSERT INTO article_features (article_id, features) VALUES (:a, :f)"),
-                [{"a": base + i + 1, "f": feature_json} for i in range(n)],
-            )
-            if conn.dialect.name == "postgresql":
+            if postgres:
                 raw = conn.connection.driver_connection
                 assert raw is not None
-                with raw.cursor().copy(  # type: ignore[attr-defined]
-                    "COPY grouping_keys (key, article_id, published_at) FROM STDIN"
-                ) as copy:
-                    for row in key_rows:
-                        copy.write_row(row)
+                with raw.cursor() as cursor:  # type: ignore[attr-defined]
+                    for table, cols, rows in tables:
+                        with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                            for row in rows:
+                                copy.write_row(row)
             else:
-                conn.execute(
-                    sa.text("INSERT INTO grouping_keys VALUES (:k, :a, :p)"),
-                    [{"k": k, "a": a, "p": p} for k, a, p in key_rows],
-                )
+                for table, cols, rows in tables:
+                    marks = ", ".join("?" * (cols.count(",") + 1))
+                    conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE INDEX ix_grouping_keys_key_published ON grouping_keys (key, published_at)"
+        )
+        if postgres:
             for table in ("articles", "stories"):
-                conn.execute(
-                    sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {size + 1})")
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {size + 1})"
                 )
-        conn.execute(sa.text("ANALYZE"))
+        conn.exec_driver_sql("ANALYZE")
 
 
 def _measure(engine: sa.Engine, batch: list[tuple[str, str]], offset: int) -> tuple[float, float]:
