@@ -58,9 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     feeds = sub.add_parser("feeds", parents=[common], help="list, add, remove or check feeds")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
     feeds_sub.add_parser("list", parents=[common], help="each feed and its health")
-    add = feeds_sub.add_parser("add", parents=[common], help="add a feed by URL")
-    add.add_argument("url")
+    add = feeds_sub.add_parser(
+        "add",
+        parents=[common],
+        help="add a feed by a body's name (중기부, 재정경제부) or by URL (a feed, or a site whose "
+        "page announces one)",
+    )
+    add.add_argument("url", metavar="NAME|URL")
     add.add_argument("--name", default=None)
+    feeds_sub.add_parser(
+        "catalog", parents=[common], help="the known government bodies, their feeds and quirks"
+    )
     remove = feeds_sub.add_parser("remove", parents=[common], help="remove a feed by id")
     remove.add_argument("id", type=int)
     feeds_sub.add_parser("check", parents=[common], help="fetch every feed now and report")
@@ -220,7 +228,8 @@ HANDLERS = {
     "run": "bot.cli_commands.ingest:cmd_run",
     "poll": "bot.cli_commands.ingest:cmd_poll",
     "feeds_list": "bot.cli_commands.ingest:cmd_feeds_list",
-    "feeds_add": "bot.cli_commands.ingest:cmd_feeds_add",
+    "feeds_add": "bot.cli_commands.sources:cmd_feeds_add",
+    "feeds_catalog": "bot.cli_commands.sources:cmd_feeds_catalog",
     "feeds_remove": "bot.cli_commands.ingest:cmd_feeds_remove",
     "feeds_check": "bot.cli_commands.ingest:cmd_feeds_check",
     "feeds_export": "bot.cli_commands.opml:cmd_feeds_export",

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from bot.story_features import DATE_UNITS, StoryFeatures, figure_unit
 
@@ -40,6 +40,16 @@ TRACKING_PARAMS = frozenset(
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
+# Query or path parameters that carry a server session, never the release: dropped always.
+SESSION_PARAMS = frozenset(
+    {"jsessionid", "phpsessid", "aspsessionid", "sessionid", "session_id", "sessid", "cfid",
+     "cftoken"}
+)  # fmt: skip
+# Names that are a session id only when the value looks like one (``sid=105`` may be a
+# section number; ``sid=9f8c2e…`` with 16+ token characters is a session).
+_MAYBE_SESSION = frozenset({"sid", "sess", "s"})
+_TOKEN = re.compile(r"[A-Za-z0-9._~!*\-]{16,}")
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/;?#]*", re.I)
 
 # Titles this short ("보도자료", "알림") are too generic to group by.
 MIN_TITLE_KEY = 8
@@ -48,8 +58,40 @@ _BRACKETED_PREFIX = re.compile(r"^\s*(?:[\[【(〔<《][^\]】)〕>》]{1,12}[\]
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
+def _incidental(name: str, value: str) -> bool:
+    """A query parameter that says where a click came from or which session asked."""
+    key = name.lower()
+    if key in TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES) or key in SESSION_PARAMS:
+        return True
+    return key in _MAYBE_SESSION and bool(_TOKEN.fullmatch(value))
+
+
+def without_session(url: str) -> str:
+    """The URL without session ids (``;jsessionid=…``, ``sid=<token>``) and tracking
+    parameters (``utm_*``, …), otherwise exactly as given: an item's identity, so the next
+    poll of a feed that puts a new session id in every link adds nothing."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
+    path = _PATH_SESSION.sub("", parts.path)
+    query = parts.query
+    if query:
+        kept = []
+        for pair in query.split("&"):
+            name, _, value = pair.partition("=")
+            if not _incidental(unquote_plus(name), unquote_plus(value)):
+                kept.append(pair)
+        query = "&".join(kept)
+    if path == parts.path and query == parts.query:
+        return text
+    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
+
+
 def canonical_url(url: str) -> str:
-    """The URL with tracking parameters, fragment, default port and trailing slash removed.
+    """The URL without session ids, tracking parameters, fragment, default port and trailing
+    slash.
 
     Scheme and host are lower-cased; the remaining query is sorted so parameter order does
     not matter. ``https://www.korea.kr/x.do?newsId=1&call_from=rsslink`` →
@@ -58,18 +100,17 @@ def canonical_url(url: str) -> str:
     text = url.strip()
     try:
         parts = urlsplit(text)
+        port = parts.port
     except ValueError:
         return text
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port if parts.port not in (None, 80, 443) else None
+    port = port if port not in (None, 80, 443) else None
     netloc = f"{host}:{port}" if port else host
     query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(_TRACKING_PREFIXES)
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _incidental(k, v)
     ]
-    path = parts.path or "/"
+    path = _PATH_SESSION.sub("", parts.path) or "/"
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))

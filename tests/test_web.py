@@ -205,7 +205,7 @@ async def test_healthz(site: httpx.AsyncClient, engine: Engine) -> None:
     assert answer.status_code == 200
     body = answer.json()
     assert body["status"] == "ok" and body["database"] == "ok"
-    assert body["feeds"] == {"ok": 1, "failing": 0, "never_polled": 0}
+    assert body["feeds"] == {"ok": 1, "failing": 0, "never_polled": 0, "silent": 0}
     assert body["last_success_at"].startswith("2026-04-11T11:55")  # KST
 
 

@@ -14,15 +14,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from bot.app import App
 from bot.clock import KST
-from bot.config import FeedSource
-from bot.errors import ConfigError, FeedError
+from bot.errors import FeedError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.feeds.poll import CycleReport
+from bot.sources.health import feed_health
 from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
 from bot.store.stories import article_story_ids
@@ -196,27 +195,20 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(KST).strftime("%Y-%m-%d %H:%M KST") if value else "never"
 
 
-def feed_health(feed: Feed) -> str:
-    """One word for a feed's state: ok, failing, never polled, removed."""
-    if not feed.enabled:
-        return "removed (archive kept)"
-    if feed.consecutive_failures:
-        return f"failing ({feed.consecutive_failures} consecutive failures)"
-    if feed.last_success_at is None:
-        return "not polled yet"
-    return "ok"
-
-
 @_closing
 def cmd_feeds_list(app: App, args: argparse.Namespace) -> int:
     app.migrate()
     feed_store.sync_sources(app.engine, app.settings.feeds.sources, app.clock.now())
     feeds = feed_store.list_feeds(app.engine)
     if not feeds:
-        print("no feeds (add one with: sokbo feeds add URL)")
+        print("no feeds (add one with: sokbo feeds add NAME|URL; see: sokbo feeds catalog)")
+    now = app.clock.now()
     for feed in feeds:
+        health = feed_health(feed, now)
         print(f"[{feed.id}] {feed.name}  {feed.url}")
-        print(f"    status:       {feed_health(feed)}")
+        print(f"    status:       {health.in_words(feed)}")
+        if health.notice:
+            print(f"    notice:       {health.notice}")
         print(f"    last success: {_when(feed.last_success_at)}")
         if feed.last_error:
             print(f"    last error:   {feed.last_error} ({_when(feed.last_error_at)})")
@@ -224,24 +216,6 @@ def cmd_feeds_list(app: App, args: argparse.Namespace) -> int:
             print("    last error:   none")
         if feed.enabled:
             print(f"    next poll:    {_when(feed.next_poll_at) if feed.next_poll_at else 'now'}")
-    return 0
-
-
-@_closing
-def cmd_feeds_add(app: App, args: argparse.Namespace) -> int:
-    try:
-        source = FeedSource(name=args.name or urlsplit(args.url).netloc or args.url, url=args.url)
-    except ValueError as e:
-        raise ConfigError(
-            f"cannot add {args.url!r}: URL must start with http://, https:// or file://"
-        ) from e
-    app.migrate()
-    try:
-        feed = feed_store.add_feed(app.engine, source.url, source.name, app.clock.now())
-    except FeedError as e:
-        print(f"sokbo: {e}", file=sys.stderr)
-        return 1
-    print(f"added feed {feed.id}: {feed.name} ({feed.url}); it is polled on the next cycle")
     return 0
 
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -33,6 +33,9 @@ from bot.store import feeds as feed_store
 from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
 from bot.types import Article, Contact, Feed
+
+if TYPE_CHECKING:
+    from bot.fulltext.enrich import FullText
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +89,13 @@ async def poll_cycle(
     extract_contacts: ContactExtractor | None = None,
     timeline: Timeline | None = None,
     service_key: str | None = None,
+    fulltext: FullText | None = None,
 ) -> CycleReport:
     """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed.
 
     ``timeline`` (optional) records when each feed was fetched, parsed and stored.
     ``service_key`` is the 정책브리핑 OpenAPI's (DATA_GO_KR_SERVICE_KEY), for its feeds.
+    ``fulltext`` (optional) gives thin items the text of their page or attachment.
     """
     started = clock.now()
     if feeds is None:
@@ -119,6 +124,7 @@ async def poll_cycle(
                     extract_contacts,
                     timeline,
                     service_key,
+                    fulltext,
                 )
                 for f in feeds
             )
@@ -147,6 +153,7 @@ async def _poll_feed(
     extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
     service_key: str | None = None,
+    fulltext: FullText | None = None,
 ) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
     retry_after: float | None = None
     try:
@@ -158,6 +165,8 @@ async def _poll_feed(
             fetched = await _fetch_and_parse(
                 fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
             )
+        if fetched is not None and fulltext is not None:  # thin items: their page's/file's text
+            fetched = (await fulltext.enrich(feed, fetched[0]), fetched[1])
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
             now = clock.now()
             writer.not_modified(feed.id, now)
@@ -221,7 +230,13 @@ async def _fetch_and_parse(
             timeline.mark(feed.id, "slot")
         began = time.perf_counter()
         try:
-            result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+            result = await fetcher.fetch(
+                feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                method=feed.fetch_method,
+                cookies=feed.cookies,
+            )
         finally:  # a failure's time counts too: a feed that times out starts first next time
             writer.fetch_took(feed.id, time.perf_counter() - began)
         if timeline is not None:
@@ -248,7 +263,17 @@ async def _fetch_and_parse(
     items = parsed.articles
     if extract_contacts is not None:
         items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
-    return tuple(items), FeedSuccess(feed.id, result.etag, result.last_modified, parsed.error)
+    return tuple(items), FeedSuccess(
+        feed.id,
+        result.etag,
+        result.last_modified,
+        parsed.error,
+        method=result.method,
+        cookies=result.cookies,
+        items=len(items),
+        newest=parsed.newest,
+        rhythm=parsed.rhythm,
+    )
 
 
 async def _fetch_openapi(
@@ -293,6 +318,7 @@ async def run_polling(
     extract_contacts: ContactExtractor | None = None,
     min_sleep: float = 1.0,
     service_key: str | None = None,
+    fulltext: FullText | None = None,
 ) -> None:
     """Poll due feeds until ``stop`` is set, sleeping until the next feed is due."""
     await asyncio.to_thread(feed_store.sync_sources, engine, settings.sources, clock.now())
@@ -308,6 +334,7 @@ async def run_polling(
                     extract_contacts=extract_contacts,
                     timeline=timeline,
                     service_key=service_key,
+                    fulltext=fulltext,
                 )
                 if timeline is not None and report.outcomes:
                     log.info("%s", timeline.summary())

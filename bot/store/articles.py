@@ -171,6 +171,20 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
     return UpsertResult(tuple(new), tuple(edited), unchanged, withdrawn=tuple(withdrawn))
 
 
+def stored_hashes(engine: Engine, feed_id: int, guids: Sequence[str]) -> dict[str, str]:
+    """guid → content hash of those of ``guids`` the feed already has stored (full text is
+    fetched only for items that are new or changed)."""
+    found: dict[str, str] = {}
+    wanted = sorted(set(guids))
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), _CHUNK):
+            query = sa.select(articles.c.guid, articles.c.content_hash).where(
+                articles.c.feed_id == feed_id, articles.c.guid.in_(wanted[start : start + _CHUNK])
+            )
+            found.update({row.guid: row.content_hash for row in conn.execute(query)})
+    return found
+
+
 def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Article]:
     """Insert new rows; a row another instance inserted meanwhile is skipped, not an error."""
     if not items:

@@ -90,7 +90,7 @@ def keep_old_versions(conn: Connection, edited: Sequence[Article], now: datetime
 
 def _primary_articles(conn: Connection, story_ids: Sequence[int]) -> dict[int, int]:
     """Each story's primary article: its first one still standing (what it is summarized
-    from, bot.pipeline.story_document)."""
+    from, bot.store.summaries.story_documents)."""
     if not story_ids:
         return {}
     rows = conn.execute(

@@ -29,6 +29,12 @@ feeds = sa.Table(
     sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_poll_at", UtcDateTime),
     sa.Column("last_fetch_seconds", sa.Float),  # slow feeds start first in the next cycle
+    sa.Column("fetch_method", sa.String(8)),  # "POST" once GET was refused with Allow: POST
+    sa.Column("cookies", sa.Text),  # JSON: cookies the site set, sent with the next fetch
+    sa.Column("item_count", sa.Integer),  # items in the last answer (0: silent)
+    sa.Column("newest_item_at", UtcDateTime),  # the newest item date the feed ever gave
+    sa.Column("rhythm_seconds", sa.Float),  # median gap between its items' dates
+    sa.Column("last_new_at", UtcDateTime),  # when a poll last stored a new item
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -241,6 +247,46 @@ summary_retries = sa.Table(
 )
 
 
+# --- revisions and corrections (issue 21 item 4, migration 0011) --------------------------
+# An edited article keeps its earlier versions here (the articles row always holds the
+# current one). An edit whose new title says 정정/수정 is a correction: the chats already
+# alerted to its story get one short notice (a deliveries row with correction_id).
+
+article_revisions = sa.Table(
+    "article_revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "article_id",
+        sa.Integer,
+        sa.ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("contacts", sa.Text),
+    sa.Column("replaced_at", UtcDateTime, nullable=False),
+)
+
+corrections = sa.Table(
+    "corrections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "story_id", sa.Integer, sa.ForeignKey("stories.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE")),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("notified_at", UtcDateTime),  # deliveries were created for it
+    sa.Index("ix_corrections_pending", "notified_at"),
+)
+
 # --- near-duplicate grouping (issue 20, migration 0012) --------------------------------------
 # Features are computed once per article; grouping_keys indexes them (LSH bands, distinctive
 # figures) so candidates are found by key and time, never by reading every article.
@@ -280,45 +326,4 @@ story_splits = sa.Table(
     sa.Column("article_id", sa.Integer, primary_key=True),
     sa.Column("story_id", sa.Integer, primary_key=True),  # the story it must not join again
     sa.Column("created_at", UtcDateTime, nullable=False),
-)
-
-
-# --- revisions and corrections (issue 21 item 4, migration 0011) --------------------------
-# An edited article keeps its earlier versions here (the articles row always holds the
-# current one). An edit whose new title says 정정/수정 is a correction: the chats already
-# alerted to its story get one short notice (a deliveries row with correction_id).
-
-article_revisions = sa.Table(
-    "article_revisions",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "article_id",
-        sa.Integer,
-        sa.ForeignKey("articles.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("url", sa.String(2000), nullable=False),
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("contacts", sa.Text),
-    sa.Column("replaced_at", UtcDateTime, nullable=False),
-)
-
-corrections = sa.Table(
-    "corrections",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "story_id", sa.Integer, sa.ForeignKey("stories.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE")),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("url", sa.String(2000), nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("notified_at", UtcDateTime),  # deliveries were created for it
-    sa.Index("ix_corrections_pending", "notified_at"),
 )

@@ -530,6 +530,13 @@ def digest_candidates(
     ]
 
 
+def unmatched_facts(engine: Engine, *, limit: int) -> list[StoryFacts]:
+    """Summarized stories not yet matched to chats, with what matching reads of each."""
+    with engine.connect() as conn:
+        found = story_rows_facts(conn, stories.c.matched_at.is_(None), limit=limit)
+    return [facts for _row, _summary, facts in found]
+
+
 # --- what a story is made of: sources, why each article is in it, splitting ----------------
 
 
@@ -691,10 +698,3 @@ def split_article(engine: Engine, article_id: int, now: datetime) -> Split | Non
         conn.execute(stories.update().where(stories.c.id == old).values(**changes))
     # The new story is matched and alerted like any new story: the merge had hidden it.
     return Split(article_id, old, new)
-
-
-def unmatched_facts(engine: Engine, *, limit: int) -> list[StoryFacts]:
-    """Summarized stories not yet matched to chats, with what matching reads of each."""
-    with engine.connect() as conn:
-        found = story_rows_facts(conn, stories.c.matched_at.is_(None), limit=limit)
-    return [facts for _row, _summary, facts in found]

@@ -31,9 +31,9 @@ def unsummarized_story_ids(engine: Engine, limit: int) -> list[int]:
 
 
 def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Document]:
-    """The Document each story is summarized from: its primary article (the best source,
-    issue 20), else its first article not withdrawn (a story without one is left out). One
-    query per chunk of ids, whatever their number.
+    """The Document each story is summarized from: its primary article, the best source (an
+    official release over a rewrite), else its first article not withdrawn (a story without
+    one is left out). One query per chunk of ids, whatever their number.
 
     The stored text is the article's Document as canonical markdown (bot/documents/); the
     contacts extracted at ingest travel with it, so the summarizers do not extract again.

@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.render.common import why_grouped
+from bot.sources.health import feed_health
 from bot.store import from_db
+from bot.store.feeds import feeds_to_watch
 from bot.store.schema import articles, feeds, search_docs, stories
 from bot.store.stories import STORY_HEAD, load_summary, story_members
 from bot.types import Contact, Summary
@@ -206,6 +208,10 @@ class Health:
     feeds_ok: int = 0
     feeds_failing: int = 0
     feeds_never_polled: int = 0
+    # (id, name, state in words) of each silent feed; (id, name, Korean notice) of each
+    # followed feed of a service that ended (정책브리핑 RSS)
+    silent: tuple[tuple[int, str, str], ...] = ()
+    notices: tuple[tuple[int, str, str], ...] = ()
 
 
 def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval: float) -> Health:
@@ -236,9 +242,24 @@ def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval
         return Health(healthy=False, database=False, reason=f"database unreachable: {reason}")
     last_success, last_error = from_db(row[0]), from_db(row[1])
     last_poll = max((t for t in (last_success, last_error) if t), default=None)
-    counts = {"feeds_ok": row[2], "feeds_failing": row[3], "feeds_never_polled": row[4]}
+    try:
+        watched = [(f, feed_health(f, now)) for f in feeds_to_watch(engine, now)]
+    except sa.exc.SQLAlchemyError:
+        watched = []  # the counts above were read: the database answers; names are a bonus
+    silent = tuple((f.id, f.name, h.in_words(f)) for f, h in watched if h.state == "silent")
+    notices = tuple((f.id, f.name, h.notice) for f, h in watched if h.notice)
+    counts: dict[str, Any] = {
+        "feeds_ok": row[2] - len(silent),
+        "feeds_failing": row[3],
+        "feeds_never_polled": row[4],
+        "silent": silent,
+        "notices": notices,
+    }
+    if silent and not counts["feeds_ok"] and not counts["feeds_never_polled"]:
+        return Health(False, True, "every feed is failing or silent (see feeds.silent)",
+                      last_poll, last_success, **counts)  # fmt: skip
     window = timedelta(seconds=3 * poll_interval)
-    if sum(counts.values()) == 0:
+    if row[2] + row[3] + row[4] == 0:
         return Health(True, True, "no feeds to poll", last_poll, last_success, **counts)
     since = max((t for t in (last_success, started_at) if t), default=started_at)
     if now - since > window:

@@ -10,7 +10,7 @@
   release over a rewrite); NULL on older rows means the first article, as before.
 
 Revision ID: 0012_near_duplicates
-Revises: 0011_revisions
+Revises: 0010_feed_sources
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from alembic import op
 UtcDateTime = sa.DateTime(timezone=True)
 
 revision = "0012_near_duplicates"
-down_revision = "0011_revisions"
+down_revision = "0010_feed_sources"
 branch_labels = None
 depends_on = None
 
