@@ -95,17 +95,21 @@ def figure_unit(figure: str) -> str:
 
 
 def figure_display(figure: str) -> str:
-    """A :func:`find_figures` string for people: ``2.475e+11원`` → ``2,475억원``."""
+    """A :func:`find_figures` string for people: ``1.6903e+12원`` → ``1조 6,903억원``."""
     unit = figure_unit(figure)
     try:
         value = float(figure[: len(figure) - len(unit)])
     except ValueError:
         return figure
-    for magnitude, name in ((1e12, "조"), (1e8, "억")):
-        if value >= magnitude and unit in {"원", "달러"}:
-            return f"{value / magnitude:,.4g}{name}{unit}".replace(".0" + name, name)
-    text = f"{value:,.0f}" if value == int(value) else f"{value:g}"
-    return text.replace(",", "") + unit if unit in DATE_UNITS else text + unit
+    if unit in DATE_UNITS:
+        return f"{value:g}{unit}"
+    if value >= 1e8 and value == int(value):
+        jo, eok = divmod(int(value) // 10**8, 10**4)
+        rest = int(value) % 10**8
+        if not rest:
+            parts = ([f"{jo:,}조"] if jo else []) + ([f"{eok:,}억"] if eok else [])
+            return " ".join(parts) + unit
+    return (f"{value:,.0f}" if value == int(value) else f"{value:g}") + unit
 
 
 # --- stage -------------------------------------------------------------------------------
