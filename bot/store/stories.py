@@ -106,6 +106,7 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
         batch: dict[int, list[NearCandidate]] = {}
         index_rows: list[dict[str, Any]] = []
         links: list[dict[str, Any]] = []
+        joined: set[int] = set()  # stories that gained an article, new ones included
         for row in rows:
             published_at = from_db_required(row.published_at)
             keys = exact_keys[row.id]
@@ -143,8 +144,10 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
                 report.new_story_ids.append(story_id)
                 exact.add(StoryCandidate(story_id, keys.canonical_url, keys.norm_title,
                                          keys.content_hash, now))  # fmt: skip
-            elif story_id not in report.new_story_ids and story_id not in report.merged_story_ids:
-                report.merged_story_ids.append(story_id)
+            else:
+                joined.add(story_id)
+                if story_id not in report.new_story_ids + report.merged_story_ids:
+                    report.merged_story_ids.append(story_id)
             links.append({"article_id": row.id, "story_id": story_id, "created_at": now, **link})
             cand = NearCandidate(row.id, story_id, published_at, features[row.id])
             for key in keys_of[row.id]:
@@ -159,8 +162,8 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
         conn.execute(story_links.insert(), links)
         if index_rows:
             conn.execute(grouping_keys.insert(), index_rows)
-        if report.merged_story_ids:
-            report.resummarize = _settle(conn, report.merged_story_ids)
+        if joined:
+            report.resummarize = _settle(conn, sorted(joined))
     return report
 
 
