@@ -59,16 +59,22 @@ def quality() -> None:
         return
     print(f"quality on {len(pages)} labelled pages of real coverage")
     print(
-        f"{'set':9} {'dates':9} {'grouping':8} {'P':>6} {'R':>6} {'F1':>6} "
+        f"{'set':12} {'dates':9} {'grouping':8} {'P':>6} {'R':>6} {'F1':>6} "
         "stories/events hard-merged"
     )
-    for split in ("dev", "heldout"):
-        part = [p for p in pages if p.split == split]
+    splits = {
+        "dev": ("dev",),
+        "heldout": ("heldout",),
+        "heldout-late": ("heldout-late",),
+        "all-heldout": ("heldout", "heldout-late"),
+    }
+    for split, names in splits.items():
+        part = [p for p in pages if p.split in names]
         for label, ps in (("real", part), ("same-day", same_day(part))):
             for near in (False, True):
                 q = bcubed(ps, group(ps, near=near))
                 print(
-                    f"{split:9} {label:9} {'near' if near else 'exact':8} {q.precision:6.3f} "
+                    f"{split:12} {label:9} {'near' if near else 'exact':8} {q.precision:6.3f} "
                     f"{q.recall:6.3f} {q.f1:6.3f} {q.stories:>7}/{q.events:<6} "
                     f"{q.hard_merged}/{q.hard_pairs}"
                 )
