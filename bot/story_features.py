@@ -29,7 +29,7 @@ BANDS = 16
 ROWS = 2
 _PRIME = (1 << 61) - 1
 
-# Content morphemes: common and proper nouns, Latin words, Hanja, roots, numerals.
+# Content morphemes: common and proper nouns, Latin words, Hanja, roots (figures are apart).
 _CONTENT_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "XR"})
 
 # --- figures -----------------------------------------------------------------------------
