@@ -35,9 +35,9 @@ from grouping_quality import CACHE, bcubed, group, load_pages, same_day
 
 from bot.store import create_engine
 from bot.store.migrate import upgrade
-from bot.store.schema import articles, feeds
+from bot.store.schema import article_features, articles, feeds
 from bot.store.stories import assign_pending
-from bot.story_features import bucket_keys, story_features
+from bot.story_features import StoryFeatures, bucket_keys, story_features
 
 PG_ADMIN = os.environ.get("SOKBO_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ARRIVALS_PER_DAY = 3000
@@ -183,17 +183,32 @@ def _seed(engine: sa.Engine, size: int, hot_keys: list[int], rng: random.Random)
         conn.exec_driver_sql("ANALYZE")
 
 
-def _measure(engine: sa.Engine, batch: list[tuple[str, str]], offset: int) -> tuple[float, float]:
+def _measure(
+    engine: sa.Engine, batch: list[tuple[str, str]], features: list[StoryFeatures], offset: int
+) -> tuple[float, float]:
+    """Milliseconds per article of one assign_pending over ``batch`` and its peak MB.
+
+    The batch's features are stored first (as the cycle that fetched them would have): what
+    is timed is the part whose cost could grow with the table, the lookups and decisions.
+    The features' own cost, the same at any size, is measured once apart.
+    """
     with engine.begin() as conn:
-        conn.execute(
-            articles.insert(),
+        rows = conn.execute(
+            articles.insert().returning(articles.c.id),
             [
                 {"feed_id": 1, "guid": f"new-{offset}-{i}", "url": f"https://news.kr/{offset}/{i}",
                  "title": title, "text": text, "published_at": NOW, "fetched_at": NOW,
                  "content_hash": hashlib.sha256(text.encode()).hexdigest()}
                 for i, (title, text) in enumerate(batch)
             ],
-        )  # fmt: skip
+        ).all()  # fmt: skip
+        conn.execute(
+            article_features.insert(),
+            [
+                {"article_id": r.id, "features": f.to_json()}
+                for r, f in zip(rows, features, strict=True)
+            ],
+        )
     tracemalloc.start()
     started = time.perf_counter()
     report = assign_pending(engine, NOW)
@@ -229,12 +244,19 @@ def _drop(kind: str, engine: sa.Engine, handle: object) -> None:
 def scale(sizes: list[int], kinds: list[str], rounds: int) -> None:
     rng = random.Random(20)
     batches = [_new_articles(rng, BATCH) for _ in range(rounds)]
-    # Warm the tagger so the first measurement does not pay for loading it.
-    story_features(*batches[0][0])
-    hot = sorted({k for b in batches for t, x in b for k in bucket_keys(story_features(t, x))})
+    story_features(*batches[0][0])  # load the tagger before timing
+    started = time.perf_counter()
+    features = [[story_features(t, x) for t, x in b] for b in batches]
+    per_features = (time.perf_counter() - started) * 1000 / (BATCH * rounds)
+    hot = sorted({k for fs in features for f in fs for k in bucket_keys(f)})
     print(
-        f"\nscale: assign_pending over batches of {BATCH} new articles, median of {rounds} "
-        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        f"\nscale: assign_pending over batches of {BATCH} new articles (real releases of "
+        f"tests/data/docs, several routes each), median of {rounds}; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"features (mecab-ko, MinHash; once per article, any table size): {per_features:.1f} ms "
+        "per article"
     )
     print(
         f"{'engine':11} {'stored':>9} {'seed s':>7} {'ms/article':>10} {'ratio':>6} {'peak MB':>8}"
@@ -248,7 +270,10 @@ def scale(sizes: list[int], kinds: list[str], rounds: int) -> None:
                 started = time.perf_counter()
                 _seed(engine, size, hot, rng)
                 seeded = time.perf_counter() - started
-                figures = [_measure(engine, b, i) for i, b in enumerate(batches)]
+                figures = [
+                    _measure(engine, b, f, i)
+                    for i, (b, f) in enumerate(zip(batches, features, strict=True))
+                ]
             finally:
                 _drop(kind, engine, handle)
             per = sorted(f[0] for f in figures)[len(figures) // 2]
@@ -258,7 +283,8 @@ def scale(sizes: list[int], kinds: list[str], rounds: int) -> None:
                 f"{kind:11} {size:>9,} {seeded:>7.0f} {per:>10.2f} {per / base:>6.2f} {peak:>8.1f}",
                 flush=True,
             )
-    print("target: ms/article at 1M <= 2 x at 10k")
+    print("ms/article: grouping with features stored (lookups, decisions, writes); target at 1M")
+    print("<= 2 x at 10k. Load from other processes makes single figures noisy: see the ratio.")
 
 
 def main() -> None:
