@@ -224,11 +224,19 @@ def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
 def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     """What keeps two similar articles apart, in words, or None.
 
+    - titles that name another round or period of a series (``1차`` vs ``2차``, ``3월`` vs
+      ``4월``), even when the bodies share the other one;
     - a figure of the same unit that both give, with no value in common (62개 vs 59개;
       2026년 vs 2025년; 1월 vs 12월 of a monthly statistic);
     - a different stage of a programme (a call for applicants vs its result vs an event);
     - agencies named by both with none in common.
     """
+    series_a, series_b = _by_unit(a.series), _by_unit(b.series)
+    for unit in sorted(series_a.keys() & series_b.keys()):
+        if not series_a[unit] & series_b[unit]:
+            return f"titles name another {unit}: {', '.join(sorted(series_a[unit]))} / " + (
+                ", ".join(sorted(series_b[unit]))
+            )
     units_a, units_b = _by_unit(a.figures), _by_unit(b.figures)
     for unit in sorted(units_a.keys() & units_b.keys()):
         if not units_a[unit] & units_b[unit]:

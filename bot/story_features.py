@@ -44,6 +44,8 @@ _FIGURE = re.compile(
 )
 # Units that say when, not how much: they tell a monthly series' months apart.
 DATE_UNITS = frozenset({"년", "월"})
+# Units that say which one of a series (a period, a round): in a title they name the release.
+SERIES_UNITS = frozenset({"년", "월", "차", "번째", "회"})
 _UNIT_ALIASES = {
     "퍼센트": "%",
     "%포인트": "%p",
@@ -164,6 +166,7 @@ class StoryFeatures:
     figures: frozenset[str]
     agencies: frozenset[str]
     stages: frozenset[str]
+    series: frozenset[str] = frozenset()  # the title's figures in SERIES_UNITS (2차, 4월)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -172,6 +175,7 @@ class StoryFeatures:
                 "f": sorted(self.figures),
                 "a": sorted(self.agencies),
                 "s": sorted(self.stages),
+                "t": sorted(self.series),
             },
             ensure_ascii=False,
         )
@@ -184,6 +188,7 @@ class StoryFeatures:
             frozenset(data.get("f", ())),
             frozenset(data.get("a", ())),
             frozenset(data.get("s", ())),
+            frozenset(data.get("t", ())),
         )
 
 
@@ -197,6 +202,7 @@ def story_features(title: str, text: str) -> StoryFeatures:
         figures=find_figures(f"{title}\n{lead[:FIGURE_CHARS]}"),
         agencies=agencies,
         stages=find_stages(title, lead),
+        series=frozenset(f for f in find_figures(title) if figure_unit(f) in SERIES_UNITS),
     )
 
 

@@ -91,7 +91,11 @@ def test_hard_negatives_stay_apart(clock: FixedClock) -> None:
     assert near_match(feats(PLASTIC), clock.now(), budget) is None  # type: ignore[arg-type]
     # a monthly series, the next month (same day here: content alone must tell)
     march, feb = feats(REWRITES["monthly_march"]), feats(REWRITES["monthly_february"])
-    assert (apart_because(march, feb) or "").startswith("figures in")  # type: ignore[arg-type]
+    assert (apart_because(march, feb) or "").startswith("titles name another 월")  # type: ignore[arg-type]
+    # a round of a series: the same body, another round in the title
+    one = story_features(f"{BUDGET[0]} (1차)", BUDGET[1])
+    two = story_features(f"{BUDGET[0]} (2차)", BUDGET[1])
+    assert apart_because(one, two) is not None
     assert near_match(march, clock.now(), candidate(REWRITES["monthly_february"], clock)) is None  # type: ignore[arg-type]
 
 
