@@ -128,14 +128,18 @@ async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
     """Answers 200 and sends the body one byte every 0.2 s: no read ever waits long."""
     with contextlib.suppress(Exception):
         await reader.readuntil(b"\r\n\r\n")
-        body = b'{"ok": true, "result": true}' + b" " * 200
+        body = b'{"ok": true, "result": true}' + b" " * 20
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
         writer.write(b"Content-Length: %d\r\n\r\n" % len(body))
         for i in range(len(body)):
+            if reader.at_eof() or writer.is_closing():
+                break  # the client gave up
             writer.write(body[i : i + 1])
             await writer.drain()
             await asyncio.sleep(0.2)
     writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
 
 
 async def test_a_trickling_answer_meets_the_calls_deadline() -> None:
@@ -156,6 +160,7 @@ async def test_a_trickling_answer_meets_the_calls_deadline() -> None:
             with pytest.raises(TimedOut):
                 await bot.send_message(chat_id=1, text="x", read_timeout=None)
             assert asyncio.get_running_loop().time() - started < 3
+        await asyncio.sleep(0.5)  # the server's handlers see the hang-ups and close
 
 
 async def test_a_full_pool_times_out_without_sending() -> None:
