@@ -201,3 +201,66 @@ async def test_a_trickling_feed_delays_only_itself(engine: Engine, feed_server: 
     good_title = item(RELEASE, "g1")["title"][:3]
     assert seen[good_title] < 3.5, seen  # not held until the slow feed's 4 s are over
     assert not unhealthy, unhealthy[:3]
+
+
+# --- item 2: a phone the LLM writes, in any spelling, never reaches a chat -----------------
+
+SPELLED = [
+    "신청 문의는 010 1234 5678로 하면 된다.",
+    "문의는 공일공-일이삼사-오육칠팔로 받는다.",
+    "담당 창구는 ０１０ ９８７６ ５４３２ 이다.",
+]
+
+
+async def test_spelled_phones_from_the_llm_never_reach_slack(
+    feed_server: FeedServer, sqlite_url: str
+) -> None:
+    from bot.metrics import REGISTRY
+    from bot.outbox import Outbox
+
+    def phone_kinds() -> float:
+        value = REGISTRY.get_sample_value("sokbo_summary_events_total", {"kind": "phone_dropped"})
+        return value or 0.0
+
+    digest = dict(DIGEST, headline="공일공 일이삼사 오육칠팔로 문의", bullets=[
+        "2026년 제1차 추가경정예산이 1조 6,903억원으로 확정됐다.",
+        *SPELLED,
+        "수출 중소기업의 중동 전쟁 피해 최소화에 4,622억원을 지원한다.",
+    ])  # fmt: skip
+    llm = LLMServer(default=lambda _r: Reply(content=json.dumps(digest))).start()
+    api = SlackApi()
+    await api.start()
+    api.add_channel("C100", creator="U1")
+    api.add_user("U1")
+    url = feed_server.add("/mss", rss([item(RELEASE, "r1")]))
+    settings = Settings(
+        database={"url": sqlite_url},  # type: ignore[arg-type]
+        feeds=FeedSettings(sources=(FeedSource(name="보도자료", url=url),)),
+        llm=LLMSettings(base_url=llm.base_url, model="test-model", timeout=10),
+        slack=SlackSettings(api_url=api.base_url, pacing=False),
+        secrets=Secrets(openai_api_key="sk-test", slack_bot_token=api.token),
+    )
+    app = App.build(settings)
+    before = phone_kinds()
+    try:
+        app.migrate()
+        await app.command_core().handle(
+            ChatRef("slack", "C100"), "U1", "subscribe 추경", is_admin=True, is_group=True
+        )
+        await app.poll_once()
+        await app.process_pending(print_stories=False)
+        outbox = Outbox(app.engine, app.adapters, app.clock, settings.delivery)
+        for _ in range(20):
+            await outbox.drain_once()
+            if any("중소벤처기업부" in json.dumps(p.blocks, ensure_ascii=False) for p in api.posts):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await api.stop()
+        llm.stop()
+        app.engine.dispose()
+    shown = "\n".join(json.dumps(p.blocks, ensure_ascii=False) + p.text for p in api.posts)
+    assert "4,622억원" in shown  # the LLM digest arrived, with its good bullets
+    for never in ("1234", "5678", "일이삼사", "오육칠팔", "９８７６", "9876"):
+        assert never not in shown, never
+    assert phone_kinds() - before == 4  # three bullets and the headline, counted in /metrics

@@ -22,6 +22,8 @@ from bot.topics import Taxonomy
 from bot.types import Contact, Labeled, Summary
 
 EventKind = Literal[
+    "phone_dropped",
+    "unsupported_dropped",
     "contact_dropped",
     "bullet_dropped",
     "headline_replaced",
@@ -115,6 +117,89 @@ def _address_in(address: str, source: str) -> bool:
         if source[start + host_end : end] == bare[host_end:]:
             return True
     return False
+
+
+# --- phones in any spelling -----------------------------------------------------------------
+
+# Digits as Hangul syllables (공일공-일이삼사-오육칠팔): how a number is read aloud.
+_HANGUL_DIGITS = {"공": "0", "영": "0", "일": "1", "이": "2", "삼": "3", "사": "4", "오": "5",
+                  "육": "6", "륙": "6", "칠": "7", "팔": "8", "구": "9"}  # fmt: skip
+_DIGIT = "0-9" + "".join(_HANGUL_DIGITS)
+# Groups of digits parted by what people put between a number's parts (never a comma: that
+# is an amount's thousands separator).
+_SPELLED_RUN = re.compile(rf"[{_DIGIT}]+(?:[ \t\-.)(/·~_]{{1,3}}[{_DIGIT}]+)*")
+_GROUP = re.compile(rf"[{_DIGIT}]+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _phone_shaped(groups: Sequence[str], separators: Sequence[str], spelled: bool) -> bool:
+    """Whether consecutive digit groups make a Korean phone number: a 9-11 digit number
+    opening with an area or mobile code (0…, or +82 …), a 1588-style service number, or a
+    local number (3-4 and 4 digits, when written with spaces or in words). Parts of 2-4
+    digits ending in four, one separator throughout (an area code may close with ")"):
+    tables of decimals (``0.82 2.15``) and dates (``04/11/2026 07``) are not numbers."""
+    if len(groups) > 1:
+        if len(groups[-1]) != 4 or any(not 2 <= len(g) <= 4 for g in groups):
+            return False
+        kinds = {sep.strip() or " " for sep in separators}
+        if separators and separators[0].strip() in (")", "("):
+            kinds = {sep.strip() or " " for sep in separators[1:]}
+        if len(kinds) > 1:
+            return False
+    digits = "".join(groups)
+    if 9 <= len(digits) <= 11 and digits[0] == "0" and digits[1] != "0":
+        return True
+    if 10 <= len(digits) <= 12 and digits.startswith("82") and digits[2] != "0":
+        return True
+    if len(groups) == 2 and len(groups[1]) == 4 and len(groups[0]) in (3, 4):
+        if len(groups[0]) == 4 and digits[0] == "1" and digits[1] in "56789":
+            return True
+        return spelled and not all(_YEAR.fullmatch(g) for g in groups)
+    return False
+
+
+def spelled_phones(text: str) -> list[str]:
+    """Phone numbers in ``text`` however they are written: separators or spaces
+    (``010 1234 5678``), full-width digits, Hangul digits (``공일공-일이삼사-오육칠팔``),
+    mixed. Runs of digit groups are read left to right and the first phone-shaped window
+    from each group is reported, so ordinary words around a number do not hide it."""
+    found = []
+    for run in _SPELLED_RUN.finditer(canonical(text)):
+        parts = list(_GROUP.finditer(run.group(0)))
+        groups = ["".join(_HANGUL_DIGITS.get(ch, ch) for ch in m.group(0)) for m in parts]
+        text_of = run.group(0)
+        start = 0
+        while start < len(groups):
+            longest = 0
+            for end in range(start + 1, min(len(groups), start + 11) + 1):
+                seps = [
+                    text_of[parts[i].end() : parts[i + 1].start()] for i in range(start, end - 1)
+                ]
+                spelled = any(not m.group(0).isascii() for m in parts[start:end]) or any(
+                    sep not in ("-", ".")
+                    for sep in seps  # 157.5100 is a decimal
+                )
+                if _phone_shaped(groups[start:end], seps, spelled):
+                    longest = end
+            if longest:
+                found.append(text_of[parts[start].start() : parts[longest - 1].end()])
+                start = longest
+            else:
+                start += 1
+    return found
+
+
+def foreign_phones(text: str, facts: SourceFacts) -> list[str]:
+    """The phone numbers ``text`` shows, in any spelling, that are not a number of the
+    source's contact blocks (compared by digits)."""
+    bad = [p for p in phones_in(text) if phone_digits(p) not in facts.contact_phones]
+    for phone in spelled_phones(text):
+        digits = "".join(_HANGUL_DIGITS.get(ch, ch) for ch in canonical(phone) if ch.isalnum())
+        if phone_digits(digits) not in facts.contact_phones and not any(
+            phone_digits(b) == phone_digits(digits) for b in bad
+        ):
+            bad.append(phone)
+    return bad
 
 
 # --- figures ------------------------------------------------------------------------------
@@ -220,8 +305,9 @@ def _sentences(text: str) -> list[str]:
 def ungrounded(text: str, facts: SourceFacts) -> list[str]:
     """What ``text`` shows that the source does not support — the one grounding rule.
 
-    - Phones must be numbers of the source's contact blocks (a number elsewhere in the
-      text, such as an injected "010-1234-5678로 연락", is refused).
+    - Phones, in any spelling (``010 1234 5678``, full-width, ``공일공-일이삼사-오육칠팔``),
+      must be numbers of the source's contact blocks (a number elsewhere in the text, such
+      as an injected "010-1234-5678로 연락", is refused).
     - Addresses (any scheme or none, any TLD, shorteners, punycode, e-mail, IPs, full-width
       or defanged dots) must occur in the source exactly.
     - A name next to a role word must be a person the source names; in a sentence telling
@@ -229,11 +315,10 @@ def ungrounded(text: str, facts: SourceFacts) -> list[str]:
     - Figures (amounts, dates, ratios) must occur in the source.
     """
     text = canonical(text)
-    bad: list[str] = []
-    for phone in phones_in(text):
-        if phone_digits(phone) not in facts.contact_phones:
-            bad.append(phone)
+    bad: list[str] = foreign_phones(text, facts)
     rest = PHONE.sub(" ", text)
+    for phone in spelled_phones(rest):
+        rest = rest.replace(phone, " ")
     for address in addresses(rest):
         if not _address_in(address, facts.text):
             bad.append(address)
@@ -298,7 +383,8 @@ def ground(
     for bullet in summary.bullets:
         bad = ungrounded(bullet, facts)
         if bad:
-            events.append(GroundingEvent("bullet_dropped", f"{bullet} ({', '.join(bad)})"))
+            kind: EventKind = "phone_dropped" if foreign_phones(bullet, facts) else "bullet_dropped"
+            events.append(GroundingEvent(kind, f"{bullet} ({', '.join(bad)})"))
         else:
             bullets.append(bullet)
     if len(bullets) < min(MIN_BULLETS, len(summary.bullets) or MIN_BULLETS):
@@ -308,7 +394,8 @@ def ground(
     headline = summary.headline
     bad = ungrounded(headline, facts)
     if bad:
-        events.append(GroundingEvent("headline_replaced", f"{headline} ({', '.join(bad)})"))
+        kind = "phone_dropped" if foreign_phones(headline, facts) else "headline_replaced"
+        events.append(GroundingEvent(kind, f"headline: {headline} ({', '.join(bad)})"))
         headline = fallback.headline
 
     for contact in summary.contacts:
