@@ -10,7 +10,6 @@ from bot.clock import KST
 from bot.errors import CommandError
 from bot.topics import DEFAULT_TAXONOMY
 
-
 # Dates a search may name: far enough for any archive, near enough that moving them to UTC
 # (0001-01-01 KST is before datetime's first instant) and adding a day never overflows.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
