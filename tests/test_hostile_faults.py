@@ -264,3 +264,59 @@ async def test_spelled_phones_from_the_llm_never_reach_slack(
     for never in ("1234", "5678", "일이삼사", "오육칠팔", "９８７６", "9876"):
         assert never not in shown, never
     assert phone_kinds() - before == 4  # three bullets and the headline, counted in /metrics
+
+
+# --- item 9: a far-future date orders as first seen ----------------------------------------
+
+
+async def test_a_2099_item_orders_as_first_seen_and_never_dates_the_feed_ahead(
+    engine: Engine, feed_server: FeedServer
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import feedparser
+
+    from bot.clock import FixedClock
+    from bot.config import WebSettings
+    from bot.feeds.fetch import Fetcher
+    from bot.feeds.poll import poll_cycle
+    from bot.pipeline import process_pending
+    from bot.store import feeds as feed_store
+    from bot.summarize.extractive import ExtractiveSummarizer
+    from bot.topics import DEFAULT_TAXONOMY
+    from bot.web.listen import WebServer
+    from bot.web.server import WebSite
+
+    clock = FixedClock(datetime(2026, 4, 13, 3, 0, tzinfo=UTC))
+    far = dict(item(OTHER, "far"), pubDate="Thu, 01 Jan 2099 09:00:00 +0900")
+    url = feed_server.add("/f", rss([far]))
+    settings = FeedSettings(sources=(FeedSource(name="보도자료", url=url),))
+    feed_store.sync_sources(engine, settings.sources, clock.now())
+    summarizer = ExtractiveSummarizer(DEFAULT_TAXONOMY)
+
+    async def poll() -> None:
+        async with Fetcher(settings) as fetcher:
+            await poll_cycle(engine, fetcher, settings, clock, feeds=feed_store.list_feeds(engine))
+        await process_pending(engine, summarizer=summarizer, clock=clock)
+
+    await poll()
+    clock.advance(3600)  # an hour later, a release dated ten minutes ago arrives
+    fresh = dict(item(RELEASE, "fresh"), pubDate="Mon, 13 Apr 2026 12:50:00 +0900")
+    feed_server.add("/f", rss([far, fresh]))
+    await poll()
+    site = WebSite(engine, Settings(web=WebSettings()), clock, DEFAULT_TAXONOMY)
+    server = WebServer(site.build(), "127.0.0.1", 0)
+    port = await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            index = (await http.get("/")).text
+            atom = feedparser.parse((await http.get("/feed.xml")).content)
+    finally:
+        await server.stop()
+        site.pool.shutdown()
+    assert index.index("중소벤처기업부") < index.index("경찰청")  # the fresh one on top
+    assert "2099" not in index
+    newest = datetime(*atom.feed.updated_parsed[:6], tzinfo=UTC)
+    assert newest <= clock.now() and newest > clock.now() - timedelta(minutes=15)
+    [far_entry] = [e for e in atom.entries if "경찰청" in e.title or "버스" in e.title]
+    assert datetime(*far_entry.updated_parsed[:6], tzinfo=UTC) == clock.now() - timedelta(hours=1)
