@@ -21,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.store import create_engine
 from bot.store.migrate import Migration, upgrade
+from bot.store.sqlite_lock import PipelineLock, RunLock
 
 if TYPE_CHECKING:
     from bot.adapters import Adapter
@@ -52,6 +53,7 @@ class App:
     adapters: dict[str, Adapter] = field(default_factory=lambda: _console_adapters())
     _summarizer: Summarizer | None = field(default=None, repr=False)
     _telegram: TelegramBot | None = field(default=None, repr=False)
+    _pipeline_lock: PipelineLock | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -125,13 +127,17 @@ class App:
         """Run the pipeline; prints each new story's digest on the console unless told not to."""
         from bot.pipeline import process_pending
 
-        return await process_pending(
-            self.engine,
-            summarizer=self.summarizer(),
-            clock=self.clock,
-            console=self.adapters["console"] if print_stories else None,
-            resummarize=self.settings.llm.resummarize_when_back,
-        )
+        if self._pipeline_lock is None:
+            self._pipeline_lock = PipelineLock(self.settings.database.url)
+        # on one SQLite file, one pass at a time across processes (poll --once beside run)
+        async with self._pipeline_lock.held():
+            return await process_pending(
+                self.engine,
+                summarizer=self.summarizer(),
+                clock=self.clock,
+                console=self.adapters["console"] if print_stories else None,
+                resummarize=self.settings.llm.resummarize_when_back,
+            )
 
     def command_core(self) -> CommandCore:
         """The command core every chat adapter calls (``await core.handle(...)``)."""
@@ -261,7 +267,18 @@ class App:
             site.pool.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Run every service until ``stop`` is set (or SIGINT/SIGTERM)."""
+        """Run every service until ``stop`` is set (or SIGINT/SIGTERM).
+
+        On a SQLite file, raises :class:`~bot.store.sqlite_lock.AlreadyRunning` at once when
+        another ``sokbo run`` holds it (PostgreSQL is the way to run several)."""
+        lock = RunLock(self.settings.database.url)
+        lock.acquire()
+        try:
+            await self._run(stop)
+        finally:
+            lock.release()
+
+    async def _run(self, stop: asyncio.Event | None) -> None:
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -320,3 +320,78 @@ async def test_a_2099_item_orders_as_first_seen_and_never_dates_the_feed_ahead(
     assert newest <= clock.now() and newest > clock.now() - timedelta(minutes=15)
     [far_entry] = [e for e in atom.entries if "경찰청" in e.title or "버스" in e.title]
     assert datetime(*far_entry.updated_parsed[:6], tzinfo=UTC) == clock.now() - timedelta(hours=1)
+
+
+# --- item 10: one writer per SQLite file ----------------------------------------------------
+
+
+def test_one_sokbo_run_per_sqlite_file_and_poll_once_beside_it_is_safe(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import sqlalchemy as sa
+
+    from bot.store import create_engine
+    from bot.store.schema import articles, stories
+
+    releases = sorted(DOCS.glob("articles__1*_gt_*.txt"))
+    url = feed_server.add("/f", rss([item(p, f"g{i}") for i, p in enumerate(releases)]))
+    db = tmp_path / "db.sqlite"
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{db}"\n[web]\nenabled = false\n'
+        f'[[feeds.sources]]\nname = "보도자료"\nurl = "{url}"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_"))}
+    env.pop("SOKBO_DATABASE_URL", None)
+    env.pop("OPENAI_API_KEY", None)
+    command = [sys.executable, "-m", "bot"]
+    subprocess.run([*command, "db", "upgrade", "--config", str(config)], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    first_log = tmp_path / "first.log"
+    with first_log.open("wb") as err:
+        first = subprocess.Popen([*command, "run", "--config", str(config)], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=err)  # fmt: skip
+        try:
+            # poll --once at the same moment as the bot's first cycle: both store the same
+            # twelve new items and run the pipeline on them
+            once = subprocess.run([*command, "poll", "--once", "--config", str(config)],
+                                  env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+            lock = db.with_name(db.name + ".sokbo-run.lock")
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not (lock.exists() and lock.read_text()):
+                time.sleep(0.1)
+            second = subprocess.run([*command, "run", "--config", str(config)], env=env,
+                                    capture_output=True, text=True, timeout=60)  # fmt: skip
+            assert first.poll() is None, first_log.read_text()
+            time.sleep(3)  # the bot's own pipeline pass
+            first.send_signal(signal.SIGTERM)
+            assert first.wait(timeout=20) == 0
+        finally:
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+    assert second.returncode == 1
+    assert "이미 다른 sokbo run" in second.stderr and "PostgreSQL" in second.stderr
+    assert f"pid {first.pid}" in second.stderr
+    assert once.returncode == 0, once.stderr
+    logs = first_log.read_text() + once.stderr + second.stderr
+    assert "Traceback" not in logs and "IntegrityError" not in logs, logs[-3000:]
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        orphans = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(stories)
+            .where(~sa.exists().where(articles.c.story_id == stories.c.id))
+        )
+        unassigned = conn.scalar(
+            sa.select(sa.func.count()).select_from(articles).where(articles.c.story_id.is_(None))
+        )
+        total = conn.scalar(sa.select(sa.func.count()).select_from(articles))
+    engine.dispose()
+    assert total == len(releases) and orphans == 0 and unassigned == 0

@@ -24,6 +24,7 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.feeds.poll import CycleReport
 from bot.store import feeds as feed_store
+from bot.store.sqlite_lock import AlreadyRunning
 from bot.types import Article, Feed
 
 Handler = Callable[[App, argparse.Namespace], int]
@@ -96,7 +97,11 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
         " (Ctrl-C stops the bot)",
         file=sys.stderr,
     )
-    asyncio.run(app.run())
+    try:
+        asyncio.run(app.run())
+    except AlreadyRunning as e:
+        print(f"sokbo: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from bot.config import FeedSource
@@ -42,12 +43,16 @@ def sync_sources(engine: Engine, sources: Iterable[FeedSource], now: datetime) -
             if source.url in known:
                 continue
             known.add(source.url)
+            # another process (poll --once beside sokbo run) may add the same row meanwhile
+            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
             row = conn.execute(
-                feeds.insert()
+                insert(feeds)
                 .values(name=source.name, url=source.url, created_at=to_db(now))
+                .on_conflict_do_nothing(index_elements=["url"])
                 .returning(*feeds.c)
-            ).one()
-            added.append(_feed(row))
+            ).one_or_none()
+            if row is not None:
+                added.append(_feed(row))
     return added
 
 
