@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
-	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest clean
+	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
+	bench-attachment-quality bench-grouping clean
 
 # Quiet installs: one line per step; pip speaks only when something fails.
 PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
@@ -39,7 +40,10 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix bot tests bench examples
 
 bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
-	bench-web bench-footprint bench-digest
+	bench-web bench-footprint bench-digest bench-grouping
+
+bench-grouping: $(STAMP)
+	$(BIN)/python bench/grouping.py
 
 bench-poll: $(STAMP)
 	$(BIN)/python bench/poll.py
@@ -64,6 +68,12 @@ bench-search: $(STAMP)
 
 bench-digest: $(STAMP)
 	$(BIN)/python bench/digest.py
+
+bench-sources: $(STAMP)
+	$(BIN)/python bench/sources.py
+
+bench-attachment-quality: $(STAMP)
+	$(BIN)/python bench/attachment_quality.py
 
 # BASELINE=DIR runs the same measurements with DIR/.venv's sokbo beside main (see bench/footprint.py).
 bench-footprint: $(STAMP)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ConfigError
+from bot.sources.catalog import catalog
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 
@@ -37,14 +38,9 @@ class FeedSource(Section):
         return value
 
 
-DEFAULT_SOURCES = (
-    FeedSource(name="정책브리핑 보도자료", url="https://www.korea.kr/rss/pressrelease.xml"),
-    FeedSource(name="정책브리핑 정책뉴스", url="https://www.korea.kr/rss/policy.xml"),
-    FeedSource(
-        name="과기정통부 보도자료", url="https://www.msit.go.kr/user/rss/rss.do?bbsSeqNo=94"
-    ),
-    FeedSource(name="중기부 보도자료", url="https://www.mss.go.kr/rss/smba/board/86.do"),
-)
+# What a new install follows: the catalog's default ministry feeds (bot/sources/catalog.toml).
+# 정책브리핑's RSS (korea.kr/rss) ended on 2026-07-01 and is no longer among them.
+DEFAULT_SOURCES = tuple(FeedSource(name=feed.name, url=feed.url) for feed in catalog().defaults())
 
 
 class BotSettings(Section):
@@ -70,8 +66,30 @@ class FeedSettings(Section):
     allow_private_hosts: bool = False
     backoff_initial: PositiveSeconds = 60
     backoff_max: PositiveSeconds = 6 * 3600
-    user_agent: str = "sokbo/0.1 (+https://github.com/sokbo/sokbo; Korean policy news bot)"
+    # "Mozilla/5.0 (compatible; …)" as crawlers say it: some ministry sites (국토교통부) refuse
+    # clients whose User-Agent does not start like a browser's; the rest says who we are.
+    user_agent: str = (
+        "Mozilla/5.0 (compatible; sokbo/0.1; +https://github.com/sokbo/sokbo; "
+        "Korean policy news bot)"
+    )
     sources: tuple[FeedSource, ...] = DEFAULT_SOURCES
+
+
+class FullTextSettings(Section):
+    """Full text for thin feed items (bot/fulltext): the linked page, else its attachment."""
+
+    enabled: bool = True
+    # An item whose stored text is shorter than this (characters) is thin: title only, one line.
+    min_chars: Annotated[int, Field(ge=0, le=100_000)] = 200
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    # One item's whole enrichment (robots.txt, page, attachment, parsing) within this deadline.
+    deadline: PositiveSeconds = 45
+    page_max_bytes: Annotated[int, Field(ge=1024, le=50_000_000)] = 3_000_000
+    attachment_max_bytes: Annotated[int, Field(ge=1024, le=200_000_000)] = 20_000_000
+    # An attachment is parsed in a child process held to this time and address-space limit.
+    parse_timeout: PositiveSeconds = 20
+    parse_memory_mb: Annotated[int, Field(ge=64, le=16_384)] = 1024
+    robots_ttl: PositiveSeconds = 24 * 3600
 
 
 class LLMSettings(Section):
@@ -167,6 +185,7 @@ class Secrets(Section):
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
+    data_go_kr_service_key: str | None = None  # the 정책브리핑 OpenAPI (공공데이터포털)
 
     def __repr__(self) -> str:
         present = [name for name, value in self.__dict__.items() if value]
@@ -179,6 +198,7 @@ class Settings(Section):
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     feeds: FeedSettings = FeedSettings()
+    fulltext: FullTextSettings = FullTextSettings()
     llm: LLMSettings = LLMSettings()
     topics: TopicSettings = TopicSettings()
     delivery: DeliverySettings = DeliverySettings()
@@ -198,6 +218,7 @@ _SECRET_ENV = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
+    "data_go_kr_service_key": "DATA_GO_KR_SERVICE_KEY",
 }
 
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -28,8 +27,7 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
-from bot.store import from_db
-from bot.store.schema import articles, deliveries, feeds, stories
+from bot.store.stats import store_counts
 
 if TYPE_CHECKING:
     from bot.feeds.poll import CycleReport
@@ -129,45 +127,20 @@ class StoreCollector(Collector):
         return []  # collected lazily: registering must not touch the database
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self.engine.connect() as conn:
-            feed_rows = conn.execute(
-                sa.select(feeds.c.enabled, feeds.c.consecutive_failures, feeds.c.last_success_at)
-            ).all()
-            article_count = conn.scalar(sa.select(sa.func.count()).select_from(articles))
-            story_count = conn.scalar(sa.select(sa.func.count()).select_from(stories))
-            summarized = conn.scalar(
-                sa.select(sa.func.count())
-                .select_from(stories)
-                .where(stories.c.summary.is_not(None))
-            )
-            pending = conn.execute(
-                sa.select(sa.func.count(), sa.func.min(deliveries.c.created_at)).where(
-                    deliveries.c.state.in_(("pending", "sending", "failed"))
-                )
-            ).one()
-        states = {"ok": 0, "failing": 0, "never_polled": 0, "removed": 0}
-        for enabled, failures, last_success in feed_rows:
-            if not enabled:
-                states["removed"] += 1
-            elif failures:
-                states["failing"] += 1
-            elif last_success is None:
-                states["never_polled"] += 1
-            else:
-                states["ok"] += 1
+        counts = store_counts(self.engine)
         family = GaugeMetricFamily("sokbo_feeds", "Feeds by state", labels=["state"])
-        for state, count in states.items():
+        for state, count in counts.feeds.items():
             family.add_metric([state], count)
         yield family
-        yield GaugeMetricFamily("sokbo_articles", "Articles stored", value=article_count or 0)
+        yield GaugeMetricFamily("sokbo_articles", "Articles stored", value=counts.articles)
         family = GaugeMetricFamily("sokbo_stories", "Stories stored", labels=["summarized"])
-        family.add_metric(["yes"], summarized or 0)
-        family.add_metric(["no"], (story_count or 0) - (summarized or 0))
+        family.add_metric(["yes"], counts.summarized)
+        family.add_metric(["no"], counts.stories - counts.summarized)
         yield family
         yield GaugeMetricFamily(
-            "sokbo_outbox_depth", "Deliveries not yet sent or given up", value=pending[0] or 0
+            "sokbo_outbox_depth", "Deliveries not yet sent or given up", value=counts.outbox_depth
         )
-        oldest = from_db(pending[1])
+        oldest = counts.oldest_pending
         age = max(0.0, (self.now() - oldest).total_seconds()) if oldest else 0.0
         yield GaugeMetricFamily(
             "sokbo_outbox_oldest_pending_seconds",

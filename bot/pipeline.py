@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot import metrics
@@ -26,16 +25,21 @@ from bot.adapters import Adapter
 from bot.clock import Clock
 from bot.matching import Matcher
 from bot.search import index_pending
-from bot.store import from_db
-from bot.store.articles import contacts_from_json
 from bot.store.chats import instant_rules
-from bot.store.deliveries import enqueue
-from bot.store.schema import articles, feeds, stories
-from bot.store.stories import assign_pending, load_alerts, story_rows_facts
-from bot.store.summaries import claim_summary, release_summary_claim, store_claimed_summary
+from bot.store.deliveries import enqueue_matches
+from bot.store.revisions import enqueue_corrections
+from bot.store.stories import assign_pending, load_alerts, unmatched_facts
+from bot.store.summaries import (
+    claim_summaries,
+    release_summary_claims,
+    store_claimed_summaries,
+    story_documents,
+    unsummarized_story_ids,
+)
 from bot.summarize import uses_llm
 from bot.summarize.base import Document, Summarizer
-from bot.types import ChatRef
+from bot.summarize.extractive import ExtractiveSummarizer
+from bot.types import ChatRef, Summary
 
 if TYPE_CHECKING:
     from bot.summarize.llm import LLMSummarizer
@@ -54,6 +58,7 @@ class PipelineReport:
     indexed: int = 0
     matched_stories: int = 0
     deliveries: int = 0
+    corrections: int = 0  # 정정 notices queued
 
 
 async def process_pending(
@@ -71,9 +76,12 @@ async def process_pending(
     digest while the LLM was unavailable are summarized again by the LLM once it answers.
     """
     report = PipelineReport()
-    grouped = await asyncio.to_thread(assign_pending, engine, clock.now())
-    report.new_story_ids = grouped.new_story_ids
-    report.merged_story_ids = grouped.merged_story_ids
+    while True:  # every article of the cycle, a slice at a time (assign_pending's limit)
+        grouped = await asyncio.to_thread(assign_pending, engine, clock.now())
+        if not grouped.new_story_ids and not grouped.merged_story_ids:
+            break
+        report.new_story_ids += grouped.new_story_ids
+        report.merged_story_ids += grouped.merged_story_ids
     report.summarized = await summarize_pending(engine, summarizer, clock.now(), limit=limit)
     if resummarize and uses_llm(summarizer):
         report.resummarized = await resummarize_pending(engine, summarizer, clock.now())
@@ -81,9 +89,13 @@ async def process_pending(
         report.indexed = await asyncio.to_thread(index_pending, engine, now=clock.now())
     except Exception:  # search is a convenience: delivery must go on without it
         log.exception("search indexing failed; will retry next cycle")
-    report.matched_stories, report.deliveries = await asyncio.to_thread(
-        match_pending, engine, clock.now(), limit=limit
-    )
+    while True:
+        matched, created = await asyncio.to_thread(match_pending, engine, clock.now(), limit=limit)
+        report.matched_stories += matched
+        report.deliveries += created
+        if matched < limit:
+            break
+    report.corrections = await asyncio.to_thread(enqueue_corrections, engine, clock.now())
     if console is not None and report.new_story_ids:
         alerts = await asyncio.to_thread(load_alerts, engine, report.new_story_ids)
         for story_id in report.new_story_ids:
@@ -105,108 +117,77 @@ async def summarize_pending(
 ) -> int:
     """Summarize stories that have none yet, from their first article; returns how many.
 
-    Each story is claimed in the database before its summarizer (an LLM call) runs, so two
-    polls or instances working at once never summarize the same story twice.
+    The offline (extractive) path summarizes every waiting story, ``limit`` at a time; the
+    LLM path one slice of ``limit`` per cycle (its calls and budget bound it) and logs how
+    many wait for the next cycle. Each slice is claimed in the database before its
+    summarizer runs, so two polls or instances working at once never summarize the same
+    story twice.
     """
-    todo = await asyncio.to_thread(_unsummarized, engine, limit)
     done = 0
-    token = uuid.uuid4().hex
-    for story_id in todo:
-        if not await asyncio.to_thread(claim_summary, engine, story_id, token, now):
-            continue  # summarized meanwhile, or another poll is at it
-        doc = await asyncio.to_thread(story_document, engine, story_id)
-        if doc is None:
-            await asyncio.to_thread(release_summary_claim, engine, story_id, token)
-            continue
-        try:
-            summary = await summarizer.summarize(doc)
-        except Exception:
-            log.exception("summarizing story %d failed; will retry next cycle", story_id)
-            await asyncio.to_thread(release_summary_claim, engine, story_id, token)
-            continue
-        metrics.count_summary(summary.summarizer, summarizer.name)
-        json = summary.model_dump_json()
-        if await asyncio.to_thread(store_claimed_summary, engine, story_id, token, json, now):
-            done += 1
+    while True:
+        todo = await asyncio.to_thread(unsummarized_story_ids, engine, limit)
+        if not todo:
+            return done
+        made = await _summarize_slice(engine, summarizer, todo, now)
+        done += made
+        if uses_llm(summarizer) or made == 0:  # made == 0: another poll holds the rest
+            break
+    waiting = len(await asyncio.to_thread(unsummarized_story_ids, engine, limit + 1))
+    if waiting:
+        log.info(
+            "summaries: %d made, %s more wait for the next cycle", done, _at_least(waiting, limit)
+        )
     return done
 
 
-def _unsummarized(engine: Engine, limit: int) -> list[int]:
-    with engine.connect() as conn:
-        return list(
-            conn.execute(
-                sa.select(stories.c.id)
-                .where(stories.c.summary.is_(None))
-                .order_by(stories.c.id)
-                .limit(limit)
-            ).scalars()
-        )
+def _at_least(count: int, shown: int) -> str:
+    return f"over {shown}" if count > shown else str(count)
 
 
-def story_document(engine: Engine, story_id: int) -> Document | None:
-    """The Document a story is summarized from: its first article (None if it has none).
+async def _summarize_slice(
+    engine: Engine, summarizer: Summarizer, story_ids: list[int], now: datetime
+) -> int:
+    """Claim, summarize and store one slice of stories; returns how many were written."""
+    token = uuid.uuid4().hex
+    held = await asyncio.to_thread(claim_summaries, engine, story_ids, token, now)
+    docs = await asyncio.to_thread(story_documents, engine, held)
+    if isinstance(summarizer, ExtractiveSummarizer):  # CPU only: the slice in one thread hop
+        made = await asyncio.to_thread(_extract_all, summarizer, docs)
+    else:
+        made = {}
+        for story_id, doc in docs.items():
+            try:
+                made[story_id] = await summarizer.summarize(doc)
+            except Exception:
+                log.exception("summarizing story %d failed; will retry next cycle", story_id)
+    for summary in made.values():
+        metrics.count_summary(summary.summarizer, summarizer.name)
+    written = {story_id: s.model_dump_json() for story_id, s in made.items()}
+    stored = await asyncio.to_thread(store_claimed_summaries, engine, token, written, now)
+    failed = [story_id for story_id in held if story_id not in made]
+    if failed:
+        await asyncio.to_thread(release_summary_claims, engine, failed, token)
+    return stored
 
-    The stored text is the article's Document as canonical markdown (bot/documents/); the
-    contacts extracted at ingest travel with it, so the summarizers do not extract again.
-    """
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(
-                articles.c.title,
-                articles.c.text,
-                articles.c.url,
-                articles.c.published_at,
-                articles.c.content_hash,
-                articles.c.contacts,
-                feeds.c.name,
-            )
-            .join(feeds, feeds.c.id == articles.c.feed_id)
-            .where(articles.c.story_id == story_id)
-            .order_by(articles.c.id)
-            .limit(1)
-        ).first()
-    if row is None:
-        return None
-    return Document(
-        title=row.title,
-        text=row.text,
-        url=row.url,
-        published_at=from_db(row.published_at),
-        source=row.name,
-        content_hash=row.content_hash,
-        story_id=story_id,
-        contacts=contacts_from_json(row.contacts) or None,
-    )
+
+def _extract_all(summarizer: ExtractiveSummarizer, docs: dict[int, Document]) -> dict[int, Summary]:
+    return {story_id: summarizer.summarize_now(doc) for story_id, doc in docs.items()}
 
 
 async def resummarize_pending(engine: Engine, summarizer: LLMSummarizer, now: datetime) -> int:
     """Replace extractive fallbacks by LLM digests once the LLM answers again."""
     from bot.summarize.llm import retry_pending
 
-    redone = await retry_pending(engine, summarizer, lambda sid: story_document(engine, sid))
-    with engine.begin() as conn:
-        for story_id, summary in redone.items():
-            conn.execute(
-                stories.update()
-                .where(stories.c.id == story_id)
-                .values(summary=summary.model_dump_json(), summarized_at=now)
-            )
-    return len(redone)
+    return await retry_pending(engine, summarizer, now)
 
 
 def match_pending(engine: Engine, now: datetime, *, limit: int) -> tuple[int, int]:
-    """Match summarized, unmatched stories to chats wanting instant alerts; enqueue deliveries.
-
-    Returns (stories matched, deliveries created).
-    """
-    with engine.connect() as conn:
-        found = story_rows_facts(conn, stories.c.matched_at.is_(None), limit=limit)
+    """Match summarized, unmatched stories to chats wanting instant alerts; enqueue deliveries
+    and mark the stories matched (one transaction). Returns (stories matched, deliveries
+    created)."""
+    found = unmatched_facts(engine, limit=limit)
     if not found:
         return 0, 0
     matcher = Matcher(instant_rules(engine))
-    created = 0
-    for row, _summary, facts in found:
-        created += enqueue(engine, matcher.chats_for(facts), row.id, now)
-        with engine.begin() as conn:
-            conn.execute(stories.update().where(stories.c.id == row.id).values(matched_at=now))
-    return len(found), created
+    wanted = {facts.story_id: matcher.chats_for(facts) for facts in found}
+    return len(found), enqueue_matches(engine, wanted, now)

@@ -21,7 +21,7 @@ class Route:
     delay: float = 0.0
     hang: bool = False  # accept the request and never answer
     location: str | None = None  # redirect target (path or URL)
-    trickle: float = 0.0  # spread the body over this many seconds (a slow, never-idle feed)
+    trickle: float = 0.0  # seconds between 1 KB chunks of the body (slow but never silent)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -75,7 +75,7 @@ class FeedServer:
                     body = gzip_module.compress(body)
                     extra["Content-Encoding"] = "gzip"
                 extra.setdefault("Content-Type", "application/rss+xml; charset=utf-8")
-                self._send(route.status, body, extra, trickle=route.trickle)
+                self._send(route.status, body, extra, route.trickle)
 
             def _send(
                 self, status: int, body: bytes, headers: dict[str, str], trickle: float = 0.0
@@ -86,13 +86,10 @@ class FeedServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if body and trickle:
-                    pieces = 40
-                    step = max(1, -(-len(body) // pieces))
-                    for start in range(0, len(body), step):
-                        self.wfile.write(body[start : start + step])
+                    for at in range(0, len(body), 1024):
+                        self.wfile.write(body[at : at + 1024])
                         self.wfile.flush()
-                        if server._release.wait(trickle / pieces):
-                            return
+                        time.sleep(trickle)
                 elif body:
                     self.wfile.write(body)
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
 from bot.commands import CommandCore, TimeProblem, TimeSetting, parse_command, parse_time_args
+from bot.commands.context import NewChat
 from bot.commands.rules import rule_for
 from bot.config import DeliverySettings, Settings
 from bot.digest import DigestCandidate, build_digest
@@ -21,7 +22,6 @@ from bot.matching import Rules
 from bot.messages import SearchPage
 from bot.render import slack, telegram, text
 from bot.store.chats import Chat, ChatLimitReached, RuleLimitReached, get_chat, rule_pairs
-from bot.store.commands import NewChat
 from bot.store.stories import digest_candidates
 from bot.topics import DEFAULT_TAXONOMY
 from bot.types import ChatRef, Feed, Rule

@@ -161,7 +161,9 @@ async def test_a_trickling_feed_delays_only_itself(engine: Engine, feed_server: 
     the good one, polled every second, keeps that rhythm, its item reaches the pipeline
     before the slow feed ends, and health stays "ok" throughout."""
     good = feed_server.add("/good", rss([item(RELEASE, "g1")]), etag='"v1"')
-    slow = feed_server.add("/slow", rss([item(OTHER, "s1")]), trickle=4.0)
+    slow_body = rss([item(OTHER, "s1")]).encode()
+    chunks = -(-len(slow_body) // 1024)  # the server sends 1 KB, then waits ``trickle``
+    slow = feed_server.add("/slow", slow_body, trickle=4.0 / chunks)
     settings = fast(
         FeedSettings(
             sources=(FeedSource(name="느린 피드", url=slow), FeedSource(name="좋은 피드", url=good))

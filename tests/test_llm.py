@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
@@ -15,10 +17,13 @@ from bot.config import LLMSettings
 from bot.documents.source import read_document
 from bot.store import create_engine
 from bot.store import summaries as store
+from bot.store.schema import stories
+from bot.store.stories import assign_pending, load_summary
 from bot.summarize.base import Document
 from bot.summarize.llm import EVENT_COUNTS, LLMSummarizer, extract_json, retry_pending
 from bot.summarize.prompts import load_prompt
 from bot.topics import DEFAULT_TAXONOMY
+from tests.core_helpers import add_article, add_feed
 from tests.llm_server import LLMServer, Reply
 
 DOCS = Path(__file__).parent / "data" / "docs"
@@ -209,23 +214,44 @@ async def test_injected_instruction_never_reaches_the_digest(
 async def test_429_honours_retry_after_and_resummarizes_later(
     server: LLMServer, sqlite_engine: Engine
 ) -> None:
+    """The fallbacks are queued; once the LLM answers, retry_pending reads the stories from
+    the store, asks the LLM and writes the new digests back: no caller in between."""
+    now = FixedClock().now()
+    feed = add_feed(sqlite_engine, "mss", now)
+    for n in (1, 2):
+        title = f"{doc().title} ({n}차)"
+        add_article(sqlite_engine, feed, title, f"https://x.kr/{n}", now, f"{n}차.\n{doc().text}")
+    first, second = (await asyncio.to_thread(assign_pending, sqlite_engine, now)).new_story_ids or [
+        0,
+        0,
+    ]
     clock = FakeMonotonic()
     llm = make(server, sqlite_engine, clock)
     server.push(
         Reply(status=429, headers={"retry-after": "120"}, body={"error": {"message": "slow"}})
     )
-    summary = await llm.summarize(doc())
+    summary = await llm.summarize(doc(story_id=first))
     assert summary.summarizer == "extractive"
-    assert await llm.summarize(doc(story_id=9)) == summary  # paused: no call, no stall
+    assert await llm.summarize(doc(story_id=second)) == summary  # paused: no call, no stall
     assert len(server.requests) == 1
-    assert store.stories_to_retry(sqlite_engine) == [7, 9]
+    assert store.stories_to_retry(sqlite_engine) == [first, second]
     clock.t += 121
-    server.push(Reply(content=good()))
-    done = await retry_pending(sqlite_engine, llm, lambda sid: doc(story_id=sid))
-    assert set(done) == {7, 9} and done[7].summarizer == "test-model"
-    assert len(server.requests) == 2  # story 9 came from the cache
+    server.push(Reply(content=good()), Reply(content=good()))
+    assert await retry_pending(sqlite_engine, llm, now) == 2
+    redone = {
+        sid: load_summary(stored_summary(sqlite_engine, sid), "", "") for sid in (first, second)
+    }
+    assert {s.summarizer for s in redone.values()} == {"test-model"}
+    assert len(server.requests) == 3
     assert store.stories_to_retry(sqlite_engine) == []
     await llm.close()
+
+
+def stored_summary(engine: Engine, story_id: int) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(stories.c.summary).where(stories.c.id == story_id)
+        ).scalar_one()
 
 
 async def test_server_error_and_timeout_fall_back(server: LLMServer, sqlite_engine: Engine) -> None:

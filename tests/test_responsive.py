@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -163,3 +164,59 @@ async def _wait_until_up(http: httpx.AsyncClient, url: str) -> None:
         except httpx.TransportError:
             await asyncio.sleep(0.05)
     raise AssertionError("the Slack listener never started")
+
+
+async def test_a_command_waiting_on_the_database_does_not_delay_other_chats(
+    sqlite_url: str, emulator: Emulator
+) -> None:
+    """One chat's ``/pause`` waits on a write lock another connection holds (a busy
+    database); meanwhile another Telegram chat's ``/list`` and a Slack channel's
+    ``/sokbo list`` are answered within a second, and the waiting command finishes once the
+    lock goes. Commands reach the database from a worker thread, never the event loop."""
+    api = SlackApi()
+    await api.start()
+    api.add_channel("C100", creator="UCREATOR")
+    api.add_user("U1")
+    port = free_port()
+    settings = Settings(
+        database={"url": sqlite_url},  # type: ignore[arg-type]
+        telegram=TelegramSettings(base_url=emulator.base_url, poll_timeout=1, pacing=False),
+        slack=SlackSettings(api_url=api.base_url, listen="127.0.0.1", port=port),  # type: ignore[arg-type]
+        secrets=Secrets(
+            telegram_bot_token=TOKEN, slack_bot_token=api.token, slack_signing_secret=SECRET
+        ),
+    )
+    app = App.build(settings, clock=FixedClock(START))
+    stop = asyncio.Event()
+    services = [
+        asyncio.create_task(s(stop)) for s in (*app.telegram_services(), *app.slack_services())
+    ]
+    waiting, other = Emulator.private_chat(801), Emulator.private_chat(802)
+    path = sqlite_url.removeprefix("sqlite:///")
+    lock = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            url = f"http://127.0.0.1:{port}/slack/events"
+            await _wait_until_up(http, url)
+            for chat in (waiting, other):  # registered before the lock: /list then only reads
+                assert await _telegram_list(emulator, chat) < 5
+            assert await _slack_list(http, url, api, 1) < 5
+            lock.execute("BEGIN IMMEDIATE")  # the write lock, held until released below
+            before = len(emulator.bot_messages(waiting["id"]))
+            emulator.send(waiting, waiting["id"], "/pause")
+            await asyncio.sleep(0.3)  # the /pause is now waiting on the lock
+            telegram_wait = await _telegram_list(emulator, other)
+            slack_wait = await _slack_list(http, url, api, 2)
+            assert len(emulator.bot_messages(waiting["id"])) == before, "/pause did not wait"
+            released = time.perf_counter()
+            lock.execute("ROLLBACK")
+            answers = await emulator.arrived(waiting["id"], before + 1)
+            paused_after = time.perf_counter() - released
+    finally:
+        lock.close()
+        stop.set()
+        await asyncio.gather(*services, return_exceptions=True)
+        await api.stop()
+        app.engine.dispose()
+    assert telegram_wait <= LIMIT_S and slack_wait <= LIMIT_S, (telegram_wait, slack_wait)
+    assert len(answers) > before and paused_after < 5

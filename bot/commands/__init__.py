@@ -12,7 +12,7 @@ Layout: ``names`` (every command's names), ``parse`` and ``timewords`` (reading 
 ``rules`` (a word → a :class:`bot.types.Rule`, pure), ``context`` (what a handler gets: a
 :class:`Context` and the :class:`CommandStore` protocol), one module per group of handlers
 (``subscriptions``, ``schedule``, ``search``, ``digest``, ``info``) and ``core`` (the
-dispatcher). The store side is :mod:`bot.store.commands`.
+dispatcher). The store side is :mod:`bot.commands.store`.
 """
 
 from bot.commands.context import CommandStore, Context

@@ -2,7 +2,7 @@
 language, with which settings) and a :class:`CommandStore` (the store calls commands make).
 
 A handler is ``(Context, CommandStore) -> Reply``. The store is a protocol so handlers can be
-run over any implementation; the real one is :class:`bot.store.commands.SqlCommandStore`."""
+run over any implementation; the real one is :class:`bot.commands.store.SqlCommandStore`."""
 
 from __future__ import annotations
 
@@ -18,9 +18,19 @@ from bot.digest import DigestCandidate
 from bot.locales import Language, t
 from bot.messages import Reply, SearchPage
 from bot.store.chats import Chat
-from bot.store.commands import NewChat
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
 from bot.types import ChatRef, Feed, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class NewChat:
+    """What a chat is registered with on its first command: its kind, the configured
+    defaults, and how many chats the bot takes at most."""
+
+    kind: str
+    max_chats: int
+    daily_time: str
+    timezone: str
 
 
 class CommandStore(Protocol):

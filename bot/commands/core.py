@@ -3,6 +3,7 @@ answers and counts the command. Each command's work is a handler function in thi
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import difflib
 import logging
@@ -14,12 +15,12 @@ from bot.commands import digest, info, schedule, search, subscriptions
 from bot.commands.context import CommandStore, Context, Handler
 from bot.commands.names import COMMAND_NAMES, COMMANDS
 from bot.commands.parse import parse_command, shown
+from bot.commands.store import SqlCommandStore
 from bot.config import Settings
 from bot.errors import CommandError, StoreError
 from bot.locales import Language, language
 from bot.messages import Reply
 from bot.store.chats import ChatLimitReached
-from bot.store.commands import SqlCommandStore
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
 from bot.types import ChatRef
 
@@ -77,8 +78,20 @@ class CommandCore:
     async def handle(
         self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool
     ) -> Reply:
-        """Run one command; never raises for user input."""
+        """Run one command; never raises for user input.
+
+        The command runs in a worker thread: its store calls are synchronous SQL, and one
+        chat's slow query (a broad search, a busy database) must not hold the event loop that
+        answers every other chat and runs the poll and the outbox."""
         metrics.count_command(chat.platform)
+        return await asyncio.to_thread(
+            self._handle, chat, user, text, is_admin=is_admin, is_group=is_group
+        )
+
+    def _handle(
+        self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool
+    ) -> Reply:
+        """:meth:`handle` in the calling thread."""
         reply = self._answer(chat, user, text, is_admin=is_admin, is_group=is_group)
         # the language after the command: /lang en answers (and labels its reply) in English
         return dataclasses.replace(reply, language=self._language(chat))

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -29,10 +29,14 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.timeline import Timeline
 from bot.feeds.worker import ParseWorkers
 from bot.feeds.writer import CycleWriter
+from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
 from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
 from bot.types import Article, Contact, Feed
+
+if TYPE_CHECKING:
+    from bot.fulltext.enrich import FullText
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +92,16 @@ async def poll_cycle(
     feeds: Sequence[Feed] | None = None,
     extract_contacts: ContactExtractor | None = None,
     timeline: Timeline | None = None,
+    service_key: str | None = None,
+    fulltext: FullText | None = None,
     on_feed: FeedDone | None = None,
 ) -> CycleReport:
     """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed.
 
     ``timeline`` (optional) records when each feed was fetched, parsed and stored;
     ``on_feed`` (optional) hears of each feed as soon as it is done, before the others.
+    ``service_key`` is the 정책브리핑 OpenAPI's (DATA_GO_KR_SERVICE_KEY), for its feeds.
+    ``fulltext`` (optional) gives thin items the text of their page or attachment.
     """
     started = clock.now()
     if feeds is None:
@@ -121,6 +129,8 @@ async def poll_cycle(
                 feed,
                 extract_contacts,
                 timeline,
+                service_key,
+                fulltext,
             )
             if on_feed is not None:
                 on_feed(*result)
@@ -150,12 +160,21 @@ async def _poll_feed(
     feed: Feed,
     extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
+    service_key: str | None = None,
+    fulltext: FullText | None = None,
 ) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
     retry_after: float | None = None
     try:
-        fetched = await _fetch_and_parse(
-            fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
-        )
+        if is_openapi(feed.url):
+            fetched: tuple[tuple[Article, ...], FeedSuccess] | None = await _fetch_openapi(
+                fetcher, bounds[0], clock, feed, service_key
+            )
+        else:
+            fetched = await _fetch_and_parse(
+                fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
+            )
+        if fetched is not None and fulltext is not None:  # thin items: their page's/file's text
+            fetched = (await fulltext.enrich(feed, fetched[0]), fetched[1])
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
             now = clock.now()
             writer.not_modified(feed.id, now)
@@ -219,7 +238,13 @@ async def _fetch_and_parse(
             timeline.mark(feed.id, "slot")
         began = time.perf_counter()
         try:
-            result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+            result = await fetcher.fetch(
+                feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                method=feed.fetch_method,
+                cookies=feed.cookies,
+            )
         finally:  # a failure's time counts too: a feed that times out starts first next time
             writer.fetch_took(feed.id, time.perf_counter() - began)
         if timeline is not None:
@@ -246,7 +271,31 @@ async def _fetch_and_parse(
     items = parsed.articles
     if extract_contacts is not None:
         items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
-    return tuple(items), FeedSuccess(feed.id, result.etag, result.last_modified, parsed.error)
+    return tuple(items), FeedSuccess(
+        feed.id,
+        result.etag,
+        result.last_modified,
+        parsed.error,
+        method=result.method,
+        cookies=result.cookies,
+        items=len(items),
+        newest=parsed.newest,
+        rhythm=parsed.rhythm,
+    )
+
+
+async def _fetch_openapi(
+    fetcher: Fetcher,
+    in_flight: asyncio.Semaphore,
+    clock: Clock,
+    feed: Feed,
+    service_key: str | None,
+) -> tuple[tuple[Article, ...], FeedSuccess]:
+    """The 정책브리핑 OpenAPI's releases of the feed's date window (bot/sources/openapi.py):
+    its pages fetched in the feed's slot, read and built into Documents off the loop."""
+    async with in_flight:
+        items, warning = await fetch_articles(fetcher, feed, service_key, clock.now())
+    return items, FeedSuccess(feed.id, None, None, warning)
 
 
 def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:
@@ -276,6 +325,8 @@ async def run_polling(
     *,
     extract_contacts: ContactExtractor | None = None,
     min_sleep: float = 1.0,
+    service_key: str | None = None,
+    fulltext: FullText | None = None,
 ) -> None:
     """Poll each feed on its own rhythm until ``stop`` is set; see :class:`FeedScheduler`."""
     await asyncio.to_thread(feed_store.sync_sources, engine, settings.sources, clock.now())
@@ -283,6 +334,7 @@ async def run_polling(
         scheduler = FeedScheduler(
             engine, fetcher, settings, clock, after_poll, extract_contacts, min_sleep
         )
+        scheduler.service_key, scheduler.fulltext = service_key, fulltext
         await scheduler.run(stop)
 
 
@@ -316,6 +368,8 @@ class FeedScheduler:
         self.after_poll = after_poll
         self.extract_contacts = extract_contacts
         self.min_sleep = min_sleep
+        self.service_key: str | None = None  # the 정책브리핑 OpenAPI's, for its feeds
+        self.fulltext: FullText | None = None
         self.busy: set[int] = set()  # feeds being fetched
         # a finished feed's next poll, until the writer has recorded it (a 304 is recorded
         # with the writer's next batch)
@@ -382,6 +436,8 @@ class FeedScheduler:
                 feeds=feeds,
                 extract_contacts=self.extract_contacts,
                 timeline=timeline,
+                service_key=self.service_key,
+                fulltext=self.fulltext,
                 on_feed=self._feed_done,
             )
             if timeline is not None and report.outcomes:

@@ -9,7 +9,7 @@ died, and is claimed again (counted as an attempt, since it may be the one that 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.store import from_db
 from bot.store.chats import insert_ignore
 from bot.store.digests import close_digests
-from bot.store.schema import chats, deliveries, digests
+from bot.store.schema import chats, deliveries, digests, stories
 from bot.types import ChatRef
 
 DUE_STATES = ("pending", "failed")
@@ -41,6 +41,7 @@ class Claimed:
     attempts: int
     paused: bool
     digest_id: int | None = None  # this chat's daily digest
+    correction_id: int | None = None  # a 정정 notice about a story the chat was alerted to
 
 
 def enqueue(engine: Engine, chat_pks: Iterable[int], story_id: int, now: datetime) -> int:
@@ -48,25 +49,49 @@ def enqueue(engine: Engine, chat_pks: Iterable[int], story_id: int, now: datetim
 
     The unique (chat, story) constraint decides: rows that exist are skipped, never doubled.
     """
-    pks = sorted(set(chat_pks))
-    if not pks:
-        return 0
     with engine.begin() as conn:
-        conn = conn.execution_options(preserve_rowcount=True)  # an INSERT's count is not kept
-        if conn.dialect.name == "postgresql":  # one statement, the ids as one array
-            new = sa.select(
-                sa.func.unnest(sa.literal(pks, ARRAY(sa.Integer))),
-                sa.literal(story_id),
-                sa.literal(now, deliveries.c.next_attempt_at.type),
-                sa.literal(now, deliveries.c.created_at.type),
+        return _insert_alerts(conn, [(pk, story_id) for pk in set(chat_pks)], now)
+
+
+def enqueue_matches(engine: Engine, wanted: Mapping[int, Iterable[int]], now: datetime) -> int:
+    """Record one matching pass in one transaction: a pending delivery per (story, chat) in
+    ``wanted`` (story id → chat pks) and every story in it marked matched, so a story is
+    matched exactly once. Returns how many deliveries were new."""
+    if not wanted:
+        return 0
+    pairs = [(pk, story_id) for story_id, pks in wanted.items() for pk in set(pks)]
+    ids = sorted(wanted)
+    with engine.begin() as conn:
+        created = _insert_alerts(conn, pairs, now)
+        for start in range(0, len(ids), 500):
+            conn.execute(
+                stories.update()
+                .where(stories.c.id.in_(ids[start : start + 500]))
+                .values(matched_at=now)
             )
-            columns = ["chat_id", "story_id", "next_attempt_at", "created_at"]
-            return conn.execute(insert_ignore(conn, deliveries).from_select(columns, new)).rowcount
-        rows = [
-            {"chat_id": pk, "story_id": story_id, "next_attempt_at": now, "created_at": now}
-            for pk in pks
-        ]
-        return conn.execute(insert_ignore(conn, deliveries), rows).rowcount
+    return created
+
+
+def _insert_alerts(conn: Connection, pairs: Sequence[tuple[int, int]], now: datetime) -> int:
+    """Insert (chat, story) alert rows, skipping those that exist; returns how many were new."""
+    if not pairs:
+        return 0
+    pairs = sorted(pairs)
+    conn = conn.execution_options(preserve_rowcount=True)  # an INSERT's count is not kept
+    if conn.dialect.name == "postgresql":  # one statement, the ids as two arrays
+        new = sa.select(
+            sa.func.unnest(sa.literal([p[0] for p in pairs], ARRAY(sa.Integer))),
+            sa.func.unnest(sa.literal([p[1] for p in pairs], ARRAY(sa.Integer))),
+            sa.literal(now, deliveries.c.next_attempt_at.type),
+            sa.literal(now, deliveries.c.created_at.type),
+        )
+        columns = ["chat_id", "story_id", "next_attempt_at", "created_at"]
+        return int(conn.execute(insert_ignore(conn, deliveries).from_select(columns, new)).rowcount)
+    rows = [
+        {"chat_id": pk, "story_id": story_id, "next_attempt_at": now, "created_at": now}
+        for pk, story_id in pairs
+    ]
+    return int(conn.execute(insert_ignore(conn, deliveries), rows).rowcount)
 
 
 def claim(
@@ -115,6 +140,7 @@ def claim(
             deliveries.c.story_id,
             deliveries.c.attempts,
             deliveries.c.digest_id,
+            deliveries.c.correction_id,
         )
     )
     with _writing(db) as conn:
@@ -141,6 +167,7 @@ def claim(
             attempts=r.attempts,
             paused=bool(info[r.chat_id].paused),
             digest_id=r.digest_id,
+            correction_id=r.correction_id,
         )
         for r in taken
     ]

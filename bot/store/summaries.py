@@ -1,14 +1,97 @@
-"""Queries for summaries: the LLM cache, the daily token budget, stories to re-summarize."""
+"""Queries for summaries: stories waiting for one and what each is made from, claims and
+writes, the LLM cache, the daily token budget, stories to re-summarize."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.store import to_db
-from bot.store.schema import llm_cache, llm_usage, stories, summary_retries
+from bot.documents.model import Document
+from bot.store import from_db, to_db
+from bot.store.articles import contacts_from_json
+from bot.store.schema import articles, feeds, llm_cache, llm_usage, stories, summary_retries
+
+_CHUNK = 500  # ids per IN (...) list
+
+
+def unsummarized_story_ids(engine: Engine, limit: int) -> list[int]:
+    """Stories without a summary, oldest first (claimed ones included: the claim decides)."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(stories.c.id)
+                .where(stories.c.summary.is_(None), stories.c.withdrawn_at.is_(None))
+                .order_by(stories.c.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+
+def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Document]:
+    """The Document each story is summarized from: its primary article, the best source (an
+    official release over a rewrite), else its first article not withdrawn (a story without
+    one is left out). One query per chunk of ids, whatever their number.
+
+    The stored text is the article's Document as canonical markdown (bot/documents/); the
+    contacts extracted at ingest travel with it, so the summarizers do not extract again.
+    """
+    ids = sorted(set(story_ids))
+    out: dict[int, Document] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            earliest = (
+                sa.select(sa.func.min(articles.c.id))
+                .where(articles.c.story_id == stories.c.id, articles.c.withdrawn_at.is_(None))
+                .scalar_subquery()
+            )
+            first = sa.select(sa.func.coalesce(stories.c.primary_article_id, earliest)).where(
+                stories.c.id.in_(chunk)
+            )
+            rows = conn.execute(
+                sa.select(
+                    articles.c.story_id,
+                    articles.c.title,
+                    articles.c.text,
+                    articles.c.url,
+                    articles.c.published_at,
+                    articles.c.content_hash,
+                    articles.c.contacts,
+                    articles.c.author,
+                    feeds.c.name,
+                )
+                .join(feeds, feeds.c.id == articles.c.feed_id)
+                .where(articles.c.id.in_(first))
+            )
+            for row in rows:
+                out[row.story_id] = Document(
+                    title=row.title,
+                    text=row.text,
+                    url=row.url,
+                    published_at=from_db(row.published_at),
+                    source=row.name,
+                    author=row.author or "",
+                    content_hash=row.content_hash,
+                    story_id=row.story_id,
+                    contacts=contacts_from_json(row.contacts) or None,
+                )
+    return out
+
+
+def replace_summaries(engine: Engine, summaries: Mapping[int, str], now: datetime) -> None:
+    """Overwrite stories' summaries (an LLM digest replacing an extractive fallback)."""
+    if not summaries:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            stories.update()
+            .where(stories.c.id == sa.bindparam("story_id"))
+            .values(summary=sa.bindparam("summary_json"), summarized_at=to_db(now)),
+            [{"story_id": k, "summary_json": v} for k, v in summaries.items()],
+        )
 
 
 def cached_summary(
@@ -102,60 +185,77 @@ def stories_to_retry(engine: Engine, limit: int = 20) -> list[int]:
         return [int(x) for x in conn.execute(query).scalars()]
 
 
-def clear_retry(engine: Engine, story_id: int) -> None:
-    with engine.begin() as conn:
-        conn.execute(summary_retries.delete().where(summary_retries.c.story_id == story_id))
+def clear_retries(engine: Engine, story_ids: Sequence[int]) -> None:
+    """Forget these stories' retries (re-summarized, gone, or the answer was unusable)."""
+    if story_ids:
+        with engine.begin() as conn:
+            conn.execute(summary_retries.delete().where(summary_retries.c.story_id.in_(story_ids)))
 
 
 CLAIM_LEASE = timedelta(minutes=5)  # a claim older than this (a crashed process) is taken over
 
 
-def claim_summary(engine: Engine, story_id: int, token: str, now: datetime) -> bool:
-    """Claim the right to summarize ``story_id``: one conditional UPDATE, so of two polls or
-    instances racing for the same story exactly one gets True (PostgreSQL re-checks the
-    condition after the other's commit; SQLite serializes writers). False when the story is
-    summarized already or claimed by someone else within the lease."""
+def claim_summaries(
+    engine: Engine, story_ids: Sequence[int], token: str, now: datetime
+) -> list[int]:
+    """Claim the right to summarize these stories (one conditional UPDATE per chunk), so of
+    two polls or instances racing for a story exactly one holds it (PostgreSQL re-checks the
+    condition after the other's commit; SQLite serializes writers). Returns the ids this
+    ``token`` now holds: a story summarized meanwhile or claimed by someone else within the
+    lease is not among them."""
+    ids = sorted(set(story_ids))
     stale = to_db(now - CLAIM_LEASE)
     unclaimed = sa.or_(stories.c.summary_claimed_at.is_(None), stories.c.summary_claimed_at < stale)
-    return _update_unsummarized(
-        engine, story_id, unclaimed, summary_claim=token, summary_claimed_at=to_db(now)
-    )
+    held: list[int] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        with engine.begin() as conn:
+            conn.execute(
+                stories.update()
+                .where(stories.c.id.in_(chunk), stories.c.summary.is_(None), unclaimed)
+                .values(summary_claim=token, summary_claimed_at=to_db(now))
+            )
+            held += conn.execute(
+                sa.select(stories.c.id)
+                .where(stories.c.id.in_(chunk), stories.c.summary_claim == token)
+                .order_by(stories.c.id)
+            ).scalars()
+    return held
 
 
-def release_summary_claim(engine: Engine, story_id: int, token: str) -> None:
-    """Give a claim back after a failure, so the next cycle may try at once."""
-    with engine.begin() as conn:
-        conn.execute(
-            stories.update()
-            .where(stories.c.id == story_id, stories.c.summary_claim == token)
-            .values(summary_claim=None, summary_claimed_at=None)
-        )
-
-
-def store_claimed_summary(
-    engine: Engine, story_id: int, token: str, summary_json: str, now: datetime
-) -> bool:
-    """Write the summary if this claim still holds (a claim taken over after the lease has
-    expired loses: the other writer's summary stands). Returns whether it was written."""
-    return _update_unsummarized(
-        engine,
-        story_id,
-        stories.c.summary_claim == token,
-        summary=summary_json,
-        summarized_at=to_db(now),
-        summary_claim=None,
-    )
-
-
-def _update_unsummarized(
-    engine: Engine, story_id: int, condition: sa.ColumnElement[bool], **values: object
-) -> bool:
-    """One conditional UPDATE of a story that has no summary yet, so that of two racing
-    writers exactly one sees True: the claim and the claimed write both rest on it."""
+def store_claimed_summaries(
+    engine: Engine, token: str, summaries: Mapping[int, str], now: datetime
+) -> int:
+    """Write the summaries whose claim this ``token`` still holds, in one transaction (a claim
+    taken over after the lease has expired loses: the other writer's summary stands).
+    Returns how many were written."""
+    if not summaries:
+        return 0
     with engine.begin() as conn:
         result = conn.execute(
             stories.update()
-            .where(stories.c.id == story_id, stories.c.summary.is_(None), condition)
-            .values(**values)
+            .where(
+                stories.c.id == sa.bindparam("story_id"),
+                stories.c.summary.is_(None),
+                stories.c.summary_claim == token,
+            )
+            .values(
+                summary=sa.bindparam("summary_json"), summarized_at=to_db(now), summary_claim=None
+            ),
+            [{"story_id": k, "summary_json": v} for k, v in summaries.items()],
         )
-        return result.rowcount == 1
+        return int(result.rowcount)
+
+
+def release_summary_claims(engine: Engine, story_ids: Sequence[int], token: str) -> None:
+    """Give claims back after a failure, so the next cycle may try at once."""
+    ids = sorted(set(story_ids))
+    for start in range(0, len(ids), _CHUNK):
+        with engine.begin() as conn:
+            conn.execute(
+                stories.update()
+                .where(
+                    stories.c.id.in_(ids[start : start + _CHUNK]), stories.c.summary_claim == token
+                )
+                .values(summary_claim=None, summary_claimed_at=None)
+            )

@@ -17,6 +17,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 
 import openai
 from pydantic import ValidationError
@@ -268,28 +269,25 @@ class LLMSummarizer:
 
 
 async def retry_pending(
-    engine: Engine,
-    summarizer: LLMSummarizer,
-    load: Callable[[int], Document | None],
-    *,
-    limit: int = 20,
-) -> dict[int, Summary]:
-    """Re-summarize stories that got the extractive digest while the LLM was unavailable.
-
-    ``load`` returns a story's Document (None when the story is gone). Returns the new
-    summaries by story id for the caller to store; stops at the first Unavailable.
-    """
-    done: dict[int, Summary] = {}
-    for story_id in await asyncio.to_thread(store.stories_to_retry, engine, limit):
-        doc = load(story_id)
-        if doc is None:
-            await asyncio.to_thread(store.clear_retry, engine, story_id)
-            continue
-        try:
-            done[story_id] = await summarizer.summarize_llm(doc)
-        except Unavailable:
-            break
-        except InvalidOutput as e:
-            record("fallback_invalid_output", story_id, str(e))
-        await asyncio.to_thread(store.clear_retry, engine, story_id)
-    return done
+    engine: Engine, summarizer: LLMSummarizer, now: datetime, *, limit: int = 20
+) -> int:
+    """Re-summarize stories that got the extractive digest while the LLM was unavailable, and
+    store the new digests; returns how many were replaced. Stops at the first Unavailable
+    (the rest stay queued for the next cycle)."""
+    waiting = await asyncio.to_thread(store.stories_to_retry, engine, limit)
+    docs = await asyncio.to_thread(store.story_documents, engine, waiting)
+    done: dict[int, str] = {}
+    settled: list[int] = []
+    for story_id in waiting:
+        doc = docs.get(story_id)
+        if doc is not None:
+            try:
+                done[story_id] = (await summarizer.summarize_llm(doc)).model_dump_json()
+            except Unavailable:
+                break
+            except InvalidOutput as e:
+                record("fallback_invalid_output", story_id, str(e))
+        settled.append(story_id)  # done, gone, or the LLM's answer was unusable: not again
+    await asyncio.to_thread(store.replace_summaries, engine, done, now)
+    await asyncio.to_thread(store.clear_retries, engine, settled)
+    return len(done)

@@ -1,18 +1,18 @@
 """The store as the chat commands see it (:class:`bot.commands.context.CommandStore`): the
-chats, rules, feeds and stories functions of this package over one engine, rules as typed
+chats, rules, feeds and stories functions of bot/store over one engine, rules as typed
 :class:`Rule` values, and database failures raised as :class:`StoreError`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.commands.context import NewChat
 from bot.digest import DigestCandidate
 from bot.errors import StoreError
 from bot.messages import SearchPage
@@ -21,17 +21,6 @@ from bot.store import feeds as feed_store
 from bot.store.chats import Chat
 from bot.store.stories import digest_candidates
 from bot.types import ChatRef, Feed, Rule, RuleKind
-
-
-@dataclass(frozen=True, slots=True)
-class NewChat:
-    """What a chat is registered with on its first command: its kind, the configured
-    defaults, and how many chats the bot takes at most."""
-
-    kind: str
-    max_chats: int
-    daily_time: str
-    timezone: str
 
 
 @contextmanager
