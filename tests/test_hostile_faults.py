@@ -205,28 +205,42 @@ async def test_a_trickling_feed_delays_only_itself(engine: Engine, feed_server: 
     assert not unhealthy, unhealthy[:3]
 
 
-# --- item 2: a phone the LLM writes, in any spelling, never reaches a chat -----------------
+# --- items 2 and 3: phones in any spelling and invented claims never reach a chat ----------
 
 SPELLED = [
     "신청 문의는 010 1234 5678로 하면 된다.",
     "문의는 공일공-일이삼사-오육칠팔로 받는다.",
     "담당 창구는 ０１０ ９８７６ ５４３２ 이다.",
 ]
+INVENTED = [
+    "중기부의 추경 사업이 전면 취소됐다.",
+    "신청 자격은 대기업으로 한정된다.",
+    "소상공인 민생안정 예산 4,952억원은 집행이 연기됐다.",
+]
+CASES = {
+    "phones": ("공일공 일이삼사 오육칠팔로 문의", SPELLED, "phone_dropped",
+               ("1234", "5678", "일이삼사", "오육칠팔", "９８７６", "9876")),
+    "claims": ("중기부 추경 사업 전면 취소", INVENTED, "unsupported_dropped",
+               ("취소", "대기업", "연기")),
+}  # fmt: skip
 
 
-async def test_spelled_phones_from_the_llm_never_reach_slack(
-    feed_server: FeedServer, sqlite_url: str
+@pytest.mark.parametrize("case", CASES)
+async def test_what_the_llm_invents_never_reaches_slack(
+    case: str, feed_server: FeedServer, sqlite_url: str
 ) -> None:
     from bot.metrics import REGISTRY
     from bot.outbox import Outbox
 
-    def phone_kinds() -> float:
-        value = REGISTRY.get_sample_value("sokbo_summary_events_total", {"kind": "phone_dropped"})
+    headline, bad_bullets, kind, never_shown = CASES[case]
+
+    def counted() -> float:
+        value = REGISTRY.get_sample_value("sokbo_summary_events_total", {"kind": kind})
         return value or 0.0
 
-    digest = dict(DIGEST, headline="공일공 일이삼사 오육칠팔로 문의", bullets=[
+    digest = dict(DIGEST, headline=headline, bullets=[
         "2026년 제1차 추가경정예산이 1조 6,903억원으로 확정됐다.",
-        *SPELLED,
+        *bad_bullets,
         "수출 중소기업의 중동 전쟁 피해 최소화에 4,622억원을 지원한다.",
     ])  # fmt: skip
     llm = LLMServer(default=lambda _r: Reply(content=json.dumps(digest))).start()
@@ -243,7 +257,7 @@ async def test_spelled_phones_from_the_llm_never_reach_slack(
         secrets=Secrets(openai_api_key="sk-test", slack_bot_token=api.token),
     )
     app = App.build(settings)
-    before = phone_kinds()
+    before = counted()
     try:
         app.migrate()
         await app.command_core().handle(
@@ -263,9 +277,9 @@ async def test_spelled_phones_from_the_llm_never_reach_slack(
         app.engine.dispose()
     shown = "\n".join(json.dumps(p.blocks, ensure_ascii=False) + p.text for p in api.posts)
     assert "4,622억원" in shown  # the LLM digest arrived, with its good bullets
-    for never in ("1234", "5678", "일이삼사", "오육칠팔", "９８７６", "9876"):
+    for never in never_shown:
         assert never not in shown, never
-    assert phone_kinds() - before == 4  # three bullets and the headline, counted in /metrics
+    assert counted() - before == 4  # three bullets and the headline, counted in /metrics
 
 
 # --- item 9: a far-future date orders as first seen ----------------------------------------

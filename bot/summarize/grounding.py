@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from bot.agencies import agency_names
@@ -209,6 +209,154 @@ _FIGURE = re.compile(
     r"\d[\d,]*(?:\.\d+)?\s*(?:조|억|만|천)?\s*(?:원|%|퍼센트|명|개|건|곳|개사|개소|월|일|년|시|분|배|km|대)?"
 )
 
+# --- claims: is a bullet said by the source? ------------------------------------------------
+
+# Words whose presence turns a statement around: a bullet that uses one must find it in the
+# sentences that support it (취소 / 지원, 인상 / 인하, 한정 ...). Closed classes of the
+# language of policy, not words of any one document.
+POLARITY = frozenset((
+    "취소", "중단", "폐지", "연기", "한정", "제외", "축소", "감축", "삭감", "철회", "보류", "무산",
+    "불허", "금지", "불가", "유예", "종료", "탈락", "거부", "반대", "감소", "인하", "하향", "감액",
+    "지원", "확대", "선정", "증액", "신설", "증가", "인상", "상향", "허용", "완화", "확정", "의무",
+    "면제", "강화", "연장",
+))  # fmt: skip
+# Negation and restriction: 않/못 (auxiliaries), 없 (adjective), 아니, 안/못 (adverbs),
+# 만/뿐 (only): "…하지 않는다", "…에서만".
+_NEGATION_FORMS = ("않", "못", "없", "아니", "안", "뿐")
+_CONTENT_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "XR"})
+SUPPORT_SHARE = 0.6  # of a bullet's content words found in its supporting sentences
+MAX_NOVEL = 1  # content words a bullet may use that the whole release never does (a synonym)
+# A headline compresses and abbreviates (중기부, 추경): fewer of its words need be found, none
+# need be the release's own; its polarity, negations and figures still must hold.
+HEADLINE_SHARE = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a sentence asserts, as the support check compares it."""
+
+    content: frozenset[str]  # nouns (a prefix joined to its noun: 대+기업 → 대기업), roots
+    polarity: frozenset[str]  # POLARITY words
+    negations: frozenset[str]  # negation / restriction forms
+    figures: frozenset[str]  # numbers with their units, squashed
+
+
+def claim_of(text: str) -> Claim:
+    """The content words, polarity words, negations and figures of ``text`` (analyser)."""
+    from bot.korean import Token, tokens
+
+    content: set[str] = set()
+    polarity: set[str] = set()
+    negations: set[str] = set()
+    prefix = ""
+    analysed = tokens(text, limit=2000)
+    forms = [t.form for t in analysed]
+
+    def additive(at: int, token: Token) -> bool:
+        before = forms[at - 1] if at else ""
+        after = forms[at + 1] if at + 1 < len(forms) else ""
+        return (token.form == "만" and before == "뿐") or (
+            token.form in ("뿐", "아니") and (after == "만" or before in ("뿐", "만"))
+        )
+
+    for at, token in enumerate(analysed):
+        tag = token.tags[0]
+        if tag == "XPN":
+            prefix = token.form
+            continue
+        form = prefix + token.form if tag in _CONTENT_TAGS else token.form
+        prefix = ""
+        if tag in _CONTENT_TAGS:
+            content.add(form)
+            for word in POLARITY:
+                if word in form:
+                    polarity.add(word)
+        elif additive(at, token):
+            continue  # 뿐만 아니라: "not only", nothing denied or restricted
+        elif (tag in ("VX", "VA", "VCN", "MAG") and form.startswith(_NEGATION_FORMS)) or (
+            tag == "JX" and form in ("만", "뿐")
+        ):
+            negations.add(form[:1] if form[:1] in "않못없안" else form)
+    figures = {_squash(m.group(0)).lower() for m in _FIGURE.finditer(canonical(text))}
+    return Claim(frozenset(content), frozenset(polarity), frozenset(negations),
+                 frozenset(f for f in figures if f))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Source sentences (one, or two neighbours) and what they assert."""
+
+    squashed: str
+    claim: Claim
+
+
+def passages(text: str) -> list[Passage]:
+    """Each source sentence and each pair of neighbouring ones, analysed once per release."""
+    from bot.korean import split_sentences
+
+    sentences = [s for s in split_sentences(canonical(text)) if s.strip()]
+    claims = [claim_of(s) for s in sentences]
+    out = []
+    for i, sentence in enumerate(sentences):
+        out.append(Passage(_squash(sentence + _dates_in_words(sentence)).lower(), claims[i]))
+        if i + 1 < len(sentences):
+            a, b = claims[i], claims[i + 1]
+            joined = Claim(a.content | b.content, a.polarity | b.polarity,
+                           a.negations | b.negations, a.figures | b.figures)  # fmt: skip
+            pair = sentence + " " + sentences[i + 1]
+            out.append(Passage(_squash(pair + _dates_in_words(pair)).lower(), joined))
+    return out
+
+
+def _whole(source: Sequence[Passage]) -> Passage:
+    """The whole release as one passage (the union of its passages)."""
+    return Passage(
+        "".join(p.squashed for p in source[::2]),
+        Claim(
+            frozenset().union(*(p.claim.content for p in source)),
+            frozenset(), frozenset(), frozenset(),
+        ),
+    )  # fmt: skip
+
+
+def unsupported(
+    text: str, source: Sequence[Passage], share: float = SUPPORT_SHARE, novel: int = MAX_NOVEL
+) -> str | None:
+    """Why no passage of the source supports ``text`` (None when one does).
+
+    A passage supports a claim when it holds every polarity word, negation and figure of the
+    claim and at least ``share`` of its content words (found as words of the passage or
+    inside its text: 확정됐다 / 확정되었다, 중소기업 / 중소 기업).
+    """
+    claim = claim_of(text)
+    if not claim.content and not claim.polarity and not claim.negations:
+        return None
+    whole = _whole(source)
+    unheard = sorted(w for w in claim.content if w not in whole.claim.content
+                     and w.lower() not in whole.squashed)  # fmt: skip
+    if len(unheard) > novel:
+        return f"unsupported claim (words the release never uses: {', '.join(unheard)})"
+    best = 0.0
+    for passage in source:
+        if not claim.polarity <= passage.claim.polarity:
+            continue
+        if not claim.negations <= passage.claim.negations:
+            continue
+        if any(f not in passage.squashed for f in claim.figures):
+            continue
+        found = sum(
+            1 for w in claim.content if w in passage.claim.content or w.lower() in passage.squashed
+        )
+        covered = found / len(claim.content) if claim.content else 1.0
+        # one synonym may miss in a short claim (추경 for 추가경정예산) when all else holds
+        if covered >= share or (claim.content and found >= len(claim.content) - 1 <= 2):
+            return None
+        best = max(best, covered)
+    missing = sorted(claim.polarity | claim.negations)
+    said = f"; {'·'.join(missing)}" if missing else ""
+    return f"unsupported claim ({best:.0%} of its words in any passage{said})"
+
+
 # --- people -------------------------------------------------------------------------------
 
 # Korean personal names open with a surname: the common one-syllable ones and the compound
@@ -281,21 +429,36 @@ class SourceFacts:
     contact_phones: frozenset[str]  # the numbers of its contact blocks (rule-extracted)
     contact_names: frozenset[str]  # the names of its contact blocks (rule-extracted)
     people: frozenset[str]  # contacts and the names the source shows next to a role
+    raw: str = ""  # the text as given, for the support check's passages
+
+    @cached_property
+    def passages(self) -> list[Passage]:
+        return passages(self.raw or self.text)
 
     @classmethod
     def of(cls, text: str, contacts: Sequence[Contact] = ()) -> SourceFacts:
-        text = canonical(text)
+        raw, text = text, canonical(text)
         names = frozenset(_squash(canonical(c.name)) for c in contacts if c.name)
         return cls(
             text=text,
-            squashed=_squash(text).lower(),
+            squashed=_squash(text + _dates_in_words(text)).lower(),
             phones=frozenset(phone_digits(p) for p in phones_in(text)),
             contact_phones=frozenset(
                 phone_digits(p) for c in contacts for p in phones_in(c.phone or "")
             ),
             contact_names=names,
             people=names | frozenset(people_in(text)),
+            raw=raw,
         )
+
+
+# Releases write a day as "4.9(목)" or "’26. 4. 9.(목)"; a digest writes "4월 9일".
+_SHORT_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.?\s?(?=\((?:월|화|수|목|금|토|일)\))")
+
+
+def _dates_in_words(text: str) -> str:
+    """The source's short dates also written as "4월 9일", so a figure check finds them."""
+    return "".join(f" {int(m)}월 {int(d)}일" for m, d in _SHORT_DATE.findall(text))
 
 
 def _sentences(text: str) -> list[str]:
@@ -385,6 +548,8 @@ def ground(
         if bad:
             kind: EventKind = "phone_dropped" if foreign_phones(bullet, facts) else "bullet_dropped"
             events.append(GroundingEvent(kind, f"{bullet} ({', '.join(bad)})"))
+        elif why := unsupported(bullet, facts.passages):
+            events.append(GroundingEvent("unsupported_dropped", f"{bullet} ({why})"))
         else:
             bullets.append(bullet)
     if len(bullets) < min(MIN_BULLETS, len(summary.bullets) or MIN_BULLETS):
@@ -396,6 +561,9 @@ def ground(
     if bad:
         kind = "phone_dropped" if foreign_phones(headline, facts) else "headline_replaced"
         events.append(GroundingEvent(kind, f"headline: {headline} ({', '.join(bad)})"))
+        headline = fallback.headline
+    elif why := unsupported(headline, facts.passages, share=HEADLINE_SHARE, novel=len(headline)):
+        events.append(GroundingEvent("unsupported_dropped", f"headline: {headline} ({why})"))
         headline = fallback.headline
 
     for contact in summary.contacts:
