@@ -40,7 +40,10 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix bot tests bench examples
 
 bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
-	bench-web bench-footprint bench-digest bench-grouping
+	bench-web bench-footprint bench-digest bench-grouping bench-hostile
+
+bench-hostile: $(STAMP)
+	$(BIN)/python bench/hostile.py
 
 bench-grouping: $(STAMP)
 	$(BIN)/python bench/grouping.py
