@@ -55,6 +55,7 @@ class App:
     _summarizer: Summarizer | None = field(default=None, repr=False)
     _telegram: TelegramBot | None = field(default=None, repr=False)
     _pipeline_lock: PipelineLock | None = field(default=None, repr=False)
+    _run_lock: RunLock | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -294,12 +295,21 @@ class App:
 
         On a SQLite file, raises :class:`~bot.store.sqlite_lock.AlreadyRunning` at once when
         another ``sokbo run`` holds it (PostgreSQL is the way to run several)."""
-        lock = RunLock(self.settings.database.url)
-        lock.acquire()
+        self.claim_database()
         try:
             await self._run(stop)
         finally:
-            lock.release()
+            if self._run_lock is not None:
+                self._run_lock.release()
+                self._run_lock = None
+
+    def claim_database(self) -> None:
+        """Hold the SQLite file for this ``sokbo run`` (a no-op on PostgreSQL); raises
+        :class:`~bot.store.sqlite_lock.AlreadyRunning` at once when another holds it."""
+        if self._run_lock is None:
+            lock = RunLock(self.settings.database.url)
+            lock.acquire()
+            self._run_lock = lock
 
     async def _run(self, stop: asyncio.Event | None) -> None:
         stop = stop or asyncio.Event()

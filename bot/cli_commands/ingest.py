@@ -92,17 +92,18 @@ def services_line(app: App) -> str:
 
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
+    try:
+        app.claim_database()  # before anything is said: a second run on one file stops here
+    except AlreadyRunning as e:
+        print(f"sokbo: {e}", file=sys.stderr)
+        return 1
     print(services_line(app), file=sys.stderr)
     print(
         'sokbo: try a chat command in another terminal: sokbo chat console:me "/subscribe 반도체"'
         " (Ctrl-C stops the bot)",
         file=sys.stderr,
     )
-    try:
-        asyncio.run(app.run())
-    except AlreadyRunning as e:
-        print(f"sokbo: {e}", file=sys.stderr)
-        return 1
+    asyncio.run(app.run())
     return 0
 
 
