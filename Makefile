@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
 	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
-	bench-attachment-quality bench-grouping bench-catalog-world bench-openapi clean
+	bench-attachment-quality bench-grouping bench-catalog-world bench-openapi bench-hostile clean
 
 # Quiet installs: one line per step; pip speaks only when something fails.
 PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
@@ -40,7 +40,11 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix bot tests bench examples
 
 bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
-	bench-web bench-footprint bench-digest bench-grouping bench-openapi
+	bench-web bench-footprint bench-digest bench-grouping bench-openapi bench-hostile bench-sources \
+	bench-attachment-quality bench-catalog-world
+
+bench-hostile: $(STAMP)
+	$(BIN)/python bench/hostile.py
 
 bench-grouping: $(STAMP)
 	$(BIN)/python bench/grouping.py

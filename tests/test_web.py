@@ -174,6 +174,10 @@ async def test_search_page(site: httpx.AsyncClient, archive: dict[str, int]) -> 
     assert bad_topic.status_code == 400 and "주제를 찾지 못했" in bad_topic.text
     bad_date = await site.get("/search", params={"q": "지원", "since": "어제"})
     assert bad_date.status_code == 400 and "2026-04-01 처럼" in bad_date.text
+    for far in ("0001-01-01", "9999-12-31"):  # issue 21, item 8: was a 500 (OverflowError)
+        out_of_range = await site.get("/search", params={"q": "지원", "since": far})
+        assert out_of_range.status_code == 400, out_of_range.text
+        assert f"1900년부터 2999년 사이로 적어 주세요 (받은 값: {far})" in out_of_range.text
     empty = await site.get("/search")
     assert empty.status_code == 200 and "찾을 말을 적어 주세요" in empty.text
     none = await site.get("/search", params={"q": "블록체인"})

@@ -170,6 +170,7 @@ MESSAGES: dict[str, str] = {
     "search.too_many_terms": "Too many words: at most {terms} to find and {excluded} to leave out.",
     "search.too_many_tokens": "That search is too long. Try a few key words.",
     "search.timeout": "The search took too long and was stopped. Try more specific words.",
+    "search.date_range": "Please give a date between the years {first} and {last} (got {date}).",
     "search.bad_period": "The period is wrong: the start is after the end.",
     "search.unknown_agency": "No agency called '{agency}', e.g. 과기정통부, 중기부 (list: "
     "/agencies )",

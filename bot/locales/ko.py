@@ -165,6 +165,7 @@ MESSAGES: dict[str, str] = {
     "{excluded}개까지 쓸 수 있어요.",
     "search.too_many_tokens": "검색어가 너무 길어요. 핵심 단어 몇 개로 줄여서 다시 검색해 주세요.",
     "search.timeout": "검색이 너무 오래 걸려서 멈췄어요. 더 구체적인 단어로 다시 검색해 주세요.",
+    "search.date_range": "날짜는 {first}년부터 {last}년 사이로 적어 주세요 (받은 값: {date}).",
     "search.bad_period": "기간이 잘못됐어요. 시작일이 종료일보다 늦어요.",
     "search.unknown_agency": "'{agency}' 기관을 찾지 못했어요. 예) 과기정통부, 중기부 "
     "(목록은 /agencies)",

@@ -196,7 +196,8 @@ def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Artic
             "url": a.url,
             "title": a.title,
             "text": a.text,
-            "published_at": to_db(a.published_at),
+            # a date after the first sight (2099, a zone mislabelled) orders as first seen
+            "published_at": to_db(_not_after(a.published_at, now)),
             "fetched_at": to_db(now),
             "content_hash": a.content_hash,
             "contacts": contacts_to_json(a.contacts),
@@ -217,7 +218,17 @@ def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Artic
         result = conn.execute(statement, rows[start : start + _CHUNK])
         for row in result:
             ids[(row.feed_id, row.guid)] = row.id
-    return [replace(a, id=ids[(a.feed_id, a.guid)]) for a in items if (a.feed_id, a.guid) in ids]
+    return [
+        replace(a, id=ids[(a.feed_id, a.guid)], published_at=_not_after(a.published_at, now))
+        for a in items
+        if (a.feed_id, a.guid) in ids
+    ]
+
+
+def _not_after(published: datetime, now: datetime) -> datetime:
+    """``published``, or ``now`` when it lies after it (a naive time is left for to_db to
+    refuse)."""
+    return min(published, now) if published.tzinfo is not None else published
 
 
 def get_article(engine: Engine, article_id: int) -> Article | None:
