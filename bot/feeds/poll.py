@@ -31,7 +31,7 @@ from bot.feeds.writer import CycleWriter
 from bot.store import feeds as feed_store
 from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
-from bot.types import Article, Contact, Feed
+from bot.types import Article, Feed
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ FeedStatus = Literal["ok", "not_modified", "partial", "failed"]
 # a small one parses in a thread, where starting a process would cost more than it saves.
 PARSE_IN_PROCESS_FROM = 64
 PARSE_WORKERS = max(0, min(2, (os.cpu_count() or 1) - 1))
-ContactExtractor = Callable[[str], Sequence[Contact]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +81,6 @@ async def poll_cycle(
     clock: Clock,
     *,
     feeds: Sequence[Feed] | None = None,
-    extract_contacts: ContactExtractor | None = None,
     timeline: Timeline | None = None,
 ) -> CycleReport:
     """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed.
@@ -113,7 +111,6 @@ async def poll_cycle(
                     settings,
                     clock,
                     f,
-                    extract_contacts,
                     timeline,
                 )
                 for f in feeds
@@ -140,14 +137,11 @@ async def _poll_feed(
     settings: FeedSettings,
     clock: Clock,
     feed: Feed,
-    extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
 ) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
     retry_after: float | None = None
     try:
-        fetched = await _fetch_and_parse(
-            fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
-        )
+        fetched = await _fetch_and_parse(fetcher, parser, writer, bounds, clock, feed, timeline)
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
             now = clock.now()
             writer.not_modified(feed.id, now)
@@ -201,7 +195,6 @@ async def _fetch_and_parse(
     bounds: tuple[asyncio.Semaphore, asyncio.Semaphore],
     clock: Clock,
     feed: Feed,
-    extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
 ) -> tuple[tuple[Article, ...], FeedSuccess] | None:
     """The feed's items and what to record with them; None for a 304. Raises FeedError."""
@@ -235,28 +228,13 @@ async def _fetch_and_parse(
         timeline.mark(feed.id, "parsed")
     if not parsed.articles and parsed.error:
         raise FeedError(parsed.error)
-    items = parsed.articles
-    if extract_contacts is not None:
-        items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
-    return tuple(items), FeedSuccess(feed.id, result.etag, result.last_modified, parsed.error)
+    return tuple(parsed.articles), FeedSuccess(
+        feed.id, result.etag, result.last_modified, parsed.error
+    )
 
 
 def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:
     return FeedOutcome(feed, status, next_poll_at=now + timedelta(seconds=settings.poll_interval))
-
-
-def _with_contacts(
-    items: Sequence[Article], extract_contacts: ContactExtractor
-) -> tuple[Article, ...]:
-    out = []
-    for item in items:
-        try:
-            contacts = tuple(extract_contacts(item.text))
-        except Exception:  # contacts are a bonus; an extractor bug must not drop the article
-            log.exception("contact extraction failed for %s", item.url)
-            contacts = ()
-        out.append(replace(item, contacts=contacts))
-    return tuple(out)
 
 
 async def run_polling(
@@ -266,7 +244,6 @@ async def run_polling(
     stop: asyncio.Event,
     after_poll: Callable[[CycleReport], Awaitable[None]],
     *,
-    extract_contacts: ContactExtractor | None = None,
     min_sleep: float = 1.0,
 ) -> None:
     """Poll due feeds until ``stop`` is set, sleeping until the next feed is due."""
@@ -280,7 +257,6 @@ async def run_polling(
                     fetcher,
                     settings,
                     clock,
-                    extract_contacts=extract_contacts,
                     timeline=timeline,
                 )
                 if timeline is not None and report.outcomes:

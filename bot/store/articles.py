@@ -3,9 +3,8 @@ reported as edited, so the pipeline can notice corrections."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from bot.store import from_db, to_db
+from bot.store.codec import contacts_from_json, contacts_to_json
 from bot.store.schema import articles
-from bot.types import Article, Contact
+from bot.types import Article
 
 _CHUNK = 500
 
@@ -26,21 +26,6 @@ class UpsertResult:
     edited: tuple[Article, ...] = ()
     unchanged: int = 0
     note: str | None = None  # items the database refused, in words (the rest were stored)
-
-
-def contacts_to_json(contacts: Sequence[Contact]) -> str | None:
-    return json.dumps([asdict(c) for c in contacts], ensure_ascii=False) if contacts else None
-
-
-def contacts_from_json(raw: str | None) -> tuple[Contact, ...]:
-    if not raw:
-        return ()
-    try:
-        items = json.loads(raw)
-    except ValueError:
-        return ()
-    fields = set(Contact.__dataclass_fields__)
-    return tuple(Contact(**{k: v for k, v in item.items() if k in fields}) for item in items)
 
 
 def _article(row: Any) -> Article:

@@ -7,7 +7,6 @@ entries (``search_docs`` of kind ``summary``), whose names are already canonical
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.store import from_db
+from bot.store.codec import contacts_from_json
 from bot.store.schema import articles, feeds, search_docs, stories
 from bot.store.stories import STORY_HEAD, load_summary
 from bot.types import Contact, Summary
@@ -122,7 +122,7 @@ def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
                     published_at=from_db(a.published_at) or EPOCH,
                 )
             )
-            contacts[a.story_id].extend(_contacts(a.contacts))
+            contacts[a.story_id].extend(contacts_from_json(a.contacts))
     out = []
     for r in rows:
         rid = int(r.id)
@@ -139,23 +139,6 @@ def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
             )
         )
     return tuple(out)
-
-
-def _contacts(raw: str | None) -> list[Contact]:
-    """An article's contacts as stored (JSON list); unreadable entries are left out."""
-    try:
-        items = json.loads(raw or "[]")
-    except ValueError:
-        return []
-    out = []
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict):
-            fields = {k: item.get(k) for k in Contact.__slots__}
-            if any(isinstance(v, str) and v for v in fields.values()):
-                out.append(
-                    Contact(**{k: v if isinstance(v, str) else None for k, v in fields.items()})
-                )
-    return out
 
 
 def merge_contacts(first: Sequence[Contact], more: Sequence[Contact]) -> tuple[Contact, ...]:
