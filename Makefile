@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
-	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest clean
+	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
+	bench-attachment-quality clean
 
 # Quiet installs: one line per step; pip speaks only when something fails.
 PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
@@ -64,6 +65,12 @@ bench-search: $(STAMP)
 
 bench-digest: $(STAMP)
 	$(BIN)/python bench/digest.py
+
+bench-sources: $(STAMP)
+	$(BIN)/python bench/sources.py
+
+bench-attachment-quality: $(STAMP)
+	$(BIN)/python bench/attachment_quality.py
 
 # BASELINE=DIR runs the same measurements with DIR/.venv's sokbo beside main (see bench/footprint.py).
 bench-footprint: $(STAMP)

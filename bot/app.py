@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.adapters.telegram_app import TelegramBot
     from bot.commands import CommandCore
     from bot.feeds.poll import CycleReport
+    from bot.fulltext.enrich import FullText
     from bot.messages import SearchPage
     from bot.pipeline import PipelineReport
     from bot.summarize.base import Summarizer
@@ -82,13 +83,16 @@ class App:
         """Poll due feeds until stopped; each cycle's report goes to :meth:`after_poll`."""
         from bot.feeds.poll import run_polling
 
-        await run_polling(
-            self.engine,
-            self.settings.feeds,
-            self.clock,
-            stop,
-            self.after_poll,
-        )
+        async with self.fulltext() as fulltext:
+            await run_polling(
+                self.engine,
+                self.settings.feeds,
+                self.clock,
+                stop,
+                self.after_poll,
+                service_key=self.settings.secrets.data_go_kr_service_key,
+                fulltext=fulltext,
+            )
 
     async def poll_once(self, *, all_feeds: bool = True) -> CycleReport:
         """One cycle now (``sokbo poll --once``): every enabled feed, or only the due ones."""
@@ -98,14 +102,22 @@ class App:
 
         sync_sources(self.engine, self.settings.feeds.sources, self.clock.now())
         feeds = list_feeds(self.engine, include_disabled=False) if all_feeds else None
-        async with Fetcher(self.settings.feeds) as fetcher:
+        async with Fetcher(self.settings.feeds) as fetcher, self.fulltext() as fulltext:
             return await poll_cycle(
                 self.engine,
                 fetcher,
                 self.settings.feeds,
                 self.clock,
                 feeds=feeds,
+                service_key=self.settings.secrets.data_go_kr_service_key,
+                fulltext=fulltext,
             )
+
+    def fulltext(self) -> FullText:
+        """Full text for thin feed items (pages, attachments), as ``[fulltext]`` sets it."""
+        from bot.fulltext.enrich import FullText
+
+        return FullText(self.engine, self.settings.fulltext, self.settings.feeds, self.clock)
 
     async def after_poll(self, report: CycleReport) -> None:
         """New articles → stories → summaries → search index → deliveries (bot/pipeline.py)."""

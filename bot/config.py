@@ -74,6 +74,23 @@ class FeedSettings(Section):
     sources: tuple[FeedSource, ...] = DEFAULT_SOURCES
 
 
+class FullTextSettings(Section):
+    """Full text for thin feed items (bot/fulltext): the linked page, else its attachment."""
+
+    enabled: bool = True
+    # An item whose stored text is shorter than this (characters) is thin: title only, one line.
+    min_chars: Annotated[int, Field(ge=0, le=100_000)] = 200
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    # One item's whole enrichment (robots.txt, page, attachment, parsing) within this deadline.
+    deadline: PositiveSeconds = 45
+    page_max_bytes: Annotated[int, Field(ge=1024, le=50_000_000)] = 3_000_000
+    attachment_max_bytes: Annotated[int, Field(ge=1024, le=200_000_000)] = 20_000_000
+    # An attachment is parsed in a child process held to this time and address-space limit.
+    parse_timeout: PositiveSeconds = 20
+    parse_memory_mb: Annotated[int, Field(ge=64, le=16_384)] = 1024
+    robots_ttl: PositiveSeconds = 24 * 3600
+
+
 class LLMSettings(Section):
     base_url: str | None = None
     model: str = "gpt-4o-mini"
@@ -167,6 +184,7 @@ class Secrets(Section):
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
+    data_go_kr_service_key: str | None = None  # the 정책브리핑 OpenAPI (공공데이터포털)
 
     def __repr__(self) -> str:
         present = [name for name, value in self.__dict__.items() if value]
@@ -179,6 +197,7 @@ class Settings(Section):
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     feeds: FeedSettings = FeedSettings()
+    fulltext: FullTextSettings = FullTextSettings()
     llm: LLMSettings = LLMSettings()
     topics: TopicSettings = TopicSettings()
     delivery: DeliverySettings = DeliverySettings()
@@ -198,6 +217,7 @@ _SECRET_ENV = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
+    "data_go_kr_service_key": "DATA_GO_KR_SERVICE_KEY",
 }
 
 

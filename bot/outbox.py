@@ -29,12 +29,14 @@ from bot import metrics
 from bot.adapters import Adapter
 from bot.clock import Clock
 from bot.config import DeliverySettings
+from bot.corrections import correction_notice
 from bot.delivery import backoff, before_send, decide
-from bot.messages import Alert, DailyDigest
+from bot.messages import Alert, DailyDigest, Notice
 from bot.store import codec
 from bot.store import deliveries as store
 from bot.store import digests as digest_store
 from bot.store.chats import migrate_chat, pause_chat
+from bot.store.revisions import correction_notices
 from bot.store.stories import load_alerts
 from bot.types import Decision, SendResult
 
@@ -66,6 +68,7 @@ class Outbox:
         self.worker = worker or worker_name()
         self._alerts: dict[int, Alert] = {}
         self._digests: dict[int, DailyDigest] = {}
+        self._notices: dict[int, Notice] = {}  # correction id → its notice
         self._sent: list[tuple[int, int | None]] = []  # (delivery id, digest id) to mark
 
     async def drain_once(self, only: Sequence[int] | None = None) -> int:
@@ -121,7 +124,15 @@ class Outbox:
         return len(batch)
 
     def _load_messages(self, batch: Sequence[store.Claimed]) -> None:
-        """The alerts and digests of ``batch`` not yet in memory."""
+        """The alerts, digests and correction notices of ``batch`` not yet in memory."""
+        corrections = sorted(
+            {c.correction_id for c in batch if c.correction_id is not None} - self._notices.keys()
+        )
+        if corrections:
+            if len(self._notices) > 1000:
+                self._notices.clear()
+            for cid, (title, url) in correction_notices(self.engine, corrections).items():
+                self._notices[cid] = correction_notice(title, url)
         stories = {c.story_id for c in batch if c.story_id is not None}
         missing = sorted(stories - self._alerts.keys())
         if missing:
@@ -140,7 +151,9 @@ class Outbox:
                 except ValueError:
                     log.exception("stored digest %d cannot be read", digest_id)
 
-    def _message(self, row: store.Claimed) -> Alert | DailyDigest | None:
+    def _message(self, row: store.Claimed) -> Alert | DailyDigest | Notice | None:
+        if row.correction_id is not None:
+            return self._notices.get(row.correction_id)
         if row.digest_id is not None:
             return self._digests.get(row.digest_id)
         return self._alerts.get(row.story_id) if row.story_id is not None else None

@@ -27,6 +27,7 @@ from bot.matching import Matcher
 from bot.search import index_pending
 from bot.store.chats import instant_rules
 from bot.store.deliveries import enqueue_matches
+from bot.store.revisions import enqueue_corrections
 from bot.store.stories import assign_pending, load_alerts, unmatched_facts
 from bot.store.summaries import (
     claim_summaries,
@@ -57,6 +58,7 @@ class PipelineReport:
     indexed: int = 0
     matched_stories: int = 0
     deliveries: int = 0
+    corrections: int = 0  # 정정 notices queued
 
 
 async def process_pending(
@@ -93,6 +95,7 @@ async def process_pending(
         report.deliveries += created
         if matched < limit:
             break
+    report.corrections = await asyncio.to_thread(enqueue_corrections, engine, clock.now())
     if console is not None and report.new_story_ids:
         alerts = await asyncio.to_thread(load_alerts, engine, report.new_story_ids)
         for story_id in report.new_story_ids:

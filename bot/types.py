@@ -80,6 +80,16 @@ class Article:
     contacts: tuple[Contact, ...] = ()
     id: int | None = None
     story_id: int | None = None
+    # Who issued it, as the source names it: the feed item's <author>/dc:creator/itunes:author
+    # (a ministry on government feeds) or the OpenAPI's MinisterCode; "" when none is given.
+    author: str = ""
+    # A source's own revision number (the OpenAPI's ModifyId): a lower one than stored is an
+    # older copy and changes nothing. 0 for feeds, which have none.
+    revision: int = 0
+    # The source withdrew it (the OpenAPI's ContentsStatus D): hidden, never alerted.
+    withdrawn: bool = False
+    # Attachment URLs the source lists (HWPX/HWP/PDF), for reading the text from them.
+    attachments: tuple[str, ...] = ()
 
 
 RuleKind = Literal["topic", "agency", "keyword", "exclude", "feed"]

@@ -21,6 +21,7 @@ class Route:
     delay: float = 0.0
     hang: bool = False  # accept the request and never answer
     location: str | None = None  # redirect target (path or URL)
+    trickle: float = 0.0  # seconds between 1 KB chunks of the body (slow but never silent)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -74,15 +75,22 @@ class FeedServer:
                     body = gzip_module.compress(body)
                     extra["Content-Encoding"] = "gzip"
                 extra.setdefault("Content-Type", "application/rss+xml; charset=utf-8")
-                self._send(route.status, body, extra)
+                self._send(route.status, body, extra, route.trickle)
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            def _send(
+                self, status: int, body: bytes, headers: dict[str, str], trickle: float = 0.0
+            ) -> None:
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                if body:
+                if body and trickle:
+                    for at in range(0, len(body), 1024):
+                        self.wfile.write(body[at : at + 1024])
+                        self.wfile.flush()
+                        time.sleep(trickle)
+                elif body:
                     self.wfile.write(body)
 
         self._server = _QuietServer(("127.0.0.1", 0), Handler)

@@ -284,3 +284,29 @@ def test_content_hash_changes_with_text() -> None:
     a = parse(rss([{"title": "t", "guid": "g", "description": "본문 1"}])).articles[0]
     b = parse(rss([{"title": "t", "guid": "g", "description": "본문 2"}])).articles[0]
     assert a.content_hash != b.content_hash and a.guid == b.guid
+
+
+def test_author_from_author_dc_creator_and_itunes() -> None:
+    """The body that issued an item, however the feed names it (issue 19)."""
+    body = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>t</title>
+<item><title>가</title><link>http://a.kr/1</link><author>기상청</author></item>
+<item><title>나</title><link>http://a.kr/2</link><dc:creator>고용노동부</dc:creator></item>
+<item><title>다</title><link>http://a.kr/3</link><itunes:author>국가유산청</itunes:author></item>
+<item><title>라</title><link>http://a.kr/4</link><author>a@moel.go.kr (고용노동부)</author></item>
+<item><title>마</title><link>http://a.kr/5</link><author>press@moel.go.kr</author></item>
+<item><title>바</title><link>http://a.kr/6</link></item>
+</channel></rss>"""
+    result = parse_feed(body.encode(), feed_id=1, base_url="http://a.kr/", now=NOW)
+    assert [a.author for a in result.articles] == [
+        "기상청", "고용노동부", "국가유산청", "고용노동부", "", "",
+    ]  # fmt: skip
+
+
+def test_kma_fixture_author() -> None:
+    result = parse_feed(
+        (FEEDS / "kma_midterm_forecast_2020-01-22.xml").read_bytes(),
+        feed_id=1, base_url="http://x.kr/", now=NOW,
+    )  # fmt: skip
+    assert [a.author for a in result.articles] == ["기상청"]

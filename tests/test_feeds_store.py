@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -11,7 +12,10 @@ from sqlalchemy.engine import Engine
 from bot.config import FeedSource
 from bot.errors import FeedError
 from bot.store import articles as article_store
+from bot.store import create_engine, to_db
 from bot.store import feeds as feed_store
+from bot.store.migrate import upgrade
+from bot.store.schema import articles, feeds
 from bot.types import Article, Contact
 
 NOW = datetime(2026, 4, 11, 0, 0, tzinfo=UTC)
@@ -102,7 +106,7 @@ def test_upsert_new_edited_duplicates(engine: Engine) -> None:
     contacts = (
         Contact(department="정책총괄과", role="사무관", name="홍길동", phone="044-200-0000"),
     )
-    batch = [article(feed.id, "g1", contacts=contacts), article(feed.id, "g2"),
+    batch = [article(feed.id, "g1", contacts=contacts, author="고용노동부"), article(feed.id, "g2"),
              article(feed.id, "g1", "중복 본문")]  # fmt: skip
     result = article_store.upsert_articles(engine, batch, NOW)
     assert [a.guid for a in result.new] == ["g1", "g2"]
@@ -111,17 +115,20 @@ def test_upsert_new_edited_duplicates(engine: Engine) -> None:
     stored = article_store.get_article(engine, result.new[0].id or 0)
     assert stored is not None
     assert stored.contacts == contacts and stored.text == "본문"
+    assert stored.author == "고용노동부"
+    assert article_store.get_article(engine, result.new[1].id or 0).author == ""  # type: ignore[union-attr]
     assert stored.published_at == NOW
 
     later = NOW + timedelta(hours=1)
-    batch2 = [article(feed.id, "g1", "고친 본문"), article(feed.id, "g2"), article(feed.id, "g3")]
+    batch2 = [article(feed.id, "g1", "고친 본문", author="노동부"), article(feed.id, "g2"),
+              article(feed.id, "g3")]  # fmt: skip
     second = article_store.upsert_articles(engine, batch2, later)
     assert [a.guid for a in second.new] == ["g3"]
     assert [a.guid for a in second.edited] == ["g1"]
     assert second.edited[0].id == result.new[0].id
     assert second.unchanged == 1
     edited = article_store.get_article(engine, result.new[0].id or 0)
-    assert edited is not None and edited.text == "고친 본문"
+    assert edited is not None and edited.text == "고친 본문" and edited.author == "노동부"
     assert article_store.count_articles(engine) == 3
 
 
@@ -149,3 +156,31 @@ def test_due_feeds_start_with_the_slowest_last_fetch(engine: Engine) -> None:
         feed_store.record_fetch_seconds_in(conn, [(ids[1], 0.004), (ids[2], 1.5), (ids[3], 2.5)])
     # slow ones (≥ 1 s) first, slowest first; the others (a never timed) in their usual order
     assert [f.id for f in feed_store.due_feeds(engine, NOW)] == [ids[3], ids[2], ids[0], ids[1]]
+
+
+def test_author_column_upgrade_keeps_existing_rows(tmp_path: Path) -> None:
+    """0009 adds ``articles.author`` to a database that already holds articles: they read
+    back with author '' and nothing else changes."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0008_summary_claims")
+    with engine.begin() as conn:
+        conn.execute(
+            feeds.insert().values(id=1, name="가", url="https://a.kr/", created_at=to_db(NOW))
+        )
+        conn.execute(
+            articles.insert().values(
+                id=1,
+                feed_id=1,
+                guid="g",
+                url="https://a.kr/g",
+                title="제목",
+                text="본문",
+                published_at=to_db(NOW),
+                fetched_at=to_db(NOW),
+                content_hash="h",
+            )
+        )
+    upgrade(engine)
+    stored = article_store.get_article(engine, 1)
+    assert stored is not None and (stored.title, stored.author) == ("제목", "")
+    engine.dispose()

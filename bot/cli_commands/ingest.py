@@ -23,6 +23,7 @@ from bot.errors import ConfigError, FeedError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.feeds.poll import CycleReport
+from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
 from bot.types import Article, Feed
 
@@ -271,6 +272,14 @@ async def _check(app: App, feeds: list[Feed]) -> list[tuple[bool, str]]:
 
         async def one(feed: Feed) -> tuple[bool, str]:
             label = f"[{feed.id}] {feed.name}"
+            if is_openapi(feed.url):
+                key = app.settings.secrets.data_go_kr_service_key
+                try:
+                    items, warning = await fetch_articles(fetcher, feed, key, app.clock.now())
+                except FeedError as e:
+                    return False, f"{label} FAILED: {e}"
+                note = f" (warning: {warning})" if warning else ""
+                return True, f"{label} ok: {len(items)} releases (정책브리핑 OpenAPI){note}"
             try:
                 result = await fetcher.fetch(feed.url)
             except FeedError as e:

@@ -75,6 +75,7 @@ class Document:
     url: str = ""
     published_at: datetime | None = None
     source: str | None = None  # feed name or 부처
+    author: str = ""  # who issued it per the feed item or OpenAPI (Article.author)
     content_hash: str = ""
     story_id: int | None = None
     tag: str = ""  # 보도참고자료, 참고, 설명 … from the title

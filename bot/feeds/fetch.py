@@ -147,6 +147,12 @@ class Fetcher:
                 raise FetchError(describe_http_error(e, self.settings)) from e
         raise FetchError(f"too many redirects ({self.settings.max_redirects})")
 
+    async def check_target(self, trusted: str, target: str) -> None:
+        """The redirect policy applied to a URL found in a document (a feed item's link, an
+        attachment on its page) rather than configured: ``trusted`` is the configured URL it
+        came from. Raises FetchError saying why not."""
+        await self._allow_redirect(trusted, target)
+
     async def _allow_redirect(self, first: str, target: str) -> None:
         """The redirect policy: the configured URL is trusted as it is; a redirect may lead to
         its own origin, or to an http(s) host whose every address is public — unless

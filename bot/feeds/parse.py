@@ -151,7 +151,21 @@ def _article(
         published_at=published,
         content_hash=content_hash(title, text),
         contacts=tuple(_contacts(doc, built, text)),
+        author=entry_author(entry),
     )
+
+
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+def entry_author(entry: Mapping[str, Any]) -> str:
+    """Who issued the item: ``<author>``, ``dc:creator`` or ``itunes:author`` (feedparser puts
+    all three in ``author``/``author_detail``). RSS allows ``mail@host (Name)``: the name is
+    kept, a bare address dropped (it names no body)."""
+    detail = entry.get("author_detail") or {}
+    raw = str(detail.get("name", "") or "") or str(entry.get("author", "") or "")
+    raw = _EMAIL.sub(" ", clean_text(clean_title(raw)))
+    return " ".join(raw.replace("(", " ").replace(")", " ").split())[:200]
 
 
 def _contacts(doc: Document, built: str, text: str) -> list[Contact]:
@@ -326,6 +340,7 @@ def _tolerant_items(text: str) -> list[dict[str, Any]]:
             "summary": _field(block, "description", "summary"),
             "content": [{"value": _field(block, "content:encoded", "content")}],
             "published": _field(block, "pubDate", "dc:date", "published", "updated"),
+            "author": _field(block, "author", "dc:creator", "itunes:author"),
         }
         if item["title"] or item["summary"] or item["content"][0]["value"]:
             items.append(item)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -28,10 +28,14 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.timeline import Timeline
 from bot.feeds.worker import ParseWorkers
 from bot.feeds.writer import CycleWriter
+from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
 from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
 from bot.types import Article, Feed
+
+if TYPE_CHECKING:
+    from bot.fulltext.enrich import FullText
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +86,14 @@ async def poll_cycle(
     *,
     feeds: Sequence[Feed] | None = None,
     timeline: Timeline | None = None,
+    service_key: str | None = None,
+    fulltext: FullText | None = None,
 ) -> CycleReport:
     """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed.
 
     ``timeline`` (optional) records when each feed was fetched, parsed and stored.
+    ``service_key`` is the 정책브리핑 OpenAPI's (DATA_GO_KR_SERVICE_KEY), for its feeds.
+    ``fulltext`` (optional) gives thin items the text of their page or attachment.
     """
     started = clock.now()
     if feeds is None:
@@ -112,6 +120,8 @@ async def poll_cycle(
                     clock,
                     f,
                     timeline,
+                    service_key,
+                    fulltext,
                 )
                 for f in feeds
             )
@@ -138,10 +148,19 @@ async def _poll_feed(
     clock: Clock,
     feed: Feed,
     timeline: Timeline | None = None,
+    service_key: str | None = None,
+    fulltext: FullText | None = None,
 ) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
     retry_after: float | None = None
     try:
-        fetched = await _fetch_and_parse(fetcher, parser, writer, bounds, clock, feed, timeline)
+        if is_openapi(feed.url):
+            fetched: tuple[tuple[Article, ...], FeedSuccess] | None = await _fetch_openapi(
+                fetcher, bounds[0], clock, feed, service_key
+            )
+        else:
+            fetched = await _fetch_and_parse(fetcher, parser, writer, bounds, clock, feed, timeline)
+        if fetched is not None and fulltext is not None:  # thin items: their page's/file's text
+            fetched = (await fulltext.enrich(feed, fetched[0]), fetched[1])
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
             now = clock.now()
             writer.not_modified(feed.id, now)
@@ -233,6 +252,20 @@ async def _fetch_and_parse(
     )
 
 
+async def _fetch_openapi(
+    fetcher: Fetcher,
+    in_flight: asyncio.Semaphore,
+    clock: Clock,
+    feed: Feed,
+    service_key: str | None,
+) -> tuple[tuple[Article, ...], FeedSuccess]:
+    """The 정책브리핑 OpenAPI's releases of the feed's date window (bot/sources/openapi.py):
+    its pages fetched in the feed's slot, read and built into Documents off the loop."""
+    async with in_flight:
+        items, warning = await fetch_articles(fetcher, feed, service_key, clock.now())
+    return items, FeedSuccess(feed.id, None, None, warning)
+
+
 def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:
     return FeedOutcome(feed, status, next_poll_at=now + timedelta(seconds=settings.poll_interval))
 
@@ -245,6 +278,8 @@ async def run_polling(
     after_poll: Callable[[CycleReport], Awaitable[None]],
     *,
     min_sleep: float = 1.0,
+    service_key: str | None = None,
+    fulltext: FullText | None = None,
 ) -> None:
     """Poll due feeds until ``stop`` is set, sleeping until the next feed is due."""
     await asyncio.to_thread(feed_store.sync_sources, engine, settings.sources, clock.now())
@@ -258,6 +293,8 @@ async def run_polling(
                     settings,
                     clock,
                     timeline=timeline,
+                    service_key=service_key,
+                    fulltext=fulltext,
                 )
                 if timeline is not None and report.outcomes:
                     log.info("%s", timeline.summary())

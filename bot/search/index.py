@@ -69,7 +69,7 @@ _ARTICLES = _queued_rows(
     "a",
     columns="a.story_id, a.feed_id, a.title, a.text, a.published_at",
     stamp="COALESCE(a.updated_at, a.fetched_at)",
-    indexable="a.story_id IS NOT NULL",
+    indexable="a.story_id IS NOT NULL AND a.withdrawn_at IS NULL",
 )
 _SUMMARIES = _queued_rows(
     "summary",
@@ -77,7 +77,7 @@ _SUMMARIES = _queued_rows(
     "s",
     columns="s.summary, s.published_at",
     stamp="COALESCE(s.summarized_at, s.first_seen_at)",
-    indexable="s.summary IS NOT NULL",
+    indexable="s.summary IS NOT NULL AND s.withdrawn_at IS NULL",
 )
 
 

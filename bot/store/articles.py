@@ -3,7 +3,7 @@ reported as edited, so the pipeline can notice corrections."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -12,8 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from bot.store import from_db, to_db
-from bot.store.codec import contacts_from_json, contacts_to_json
+from bot.store import from_db, revisions, to_db
+from bot.store.codec import (
+    attachments_from_json,
+    attachments_to_json,
+    contacts_from_json,
+    contacts_to_json,
+)
 from bot.store.schema import articles
 from bot.types import Article
 
@@ -26,6 +31,7 @@ class UpsertResult:
     edited: tuple[Article, ...] = ()
     unchanged: int = 0
     note: str | None = None  # items the database refused, in words (the rest were stored)
+    withdrawn: tuple[Article, ...] = ()  # stored articles their source withdrew now
 
 
 def _article(row: Any) -> Article:
@@ -42,6 +48,10 @@ def _article(row: Any) -> Article:
         content_hash=row.content_hash,
         contacts=contacts_from_json(row.contacts),
         story_id=row.story_id,
+        author=row.author or "",
+        revision=row.revision,
+        withdrawn=row.withdrawn_at is not None,
+        attachments=attachments_from_json(row.attachments),
     )
 
 
@@ -54,20 +64,24 @@ def upsert_articles(engine: Engine, items: Iterable[Article], now: datetime) -> 
 
 def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> UpsertResult:
     """:func:`upsert_articles` in the caller's transaction: one query per chunk finds what is
-    stored already, new rows go in with one multi-row insert, edited rows are updated."""
+    stored already, new rows go in with one multi-row insert, edited rows are updated.
+
+    An edit keeps the earlier version in history and refreshes the story it belongs to
+    (bot.store.revisions); an item older than the stored one (a lower source revision)
+    changes nothing; a withdrawn item is never inserted, and a stored one is withdrawn."""
     unique: dict[tuple[int, str], Article] = {}
     for item in items:
         unique.setdefault((item.feed_id, item.guid), item)
     if not unique:
         return UpsertResult()
     keys = list(unique)
-    existing: dict[tuple[int, str], tuple[int, str, int | None]] = {}
+    existing: dict[tuple[int, str], tuple[int, str, int | None, int, bool]] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         wanted = set(chunk)
         query = sa.select(
             articles.c.id, articles.c.feed_id, articles.c.guid, articles.c.content_hash,
-            articles.c.story_id,
+            articles.c.story_id, articles.c.revision, articles.c.withdrawn_at,
         ).where(
             articles.c.feed_id.in_(sorted({f for f, _ in chunk})),
             articles.c.guid.in_(sorted({g for _, g in chunk})),
@@ -75,15 +89,26 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
         for row in conn.execute(query):
             key = (row.feed_id, row.guid)
             if key in wanted:  # the two IN lists also match other feeds' guids
-                existing[key] = (row.id, row.content_hash, row.story_id)
-    new = _insert(conn, [item for key, item in unique.items() if key not in existing], now)
+                existing[key] = (
+                    row.id, row.content_hash, row.story_id, row.revision,
+                    row.withdrawn_at is not None,
+                )  # fmt: skip
+    fresh = [i for k, i in unique.items() if k not in existing and not i.withdrawn]
+    new = _insert(conn, fresh, now)
     edited: list[Article] = []
+    withdrawn: list[Article] = []
     changes: list[dict[str, Any]] = []
     unchanged = 0
     for key, item in unique.items():
         if key not in existing:
             continue
-        row_id, old_hash, story_id = existing[key]
+        row_id, old_hash, story_id, revision, gone = existing[key]
+        if item.revision < revision or gone:  # an older copy; a withdrawal is final
+            unchanged += 1
+            continue
+        if item.withdrawn:
+            withdrawn.append(replace(item, id=row_id, story_id=story_id))
+            continue
         if old_hash == item.content_hash:
             unchanged += 1
             continue
@@ -95,10 +120,14 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
                 "new_url": item.url,
                 "new_hash": item.content_hash,
                 "new_contacts": contacts_to_json(item.contacts),
+                "new_author": item.author[:200],
+                "new_revision": item.revision,
+                "new_attachments": attachments_to_json(item.attachments),
             }
         )
         edited.append(replace(item, id=row_id, story_id=story_id))
     if changes:
+        revisions.keep_old_versions(conn, edited, now)
         conn.execute(
             articles.update()
             .where(articles.c.id == sa.bindparam("row_id"))
@@ -108,11 +137,30 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
                 url=sa.bindparam("new_url"),
                 content_hash=sa.bindparam("new_hash"),
                 contacts=sa.bindparam("new_contacts"),
+                author=sa.bindparam("new_author"),
+                revision=sa.bindparam("new_revision"),
+                attachments=sa.bindparam("new_attachments"),
                 updated_at=to_db(now),
             ),
             changes,
         )
-    return UpsertResult(tuple(new), tuple(edited), unchanged)
+    if withdrawn:
+        revisions.withdraw(conn, [a.id for a in withdrawn if a.id is not None], now)
+    return UpsertResult(tuple(new), tuple(edited), unchanged, withdrawn=tuple(withdrawn))
+
+
+def stored_hashes(engine: Engine, feed_id: int, guids: Sequence[str]) -> dict[str, str]:
+    """guid → content hash of those of ``guids`` the feed already has stored (full text is
+    fetched only for items that are new or changed)."""
+    found: dict[str, str] = {}
+    wanted = sorted(set(guids))
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), _CHUNK):
+            query = sa.select(articles.c.guid, articles.c.content_hash).where(
+                articles.c.feed_id == feed_id, articles.c.guid.in_(wanted[start : start + _CHUNK])
+            )
+            found.update({row.guid: row.content_hash for row in conn.execute(query)})
+    return found
 
 
 def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Article]:
@@ -130,6 +178,9 @@ def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Artic
             "fetched_at": to_db(now),
             "content_hash": a.content_hash,
             "contacts": contacts_to_json(a.contacts),
+            "author": a.author[:200],
+            "revision": a.revision,
+            "attachments": attachments_to_json(a.attachments),
         }
         for a in items
     ]

@@ -1,5 +1,5 @@
-"""Values the store keeps as JSON text: an article's contacts (:func:`contacts_to_json`,
-:func:`contacts_from_json`, the one place they are read back), and frozen dataclasses ⇄ JSON
+"""Values the store keeps as JSON text: an article's contacts and attachment links (the one
+place each is read back, unreadable parts left out), and frozen dataclasses ⇄ JSON
 driven by their type hints (:func:`dump`, :func:`load`, for values the store keeps whole).
 
 The dataclass codec handles what the message types are made of: str, int, float, bool, None,
@@ -45,6 +45,19 @@ def contacts_from_json(raw: str | None) -> tuple[Contact, ...]:
                     Contact(**{k: v if isinstance(v, str) else None for k, v in fields.items()})
                 )
     return tuple(out)
+
+
+def attachments_to_json(urls: Sequence[str]) -> str | None:
+    """An article's attachment links as stored (None when it has none)."""
+    return json.dumps(list(urls), ensure_ascii=False) if urls else None
+
+
+def attachments_from_json(raw: str | None) -> tuple[str, ...]:
+    try:
+        items = json.loads(raw or "[]")
+    except ValueError:
+        return ()
+    return tuple(str(u) for u in items) if isinstance(items, list) else ()
 
 
 def dump(value: object) -> str:

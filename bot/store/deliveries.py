@@ -41,6 +41,7 @@ class Claimed:
     attempts: int
     paused: bool
     digest_id: int | None = None  # this chat's daily digest
+    correction_id: int | None = None  # a 정정 notice about a story the chat was alerted to
 
 
 def enqueue(engine: Engine, chat_pks: Iterable[int], story_id: int, now: datetime) -> int:
@@ -139,6 +140,7 @@ def claim(
             deliveries.c.story_id,
             deliveries.c.attempts,
             deliveries.c.digest_id,
+            deliveries.c.correction_id,
         )
     )
     with _writing(db) as conn:
@@ -165,6 +167,7 @@ def claim(
             attempts=r.attempts,
             paused=bool(info[r.chat_id].paused),
             digest_id=r.digest_id,
+            correction_id=r.correction_id,
         )
         for r in taken
     ]

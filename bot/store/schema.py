@@ -50,6 +50,8 @@ stories = sa.Table(
     sa.Column("summary_claim", sa.String(40)),  # who is summarizing it (one LLM call per story)
     sa.Column("summary_claimed_at", UtcDateTime),
     sa.Index("ix_stories_published_at", "published_at"),  # the web archive, newest first
+    # migration 0011: every article of the story was withdrawn by its source; hidden
+    sa.Column("withdrawn_at", UtcDateTime),
 )
 
 articles = sa.Table(
@@ -67,6 +69,12 @@ articles = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False, index=True),
     sa.Column("contacts", sa.Text),  # JSON list of Contact, null when unknown
     sa.Column("story_id", sa.Integer, sa.ForeignKey("stories.id"), index=True),
+    sa.Column("author", sa.String(200), nullable=False, server_default=""),  # Article.author
+    # migration 0011: the source's revision number (OpenAPI ModifyId), when the source
+    # withdrew it, and the attachment URLs it lists (JSON list)
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("withdrawn_at", UtcDateTime),
+    sa.Column("attachments", sa.Text),
     sa.UniqueConstraint("feed_id", "guid", name="uq_articles_feed_guid"),
 )
 
@@ -128,6 +136,12 @@ deliveries = sa.Table(
         sa.ForeignKey("digests.id", name="fk_deliveries_digest", ondelete="CASCADE"),
         unique=True,
     ),
+    # or a correction notice (correction_id), migration 0011
+    sa.Column(
+        "correction_id",
+        sa.Integer,
+        sa.ForeignKey("corrections.id", name="fk_deliveries_correction", ondelete="CASCADE"),
+    ),
     sa.Column("state", sa.String(10), nullable=False, server_default="pending"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UtcDateTime, nullable=False),
@@ -137,6 +151,7 @@ deliveries = sa.Table(
     sa.Column("sent_at", UtcDateTime),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
+    sa.Index("uq_deliveries_chat_correction", "chat_id", "correction_id", unique=True),
     sa.Index("ix_deliveries_due", "state", "next_attempt_at"),
     sa.Index("ix_deliveries_story", "story_id"),
 )
@@ -222,4 +237,45 @@ summary_retries = sa.Table(
     sa.Column("story_id", sa.Integer, primary_key=True),  # got the extractive digest instead
     sa.Column("reason", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+# --- revisions and corrections (issue 21 item 4, migration 0011) --------------------------
+# An edited article keeps its earlier versions here (the articles row always holds the
+# current one). An edit whose new title says 정정/수정 is a correction: the chats already
+# alerted to its story get one short notice (a deliveries row with correction_id).
+
+article_revisions = sa.Table(
+    "article_revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "article_id",
+        sa.Integer,
+        sa.ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("contacts", sa.Text),
+    sa.Column("replaced_at", UtcDateTime, nullable=False),
+)
+
+corrections = sa.Table(
+    "corrections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "story_id", sa.Integer, sa.ForeignKey("stories.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE")),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("notified_at", UtcDateTime),  # deliveries were created for it
+    sa.Index("ix_corrections_pending", "notified_at"),
 )

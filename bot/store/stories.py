@@ -187,7 +187,7 @@ def story_rows_facts(
     """Summarized stories matching ``where`` with their Summary and matching facts."""
     rows = conn.execute(
         sa.select(stories)
-        .where(where, stories.c.summary.is_not(None))
+        .where(where, stories.c.summary.is_not(None), stories.c.withdrawn_at.is_(None))
         .order_by(stories.c.id)
         .limit(limit)
     ).all()

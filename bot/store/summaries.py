@@ -23,7 +23,7 @@ def unsummarized_story_ids(engine: Engine, limit: int) -> list[int]:
         return list(
             conn.execute(
                 sa.select(stories.c.id)
-                .where(stories.c.summary.is_(None))
+                .where(stories.c.summary.is_(None), stories.c.withdrawn_at.is_(None))
                 .order_by(stories.c.id)
                 .limit(limit)
             ).scalars()
@@ -31,8 +31,8 @@ def unsummarized_story_ids(engine: Engine, limit: int) -> list[int]:
 
 
 def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Document]:
-    """The Document each story is summarized from: its first article (a story without one is
-    left out). One query per chunk of ids, whatever their number.
+    """The Document each story is summarized from: its first article not withdrawn (a story
+    without one is left out). One query per chunk of ids, whatever their number.
 
     The stored text is the article's Document as canonical markdown (bot/documents/); the
     contacts extracted at ingest travel with it, so the summarizers do not extract again.
@@ -44,7 +44,7 @@ def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Docum
             chunk = ids[start : start + _CHUNK]
             first = (
                 sa.select(sa.func.min(articles.c.id))
-                .where(articles.c.story_id.in_(chunk))
+                .where(articles.c.story_id.in_(chunk), articles.c.withdrawn_at.is_(None))
                 .group_by(articles.c.story_id)
             )
             rows = conn.execute(
@@ -56,6 +56,7 @@ def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Docum
                     articles.c.published_at,
                     articles.c.content_hash,
                     articles.c.contacts,
+                    articles.c.author,
                     feeds.c.name,
                 )
                 .join(feeds, feeds.c.id == articles.c.feed_id)
@@ -68,6 +69,7 @@ def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Docum
                     url=row.url,
                     published_at=from_db(row.published_at),
                     source=row.name,
+                    author=row.author or "",
                     content_hash=row.content_hash,
                     story_id=row.story_id,
                     contacts=contacts_from_json(row.contacts) or None,

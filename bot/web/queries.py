@@ -64,6 +64,7 @@ def latest(
     """A page of stories, newest first; ``topic``/``agency`` are canonical names."""
     query = (
         sa.select(*STORY_HEAD)
+        .where(stories.c.withdrawn_at.is_(None))
         .order_by(stories.c.published_at.desc(), stories.c.id.desc())
         .limit(limit + 1)
         .offset(offset)
@@ -86,7 +87,9 @@ def latest(
 def story(engine: Engine, story_id: int) -> StoryView | None:
     """One story with every source article, or None."""
     with engine.connect() as conn:
-        row = conn.execute(sa.select(*STORY_HEAD).where(stories.c.id == story_id)).one_or_none()
+        row = conn.execute(
+            sa.select(*STORY_HEAD).where(stories.c.id == story_id, stories.c.withdrawn_at.is_(None))
+        ).one_or_none()
         if row is None:
             return None
         return _views(conn, [row])[0]
@@ -111,7 +114,7 @@ def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
                 feeds.c.name,
             )
             .join(feeds, feeds.c.id == articles.c.feed_id)
-            .where(articles.c.story_id.in_(ids))
+            .where(articles.c.story_id.in_(ids), articles.c.withdrawn_at.is_(None))
             .order_by(articles.c.published_at, articles.c.id)
         ):
             sources[a.story_id].append(
