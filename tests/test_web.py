@@ -29,10 +29,10 @@ from bot.store import create_engine
 from bot.store import feeds as feed_store
 from bot.store.chats import ensure_chat
 from bot.store.deliveries import enqueue
+from bot.store.pages import health
 from bot.topics import DEFAULT_TAXONOMY
 from bot.types import ChatRef
 from bot.web.listen import WebServer
-from bot.web.queries import health
 from bot.web.server import WebSite
 from tests.search_corpus import add_feed, add_story
 

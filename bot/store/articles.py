@@ -222,3 +222,13 @@ def count_articles(engine: Engine, feed_id: int | None = None) -> int:
         query = query.where(articles.c.feed_id == feed_id)
     with engine.connect() as conn:
         return int(conn.scalar(query) or 0)
+
+
+def newest_article_urls(engine: Engine) -> dict[int, str]:
+    """Each feed's newest article's link, by feed id (feeds without articles are left out)."""
+    newest = sa.select(sa.func.max(articles.c.id)).group_by(articles.c.feed_id)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(articles.c.feed_id, articles.c.url).where(articles.c.id.in_(newest))
+        )
+        return {row.feed_id: row.url for row in rows}

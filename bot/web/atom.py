@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from bot.render.common import safe_url
 from bot.render.text import contact_line
-from bot.web.queries import StoryView
+from bot.store.pages import StoryView
 
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import KST
-from bot.web.queries import Health
+from bot.store.pages import Health
 
 
 def health_answer(state: Health) -> tuple[dict[str, Any], int]:

@@ -1,4 +1,4 @@
-"""The web side's reads: small query functions over the store, returning plain values.
+"""The web pages' reads (bot/web): small query functions over the store, returning plain values.
 
 Nothing here writes. Lists are newest first by publication time (index
 ``ix_stories_published_at``); topic and agency pages filter on the search index's digest
