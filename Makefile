@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
+.PHONY: run demo test check fmt bench bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout \
 	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
 	bench-attachment-quality clean
 
@@ -39,11 +39,17 @@ fmt: $(STAMP)
 	$(BIN)/ruff format bot tests bench examples
 	$(BIN)/ruff check --fix bot tests bench examples
 
-bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
+bench: bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
 	bench-web bench-footprint bench-digest
 
+# POLL_FEEDS: the sizes measured; BASELINE=DIR adds DIR/.venv's sokbo in the same runs.
+POLL_FEEDS ?= 500 2000
 bench-poll: $(STAMP)
-	$(BIN)/python bench/poll.py
+	for n in $(POLL_FEEDS); do $(BIN)/python bench/poll.py --feeds $$n \
+		$(if $(BASELINE),--baseline-python $(BASELINE)/.venv/bin/python) || exit 1; done
+
+bench-pipeline: $(STAMP)
+	$(BIN)/python bench/pipeline.py $(if $(BASELINE),--sokbo-python $(BASELINE)/.venv/bin/python)
 
 bench-contacts: $(STAMP)
 	$(BIN)/python bench/contacts.py
