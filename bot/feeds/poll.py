@@ -71,6 +71,20 @@ class CycleReport:
     def failed(self) -> tuple[FeedOutcome, ...]:
         return tuple(o for o in self.outcomes if o.status == "failed")
 
+    @property
+    def new_count(self) -> int:
+        """New items stored (the feeds' counts: right for a report without its items too)."""
+        return sum(o.new for o in self.outcomes)
+
+    @property
+    def edited_count(self) -> int:
+        return sum(o.edited for o in self.outcomes)
+
+    def without_items(self) -> CycleReport:
+        """This report without the new and edited articles, whose bodies a cold cycle holds
+        by the megabyte: the outcomes and counts stay."""
+        return replace(self, new=(), edited=())
+
     def feed_name(self, feed_id: int) -> str:
         for outcome in self.outcomes:
             if outcome.feed.id == feed_id:
