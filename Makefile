@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout \
 	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
-	bench-attachment-quality clean
+	bench-attachment-quality bench-grouping clean
 
 # Quiet installs: one line per step; pip speaks only when something fails.
 PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
@@ -39,8 +39,11 @@ fmt: $(STAMP)
 	$(BIN)/ruff format bot tests bench examples
 	$(BIN)/ruff check --fix bot tests bench examples
 
-bench: bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
-	bench-web bench-footprint bench-digest
+bench: bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout bench-telegram \
+	bench-slack bench-search bench-web bench-footprint bench-digest bench-grouping
+
+bench-grouping: $(STAMP)
+	$(BIN)/python bench/grouping.py
 
 # POLL_FEEDS: the sizes measured; BASELINE=DIR adds DIR/.venv's sokbo in the same runs.
 POLL_FEEDS ?= 500 2000

@@ -83,6 +83,7 @@ class App:
         """Poll due feeds until stopped; each cycle's report goes to :meth:`after_poll`."""
         from bot.feeds.poll import run_polling
 
+        await asyncio.to_thread(self.tell_ended_feeds)
         async with self.fulltext() as fulltext:
             await run_polling(
                 self.engine,
@@ -98,9 +99,9 @@ class App:
         """One cycle now (``sokbo poll --once``): every enabled feed, or only the due ones."""
         from bot.feeds.fetch import Fetcher
         from bot.feeds.poll import poll_cycle
-        from bot.store.feeds import list_feeds, sync_sources
+        from bot.store.feeds import list_feeds
 
-        sync_sources(self.engine, self.settings.feeds.sources, self.clock.now())
+        self.tell_ended_feeds()  # after adding the configured sources
         feeds = list_feeds(self.engine, include_disabled=False) if all_feeds else None
         async with Fetcher(self.settings.feeds) as fetcher, self.fulltext() as fulltext:
             return await poll_cycle(
@@ -118,6 +119,16 @@ class App:
         from bot.fulltext.enrich import FullText
 
         return FullText(self.engine, self.settings.fulltext, self.settings.feeds, self.clock)
+
+    def tell_ended_feeds(self) -> None:
+        """Once per process, in the log: each followed feed of a service that ended
+        (정책브리핑 RSS) and what replaces it, in Korean."""
+        from bot.sources.catalog import tell_ended_once
+        from bot.store.feeds import list_feeds, sync_sources
+
+        sync_sources(self.engine, self.settings.feeds.sources, self.clock.now())
+        feeds = list_feeds(self.engine, include_disabled=False)
+        tell_ended_once(((f.id, f.name, f.url) for f in feeds), log)
 
     async def after_poll(self, report: CycleReport) -> None:
         """New articles → stories → summaries → search index → deliveries (bot/pipeline.py)."""

@@ -58,9 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     feeds = sub.add_parser("feeds", parents=[common], help="list, add, remove or check feeds")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
     feeds_sub.add_parser("list", parents=[common], help="each feed and its health")
-    add = feeds_sub.add_parser("add", parents=[common], help="add a feed by URL")
-    add.add_argument("url")
+    add = feeds_sub.add_parser(
+        "add",
+        parents=[common],
+        help="add a feed by a body's name (중기부, 재정경제부) or by URL (a feed, or a site whose "
+        "page announces one)",
+    )
+    add.add_argument("url", metavar="NAME|URL")
     add.add_argument("--name", default=None)
+    feeds_sub.add_parser(
+        "catalog", parents=[common], help="the known government bodies, their feeds and quirks"
+    )
     remove = feeds_sub.add_parser("remove", parents=[common], help="remove a feed by id")
     remove.add_argument("id", type=int)
     feeds_sub.add_parser("check", parents=[common], help="fetch every feed now and report")
@@ -74,6 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser(
         "upgrade", parents=[common], help="apply migrations and say which ones were applied"
     )
+
+    stories_cmd = sub.add_parser(
+        "stories", parents=[common], help="see why articles were grouped; split a wrong merge"
+    )
+    stories_sub = stories_cmd.add_subparsers(
+        dest="stories_command", required=True, metavar="ACTION"
+    )
+    explain = stories_sub.add_parser(
+        "explain", parents=[common], help="a story's articles and why each was grouped"
+    )
+    explain.add_argument("id", type=int, help="the story id (jsonl `story`, web /stories/ID)")
+    split = stories_sub.add_parser(
+        "split",
+        parents=[common],
+        help="take an article out of its story into its own, for good",
+        description="Take an article out of a wrong merge: it becomes its own story (summarized, "
+        "matched and alerted like any new one) and never joins the old story again.",
+    )
+    split.add_argument("article", type=int, help="the article id (see `sokbo stories explain`)")
 
     summarize = sub.add_parser("summarize", parents=[common], help="summarize one document")
     summarize.add_argument("source", help="a file path, an http(s) URL, or - for stdin")
@@ -201,7 +228,8 @@ HANDLERS = {
     "run": "bot.cli_commands.ingest:cmd_run",
     "poll": "bot.cli_commands.ingest:cmd_poll",
     "feeds_list": "bot.cli_commands.ingest:cmd_feeds_list",
-    "feeds_add": "bot.cli_commands.ingest:cmd_feeds_add",
+    "feeds_add": "bot.cli_commands.sources:cmd_feeds_add",
+    "feeds_catalog": "bot.cli_commands.sources:cmd_feeds_catalog",
     "feeds_remove": "bot.cli_commands.ingest:cmd_feeds_remove",
     "feeds_check": "bot.cli_commands.ingest:cmd_feeds_check",
     "feeds_export": "bot.cli_commands.opml:cmd_feeds_export",
@@ -211,12 +239,14 @@ HANDLERS = {
     "chat": "bot.cli_commands.chat:cmd_chat",
     "digest": "bot.cli_commands.chat:cmd_digest",
     "search": "bot.cli_commands.search:cmd_search",
+    "stories_explain": "bot.cli_commands.stories:cmd_stories_explain",
+    "stories_split": "bot.cli_commands.stories:cmd_stories_split",
 }
 
 
 def _handler(args: argparse.Namespace) -> Handler:
     name = args.command
-    for attr in ("feeds_command", "db_command"):
+    for attr in ("feeds_command", "db_command", "stories_command"):
         if getattr(args, attr, None):
             name = f"{name}_{getattr(args, attr)}"
     module_name, _, function = HANDLERS[name].partition(":")

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ConfigError
+from bot.sources.catalog import catalog
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 
@@ -37,14 +38,9 @@ class FeedSource(Section):
         return value
 
 
-DEFAULT_SOURCES = (
-    FeedSource(name="정책브리핑 보도자료", url="https://www.korea.kr/rss/pressrelease.xml"),
-    FeedSource(name="정책브리핑 정책뉴스", url="https://www.korea.kr/rss/policy.xml"),
-    FeedSource(
-        name="과기정통부 보도자료", url="https://www.msit.go.kr/user/rss/rss.do?bbsSeqNo=94"
-    ),
-    FeedSource(name="중기부 보도자료", url="https://www.mss.go.kr/rss/smba/board/86.do"),
-)
+# What a new install follows: the catalog's default ministry feeds (bot/sources/catalog.toml).
+# 정책브리핑's RSS (korea.kr/rss) ended on 2026-07-01 and is no longer among them.
+DEFAULT_SOURCES = tuple(FeedSource(name=feed.name, url=feed.url) for feed in catalog().defaults())
 
 
 class BotSettings(Section):
@@ -70,7 +66,12 @@ class FeedSettings(Section):
     allow_private_hosts: bool = False
     backoff_initial: PositiveSeconds = 60
     backoff_max: PositiveSeconds = 6 * 3600
-    user_agent: str = "sokbo/0.1 (+https://github.com/sokbo/sokbo; Korean policy news bot)"
+    # "Mozilla/5.0 (compatible; …)" as crawlers say it: some ministry sites (국토교통부) refuse
+    # clients whose User-Agent does not start like a browser's; the rest says who we are.
+    user_agent: str = (
+        "Mozilla/5.0 (compatible; sokbo/0.1; +https://github.com/sokbo/sokbo; "
+        "Korean policy news bot)"
+    )
     sources: tuple[FeedSource, ...] = DEFAULT_SOURCES
 
 

@@ -19,9 +19,10 @@ class Alert:
 
     story_id: int
     summary: Summary
-    source: str  # feed name(s), e.g. "정책브리핑 보도자료"
+    source: str  # the feed it first came from, e.g. "정책브리핑 보도자료"
     published_at: datetime
     url: str
+    sources: tuple[str, ...] = ()  # every feed carrying the story, first arrival first
 
 
 @dataclass(frozen=True, slots=True)

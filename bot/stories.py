@@ -1,8 +1,10 @@
-"""Which articles tell the same story: exact keys only (canonical URL, title, content hash).
+"""Which articles tell the same story: exact keys, then near duplicates (pure decisions).
 
-Two articles are one story when they share any key. Keys are computed here, purely; the
-store (bot/store/stories.py) looks them up. Fuzzy grouping is deliberately not done: a wrong
-merge hides news, a missed merge only costs one extra alert.
+Two articles are one story when they share an exact key (canonical URL, normalized title,
+content hash), or when one is a near duplicate of the other (:func:`near_match`): close in
+time, close in content words, and nothing that tells them apart — a figure, a stage or an
+agency that differs. The store (bot/store/stories.py) finds the candidates by index; this
+module only decides. A wrong merge hides news, so every "apart" signal wins over similarity.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+
+from bot.story_features import DATE_UNITS, StoryFeatures, figure_unit
 
 # Query parameters that only say where a click came from.
 TRACKING_PARAMS = frozenset(
@@ -35,6 +40,16 @@ TRACKING_PARAMS = frozenset(
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
+# Query or path parameters that carry a server session, never the release: dropped always.
+SESSION_PARAMS = frozenset(
+    {"jsessionid", "phpsessid", "aspsessionid", "sessionid", "session_id", "sessid", "cfid",
+     "cftoken"}
+)  # fmt: skip
+# Names that are a session id only when the value looks like one (``sid=105`` may be a
+# section number; ``sid=9f8c2e…`` with 16+ token characters is a session).
+_MAYBE_SESSION = frozenset({"sid", "sess", "s"})
+_TOKEN = re.compile(r"[A-Za-z0-9._~!*\-]{16,}")
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/;?#]*", re.I)
 
 # Titles this short ("보도자료", "알림") are too generic to group by.
 MIN_TITLE_KEY = 8
@@ -43,8 +58,40 @@ _BRACKETED_PREFIX = re.compile(r"^\s*(?:[\[【(〔<《][^\]】)〕>》]{1,12}[\]
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
+def _incidental(name: str, value: str) -> bool:
+    """A query parameter that says where a click came from or which session asked."""
+    key = name.lower()
+    if key in TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES) or key in SESSION_PARAMS:
+        return True
+    return key in _MAYBE_SESSION and bool(_TOKEN.fullmatch(value))
+
+
+def without_session(url: str) -> str:
+    """The URL without session ids (``;jsessionid=…``, ``sid=<token>``) and tracking
+    parameters (``utm_*``, …), otherwise exactly as given: an item's identity, so the next
+    poll of a feed that puts a new session id in every link adds nothing."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
+    path = _PATH_SESSION.sub("", parts.path)
+    query = parts.query
+    if query:
+        kept = []
+        for pair in query.split("&"):
+            name, _, value = pair.partition("=")
+            if not _incidental(unquote_plus(name), unquote_plus(value)):
+                kept.append(pair)
+        query = "&".join(kept)
+    if path == parts.path and query == parts.query:
+        return text
+    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
+
+
 def canonical_url(url: str) -> str:
-    """The URL with tracking parameters, fragment, default port and trailing slash removed.
+    """The URL without session ids, tracking parameters, fragment, default port and trailing
+    slash.
 
     Scheme and host are lower-cased; the remaining query is sorted so parameter order does
     not matter. ``https://www.korea.kr/x.do?newsId=1&call_from=rsslink`` →
@@ -53,18 +100,17 @@ def canonical_url(url: str) -> str:
     text = url.strip()
     try:
         parts = urlsplit(text)
+        port = parts.port
     except ValueError:
         return text
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port if parts.port not in (None, 80, 443) else None
+    port = port if port not in (None, 80, 443) else None
     netloc = f"{host}:{port}" if port else host
     query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(_TRACKING_PREFIXES)
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _incidental(k, v)
     ]
-    path = parts.path or "/"
+    path = _PATH_SESSION.sub("", parts.path) or "/"
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
@@ -134,3 +180,143 @@ def choose_story(
         if hash_usable and story.content_hash == keys.content_hash:
             return story.id
     return None
+
+
+# --- near duplicates ---------------------------------------------------------------------
+
+# Rewrites follow a release within days; past this they are news again (or a later stage).
+NEAR_WINDOW = timedelta(days=14)
+# Jaccard similarity of content words at which two articles may be one story...
+NEAR_SIMILARITY = 0.25
+# ...or this, when they also share at least FIGURES_SHARED figures that are not dates.
+NEAR_SIMILARITY_WITH_FIGURES = 0.12
+FIGURES_SHARED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class NearCandidate:
+    """A stored article that shares an index key with a new one."""
+
+    article_id: int
+    story_id: int
+    published_at: datetime
+    features: StoryFeatures
+
+
+@dataclass(frozen=True, slots=True)
+class NearMatch:
+    """Why a new article joins a story: the article it resembles and what they share."""
+
+    article_id: int
+    story_id: int
+    similarity: float
+    shared_figures: tuple[str, ...]
+    shared_agencies: tuple[str, ...]
+    shared_words: tuple[str, ...]
+
+
+def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
+    """Jaccard similarity of two articles' content words."""
+    union = len(a.words | b.words)
+    return len(a.words & b.words) / union if union else 0.0
+
+
+def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
+    """What keeps two similar articles apart, in words, or None.
+
+    - a figure of the same unit that both give, with no value in common (62개 vs 59개;
+      2026년 vs 2025년; 1월 vs 12월 of a monthly statistic);
+    - a different stage of a programme (a call for applicants vs its result vs an event);
+    - agencies named by both with none in common.
+    """
+    units_a, units_b = _by_unit(a.figures), _by_unit(b.figures)
+    for unit in sorted(units_a.keys() & units_b.keys()):
+        if not units_a[unit] & units_b[unit]:
+            left = ", ".join(sorted(units_a[unit])[:3])
+            right = ", ".join(sorted(units_b[unit])[:3])
+            return f"figures in {unit} differ: {left} / {right}"
+    if a.stages and b.stages and not a.stages & b.stages:
+        return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
+    if a.agencies and b.agencies and not a.agencies & b.agencies:
+        return "agencies differ"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _by_unit(figures: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Figures grouped by unit (cached: a batch compares one article with many)."""
+    out: dict[str, set[str]] = {}
+    for figure in figures:
+        out.setdefault(figure_unit(figure), set()).add(figure)
+    return {unit: frozenset(values) for unit, values in out.items()}
+
+
+def _figures_not_dates(figures: frozenset[str]) -> set[str]:
+    return {f for f in figures if figure_unit(f) not in DATE_UNITS}
+
+
+def near_match(
+    new: StoryFeatures, published_at: datetime, candidate: NearCandidate
+) -> NearMatch | None:
+    """The match if ``new`` is a near duplicate of ``candidate``, else None."""
+    if abs(published_at - candidate.published_at) > NEAR_WINDOW:
+        return None
+    old = candidate.features
+    score = similarity(new, old)
+    shared_figures = _figures_not_dates(new.figures & old.figures)
+    enough = NEAR_SIMILARITY_WITH_FIGURES if len(shared_figures) >= FIGURES_SHARED else None
+    if score < (enough if enough is not None else NEAR_SIMILARITY):
+        return None
+    if apart_because(new, old) is not None:
+        return None
+    return NearMatch(
+        article_id=candidate.article_id,
+        story_id=candidate.story_id,
+        similarity=round(score, 3),
+        shared_figures=tuple(sorted(new.figures & old.figures)),
+        shared_agencies=tuple(sorted(new.agencies & old.agencies)),
+        shared_words=tuple(sorted(new.words & old.words, key=lambda w: (-len(w), w))[:12]),
+    )
+
+
+def choose_near(
+    new: StoryFeatures,
+    published_at: datetime,
+    candidates: Iterable[NearCandidate],
+    *,
+    refused: frozenset[int] = frozenset(),
+) -> NearMatch | None:
+    """The most similar candidate ``new`` is a near duplicate of, or None.
+
+    ``refused`` are stories this article was split from (``sokbo stories split``): it never
+    joins them again.
+    """
+    best: NearMatch | None = None
+    for candidate in candidates:
+        if candidate.story_id in refused:
+            continue
+        match = near_match(new, published_at, candidate)
+        if match is None:
+            continue
+        if best is None or (match.similarity, -match.story_id) > (best.similarity, -best.story_id):
+            best = match
+    return best
+
+
+# --- which article speaks for a story ----------------------------------------------------
+
+_OFFICIAL_HOSTS = ("korea.kr", "go.kr")
+
+
+def source_rank(url: str, feed_url: str = "") -> int:
+    """How authoritative an article's source is: 0 an official release (a ``*.go.kr``
+    ministry site, 정책브리핑 korea.kr or its OpenAPI), 1 anything else (news, blogs).
+
+    A story's text, contacts and digest come from its lowest-ranked article; ties go to the
+    first that arrived.
+    """
+    for address in (url, feed_url):
+        host = (urlsplit(address.strip()).hostname or "").lower()
+        if any(host == h or host.endswith("." + h) for h in _OFFICIAL_HOSTS):
+            return 0
+    return 1

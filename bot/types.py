@@ -64,6 +64,12 @@ class Feed:
     last_error_at: datetime | None = None
     consecutive_failures: int = 0
     next_poll_at: datetime | None = None
+    fetch_method: str | None = None  # "POST" for a feed that refuses GET
+    cookies: str | None = None  # JSON of the cookies its site set (bot/feeds/fetch.py)
+    item_count: int | None = None
+    newest_item_at: datetime | None = None
+    rhythm_seconds: float | None = None
+    last_new_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

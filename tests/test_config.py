@@ -14,7 +14,11 @@ def test_defaults_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     settings = load_settings(env={})
     assert settings.database.url == "sqlite:///./var/sokbo.db"
     assert settings.feeds.poll_interval == 300
-    assert len(settings.feeds.sources) == 4
+    urls = [source.url for source in settings.feeds.sources]
+    assert len(urls) >= 5 and not any("korea.kr/rss" in url for url in urls)
+    example = load_settings(Path(__file__).resolve().parents[1] / "config.example.toml", {})
+    assert example.feeds.sources == settings.feeds.sources  # the example shows the defaults
+    assert example.feeds.user_agent == settings.feeds.user_agent
     assert settings.secrets.openai_api_key is None
 
 

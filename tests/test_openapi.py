@@ -30,11 +30,11 @@ from bot.sources import openapi
 from bot.sources.openapi import OpenApiError
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
-from bot.store import pages as queries
 from bot.store import revisions
 from bot.store.schema import articles, deliveries, stories
 from bot.store.stories import digest_candidates
 from bot.summarize.extractive import ExtractiveSummarizer
+from bot.web import queries
 from tests.openapi_server import KEY, PATH, OpenApiServer, gateway_error, release_from_doc
 
 DOCS = Path(__file__).resolve().parent / "data" / "docs"

@@ -29,10 +29,10 @@ from bot.store import create_engine
 from bot.store import feeds as feed_store
 from bot.store.chats import ensure_chat
 from bot.store.deliveries import enqueue
-from bot.store.pages import health
 from bot.topics import DEFAULT_TAXONOMY
 from bot.types import ChatRef
 from bot.web.listen import WebServer
+from bot.web.queries import health
 from bot.web.server import WebSite
 from tests.search_corpus import add_feed, add_story
 
@@ -143,7 +143,7 @@ async def test_story_page_has_sources_contacts_and_preview_tags(
     assert '<meta property="og:title" content="딥테크 스케일업 밸리 300억 지원">' in text
     assert f'content="https://sokbo.example.kr/stories/{archive["deeptech"]}"' in text
     assert '<meta property="og:description" content="딥테크 스케일업 밸리 300억 지원 내용' in text
-    assert "원문 1건" in text and "과기정통부 보도자료" in text
+    assert "출처 1곳" in text and "과기정통부 보도자료" in text
     assert 'href="https://example.kr/a/' in text
     assert "044-202-4745" in text
     for missing in ("/stories/999999", "/stories/abc", "/stories/" + "9" * 40):
@@ -205,7 +205,7 @@ async def test_healthz(site: httpx.AsyncClient, engine: Engine) -> None:
     assert answer.status_code == 200
     body = answer.json()
     assert body["status"] == "ok" and body["database"] == "ok"
-    assert body["feeds"] == {"ok": 1, "failing": 0, "never_polled": 0}
+    assert body["feeds"] == {"ok": 1, "failing": 0, "never_polled": 0, "silent": 0}
     assert body["last_success_at"].startswith("2026-04-11T11:55")  # KST
 
 

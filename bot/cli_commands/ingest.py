@@ -14,17 +14,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from bot.app import App
 from bot.clock import KST
-from bot.config import FeedSource
-from bot.errors import ConfigError, FeedError
+from bot.errors import FeedError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.feeds.poll import CycleReport
+from bot.sources.health import feed_health
 from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
+from bot.store.stories import article_story_ids
 from bot.types import Article, Feed
 
 Handler = Callable[[App, argparse.Namespace], int]
@@ -150,8 +150,11 @@ def cmd_poll(app: App, args: argparse.Namespace) -> int:
         ingest_log.removeFilter(quiet)
     report = reports[0]
     if args.format == "jsonl":
+        story_of = article_story_ids(app.engine, [a.id for a in report.new if a.id is not None])
         for article in report.new:
-            print(json.dumps(_item_record(article, report), ensure_ascii=False))
+            record = _item_record(article, report)
+            record["story"] = story_of.get(article.id or 0)
+            print(json.dumps(record, ensure_ascii=False))
     _print_cycle(report)
     if not report.outcomes:
         print("sokbo: no feeds to poll (add one with: sokbo feeds add URL)", file=sys.stderr)
@@ -197,27 +200,20 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(KST).strftime("%Y-%m-%d %H:%M KST") if value else "never"
 
 
-def feed_health(feed: Feed) -> str:
-    """One word for a feed's state: ok, failing, never polled, removed."""
-    if not feed.enabled:
-        return "removed (archive kept)"
-    if feed.consecutive_failures:
-        return f"failing ({feed.consecutive_failures} consecutive failures)"
-    if feed.last_success_at is None:
-        return "not polled yet"
-    return "ok"
-
-
 @_closing
 def cmd_feeds_list(app: App, args: argparse.Namespace) -> int:
     app.migrate()
     feed_store.sync_sources(app.engine, app.settings.feeds.sources, app.clock.now())
     feeds = feed_store.list_feeds(app.engine)
     if not feeds:
-        print("no feeds (add one with: sokbo feeds add URL)")
+        print("no feeds (add one with: sokbo feeds add NAME|URL; see: sokbo feeds catalog)")
+    now = app.clock.now()
     for feed in feeds:
+        health = feed_health(feed, now)
         print(f"[{feed.id}] {feed.name}  {feed.url}")
-        print(f"    status:       {feed_health(feed)}")
+        print(f"    status:       {health.in_words(feed)}")
+        if health.notice:
+            print(f"    notice:       {health.notice}")
         print(f"    last success: {_when(feed.last_success_at)}")
         if feed.last_error:
             print(f"    last error:   {feed.last_error} ({_when(feed.last_error_at)})")
@@ -225,24 +221,6 @@ def cmd_feeds_list(app: App, args: argparse.Namespace) -> int:
             print("    last error:   none")
         if feed.enabled:
             print(f"    next poll:    {_when(feed.next_poll_at) if feed.next_poll_at else 'now'}")
-    return 0
-
-
-@_closing
-def cmd_feeds_add(app: App, args: argparse.Namespace) -> int:
-    try:
-        source = FeedSource(name=args.name or urlsplit(args.url).netloc or args.url, url=args.url)
-    except ValueError as e:
-        raise ConfigError(
-            f"cannot add {args.url!r}: URL must start with http://, https:// or file://"
-        ) from e
-    app.migrate()
-    try:
-        feed = feed_store.add_feed(app.engine, source.url, source.name, app.clock.now())
-    except FeedError as e:
-        print(f"sokbo: {e}", file=sys.stderr)
-        return 1
-    print(f"added feed {feed.id}: {feed.name} ({feed.url}); it is polled on the next cycle")
     return 0
 
 

@@ -3,6 +3,8 @@ this chat is set up."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.agencies import AGENCIES
 from bot.commands.context import CommandStore, Context, registered
 from bot.commands.names import COMMAND_NAMES, COMMANDS
@@ -10,8 +12,10 @@ from bot.commands.parse import quoted, shown
 from bot.commands.rules import rules_text
 from bot.commands.timewords import at_words
 from bot.digest import next_digest_at
+from bot.feeds.silence import Silence
 from bot.locales import parse_language, t
 from bot.messages import Reply
+from bot.sources.health import feed_health
 from bot.store.chats import Chat
 from bot.topics import OTHER
 
@@ -82,22 +86,43 @@ def sources(ctx: Context, store: CommandStore) -> Reply:
         return Reply(ctx.say("sources.none"))
     lines = [ctx.say("sources.title", count=len(found))]
     for feed in found[:30]:
-        if feed.consecutive_failures:
+        health = feed_health(feed, ctx.now)
+        if health.state == "failing":
             state = ctx.say(
                 "sources.failing",
                 count=feed.consecutive_failures,
                 error=shown(feed.last_error or "", 60),
             )
+        elif health.silence is not None:
+            state = _silence_words(ctx, health.silence)
         elif feed.last_success_at is not None:
             last = ctx.when(feed.last_success_at, ctx.settings.digest.default_timezone)
             state = ctx.say("sources.ok", when=last)
         else:
             state = ctx.say("sources.never")
+        if health.ended is not None:
+            state += " — " + ctx.say(
+                "sources.ended",
+                service=health.ended.name,
+                date=health.ended.ended_on.isoformat(),
+                instead=health.ended.replaced_by,
+            )
         lines.append(f"#{feed.id} {shown(feed.name, 40)} — {state}")
     if len(found) > 30:
         lines.append(ctx.say("feeds.more", count=len(found) - 30))
     lines.append(ctx.say("sources.footer"))
     return Reply("\n".join(lines))
+
+
+def _silence_words(ctx: Context, quiet: Silence) -> str:
+    """A silent feed in the chat's language: emptied, empty, or quiet for how long."""
+    if quiet.kind != "quiet":
+        return ctx.say(f"sources.{quiet.kind}")
+    days = max(1, round((quiet.quiet_for or timedelta()).total_seconds() / 86400))
+    if quiet.usual is None:
+        return ctx.say("sources.quiet", days=days)
+    hours = max(1, round(quiet.usual.total_seconds() / 3600))
+    return ctx.say("sources.quiet_usual", days=days, hours=hours)
 
 
 def status(ctx: Context, store: CommandStore) -> Reply:

@@ -2,8 +2,12 @@
 
 Bounded concurrency, connect/read/total timeouts, a redirect limit that also names loops, a
 streamed size cap (the download stops past it), gzip/deflate, conditional GET (a 304 costs no
-parse) and Retry-After. Every failure becomes a :class:`~bot.errors.FetchError` whose message
-is one plain English line for logs and ``sokbo feeds list``.
+parse) and Retry-After. Sites' habits are handled for any feed: a 405 whose ``Allow`` names
+POST is asked again with POST (the method is handed back to be remembered for the feed), and
+cookies set during a fetch — a 307 to itself with a cookie gate — are sent for the rest of it
+and handed back to be sent with the next. Every failure becomes a
+:class:`~bot.errors.FetchError` whose message is one plain English line for logs and
+``sokbo feeds list``.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
+import json
 import os
 import socket
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urljoin, urlsplit
@@ -38,6 +44,8 @@ class FetchResult:
     headers: Mapping[str, str] = field(default_factory=dict)
     etag: str | None = None
     last_modified: str | None = None
+    method: str = "GET"  # the method that worked: keep asking with it
+    cookies: str | None = None  # JSON of the cookies to send with the next fetch
 
     @property
     def not_modified(self) -> bool:
@@ -97,9 +105,17 @@ class Fetcher:
             self._idle.append(client)
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        method: str | None = None,
+        cookies: str | None = None,
     ) -> FetchResult:
-        """Fetch ``url``; raises FetchError with a one-line reason. Waits for a free slot first."""
+        """Fetch ``url``; raises FetchError with a one-line reason. Waits for a free slot first.
+
+        ``method`` and ``cookies`` are what the previous fetch of this feed handed back."""
         async with self._semaphore:
             total = self.settings.total_timeout
             try:
@@ -108,12 +124,19 @@ class Fetcher:
                         return await asyncio.to_thread(
                             _read_file, url, self.settings.max_bytes, last_modified
                         )
-                    return await self._fetch_http(url, etag, last_modified)
+                    return await self._fetch_http(
+                        url, etag, last_modified, method or "GET", cookies
+                    )
             except TimeoutError:
                 raise FetchError(f"timed out after {_seconds(total)} (total)") from None
 
     async def _fetch_http(
-        self, url: str, etag: str | None, last_modified: str | None
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        method: str,
+        cookies: str | None,
     ) -> FetchResult:
         headers = {}
         if etag:
@@ -121,36 +144,63 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         client = self._borrow(url)
+        jar = load_cookies(cookies)
         try:
-            return await self._follow(client, url, headers)
+            result = await self._follow(client, url, headers, method, jar)
         finally:
             self._give_back(client)
+        return replace(result, cookies=dump_cookies(jar))
 
     async def _follow(
-        self, client: httpx.AsyncClient, url: str, headers: dict[str, str]
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        headers: dict[str, str],
+        method: str,
+        jar: httpx.Cookies,
     ) -> FetchResult:
-        seen = [url]
+        seen = [(method, url)]
         current = url
-        for _ in range(self.settings.max_redirects + 1):
+        switched = False  # GET ⇄ POST once per fetch: a site cannot make it loop
+        for _ in range(self.settings.max_redirects + 2):
+            request = client.build_request(
+                method, current, headers=headers, content=b"" if method == "POST" else None
+            )
+            jar.set_cookie_header(request)
             try:
-                async with client.stream("GET", current, headers=headers) as response:
+                response = await client.send(request, stream=True)
+                try:
+                    jar.extract_cookies(response)  # also from a redirect: a cookie gate's 307
                     if response.is_redirect and "location" in response.headers:
                         target = urljoin(current, response.headers["location"])
-                        if target in seen:
+                        if response.status_code in (301, 302, 303):
+                            method = "GET"  # what browsers do; 307 and 308 keep the method
+                        if (method, target) in seen and target != current:
+                            raise FetchError(f"redirect loop ({current} → {target})")
+                        if (method, target) in seen and not _sets_cookie(response):
                             raise FetchError(f"redirect loop ({current} → {target})")
                         await self._allow_redirect(url, target)
-                        seen.append(target)
+                        seen.append((method, target))
                         current = target
                         continue
-                    return await self._read(current, response)
+                    other = _allowed_instead(response, method)
+                    if other is not None and not switched:
+                        switched = True
+                        method = other
+                        await response.aread()
+                        continue
+                    result = await self._read(current, response)
+                    return replace(result, method=method)
+                finally:
+                    await response.aclose()
             except httpx.HTTPError as e:
                 raise FetchError(describe_http_error(e, self.settings)) from e
         raise FetchError(f"too many redirects ({self.settings.max_redirects})")
 
     async def check_target(self, trusted: str, target: str) -> None:
-        """The redirect policy applied to a URL found in a document (a feed item's link, an
-        attachment on its page) rather than configured: ``trusted`` is the configured URL it
-        came from. Raises FetchError saying why not."""
+        """Whether an address found from ``trusted`` (a redirect, a page's feed link, a feed
+        item's link, an attachment on its page) may be fetched: the redirect policy below,
+        with ``trusted`` the configured URL it came from. Raises FetchError saying why not."""
         await self._allow_redirect(trusted, target)
 
     async def _allow_redirect(self, first: str, target: str) -> None:
@@ -218,10 +268,63 @@ class Fetcher:
         )
 
 
+def _allowed_instead(response: httpx.Response, method: str) -> str | None:
+    """The method to ask with instead, when a 405 names it in ``Allow`` (GET ⇄ POST)."""
+    if response.status_code != 405:
+        return None
+    allowed = {m.strip().upper() for m in response.headers.get("allow", "").split(",")}
+    other = "POST" if method == "GET" else "GET"
+    return other if other in allowed else None
+
+
+def _sets_cookie(response: httpx.Response) -> bool:
+    return bool(response.headers.get_list("set-cookie"))
+
+
+# What a feed keeps between fetches: a few small cookies, never a site's whole jar.
+MAX_COOKIES = 20
+MAX_COOKIE_CHARS = 4096
+
+
+def load_cookies(stored: str | None) -> httpx.Cookies:
+    """The jar of one fetch, holding what the feed's previous fetch kept (JSON list)."""
+    jar = httpx.Cookies()
+    if not stored:
+        return jar
+    try:
+        items = json.loads(stored)
+    except ValueError:
+        return jar
+    if not isinstance(items, list):
+        return jar
+    for item in items[:MAX_COOKIES]:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            jar.set(
+                item["name"],
+                str(item.get("value", "")),
+                domain=str(item.get("domain", "")),
+                path=str(item.get("path", "/")),
+            )
+    return jar
+
+
+def dump_cookies(jar: httpx.Cookies) -> str | None:
+    """The cookies to keep for the next fetch (expired ones dropped), as JSON; None if none."""
+    jar.jar.clear_expired_cookies()
+    kept = [
+        {"name": c.name, "value": c.value or "", "domain": c.domain, "path": c.path}
+        for c in jar.jar
+        if len(c.name) + len(c.value or "") <= MAX_COOKIE_CHARS
+    ][:MAX_COOKIES]
+    return json.dumps(kept, ensure_ascii=False) if kept else None
+
+
 def _client(
     settings: FeedSettings, tls: ssl.SSLContext, transport: httpx.AsyncBaseTransport | None
 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(
+        # The clients are shared by all feeds: their own jar keeps nothing; each fetch has its own.
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         timeout=httpx.Timeout(
             connect=settings.connect_timeout,
             read=settings.read_timeout,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, NotRequired, TypedDict
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -26,7 +26,9 @@ from bot.documents import Document, build_document, markup_lines, stored_text
 from bot.documents.contacts import contacts_of, extract_contacts
 from bot.feeds.dates import first_date
 from bot.feeds.encoding import as_utf8_document, decode
+from bot.feeds.silence import rhythm
 from bot.hygiene import clean_text
+from bot.stories import canonical_url, normalize_title, without_session
 from bot.types import Article, Contact
 
 
@@ -37,6 +39,8 @@ class ParsedFeed:
     articles: tuple[Article, ...]
     error: str | None = None
     title: str | None = None
+    newest: datetime | None = None  # the newest item date the document gave (not after now)
+    rhythm: float | None = None  # median seconds between its dated items (bot/feeds/silence.py)
 
 
 class ParseOptions(TypedDict):
@@ -72,6 +76,7 @@ def parse_feed(
         resolve_relative_uris=False,
     )
     channel_date = first_date(parsed.feed)
+    channel = _Channel.of(parsed.feed, base_url)
     raw_entries = list(parsed.entries)
     bozo = bool(parsed.get("bozo")) and not isinstance(
         parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride
@@ -85,13 +90,18 @@ def parse_feed(
         return ParsedFeed((), f"not a feed: {reason}")
     articles: list[Article] = []
     seen: set[str] = set()
+    dates: list[datetime] = []
     for entry in raw_entries:
+        if channel.is_itself(entry):
+            continue
         article = _article(entry, feed_id=feed_id, base_url=base_url, default_date=channel_date)
         if article is None or article.guid in seen:
             continue
         seen.add(article.guid)
         if article.published_at is _UNDATED:
             article = _with_date(article, now)
+        elif article.published_at <= now:
+            dates.append(article.published_at)
         articles.append(article)
     errors = []
     if encoding_note:
@@ -101,7 +111,44 @@ def parse_feed(
             f"malformed document: {_bozo_reason(parsed)}; recovered {len(articles)} items"
         )
     title = clean_title(str(parsed.feed.get("title", ""))) or None
-    return ParsedFeed(tuple(articles), "; ".join(errors) or None, title)
+    return ParsedFeed(
+        tuple(articles),
+        "; ".join(errors) or None,
+        title,
+        newest=max(dates, default=None),
+        rhythm=rhythm(dates),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Channel:
+    """The channel's own title and links: some feeds repeat them as their first item."""
+
+    title: str
+    links: frozenset[str]
+
+    @classmethod
+    def of(cls, feed: Mapping[str, Any], base_url: str) -> _Channel:
+        link = str(feed.get("link", "") or "").strip()
+        links = {canonical_url(base_url)}
+        if link:
+            links.add(canonical_url(urljoin(base_url, link)))
+        return cls(normalize_title(clean_title(str(feed.get("title", "")))), frozenset(links))
+
+    def is_itself(self, entry: Mapping[str, Any]) -> bool:
+        """An item carrying the channel's title that links to the channel (or nowhere, or
+        carries no body) is the channel repeated, not a release."""
+        if (
+            not self.title
+            or normalize_title(clean_title(str(entry.get("title", "")))) != self.title
+        ):
+            return False
+        link = str(entry.get("link", "") or "").strip()
+        if not link or not _best_content(entry).strip():
+            return True
+        return canonical_url(link) in self.links or any(
+            canonical_url(urljoin(own, link)) in self.links for own in self.links
+        )
 
 
 _HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>])", re.I | re.S)
@@ -129,8 +176,9 @@ def _article(
     # Character references (&#0;, &#x202E;) survive the document's cleaning: clean each field.
     title = " ".join(clean_text(clean_title(str(entry.get("title", "")))).split())
     link = clean_text(str(entry.get("link", "") or "")).strip()
-    url = urljoin(base_url, link) if link else ""
-    body_html = _best_content(entry)
+    # Identity without session ids or tracking parameters; shown with https where the feed is.
+    url = without_session(urljoin(base_url, link)) if link else ""
+    body_html = without_debris(_best_content(entry))
     doc = build_document(body_html, title=title)
     built = stored_text(doc)
     text = clean_text(built)
@@ -138,9 +186,10 @@ def _article(
         return None
     if not title:
         title = text.split("\n", 1)[0][:80]
-    guid = clean_text(str(entry.get("id", "") or "")).strip()
+    guid = without_session(clean_text(str(entry.get("id", "") or "")))
     if not guid:
         guid = stable_id(url, title)
+    url = secure_like(url, base_url)
     published = first_date(entry) or default_date or _UNDATED
     return Article(
         feed_id=feed_id,
@@ -191,6 +240,47 @@ def _best_content(entry: Mapping[str, Any]) -> str:
             best = value
     summary = str(entry.get("summary", "") or "")
     return best if best.strip() else summary
+
+
+def secure_like(url: str, feed_url: str) -> str:
+    """An http:// link of the feed's own site, when the feed itself is https, in https: such
+    sites serve their pages over https (over http some land on a list page instead)."""
+    if not (url.startswith("http://") and feed_url.startswith("https://")):
+        return url
+    host, feed_host = urlsplit(url).hostname or "", urlsplit(feed_url).hostname or ""
+    if host.removeprefix("www.") != feed_host.removeprefix("www."):
+        return url
+    return "https://" + url[len("http://") :]
+
+
+# Entities escaped once too often (``&amp;middot;``), HTML comments escaped into text, office
+# and HWP clipboard leftovers (conditional comments, <xml> blocks, o:/v:/w: tags): markup no
+# reader should see.
+_DOUBLED_ENTITY = re.compile(r"&amp;(#\d{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+_ESCAPED_COMMENT = re.compile(r"&lt;!--.*?(?:--&gt;|(?=&lt;|<)|\Z)", re.S)
+_OPEN_COMMENT = re.compile(r"<!--(?:(?!-->).)*?(?=<|\Z)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_ESCAPED_BLOCK = re.compile(r"&lt;(xml|style)\b.*?&lt;/\1\s*&gt;", re.S | re.I)
+_OFFICE_BLOCK = re.compile(r"<(xml)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+_OFFICE_TAG = re.compile(r"</?(?:o|v|w|m|st1|hp):[A-Za-z][\w-]*\b[^>]*>", re.I)
+
+
+def without_debris(markup: str) -> str:
+    """The item's HTML with doubled entities decoded once and comments and office debris
+    removed, raw or escaped, closed or cut off."""
+    if "&" not in markup and "<" not in markup:
+        return markup
+    text = markup
+    for _ in range(3):
+        undoubled = _DOUBLED_ENTITY.sub(r"&\1", text)
+        if undoubled == text:
+            break
+        text = undoubled
+    text = _ESCAPED_BLOCK.sub("", _ESCAPED_COMMENT.sub("", text))
+    text = _COMMENT.sub("", text)
+    text = _OPEN_COMMENT.sub("", text)
+    text = _OFFICE_BLOCK.sub("", text)
+    return _OFFICE_TAG.sub("", text)
 
 
 def stable_id(url: str, title: str) -> str:

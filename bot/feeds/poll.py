@@ -237,7 +237,13 @@ async def _fetch_and_parse(
             timeline.mark(feed.id, "slot")
         began = time.perf_counter()
         try:
-            result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+            result = await fetcher.fetch(
+                feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                method=feed.fetch_method,
+                cookies=feed.cookies,
+            )
         finally:  # a failure's time counts too: a feed that times out starts first next time
             writer.fetch_took(feed.id, time.perf_counter() - began)
         if timeline is not None:
@@ -261,8 +267,17 @@ async def _fetch_and_parse(
         timeline.mark(feed.id, "parsed")
     if not parsed.articles and parsed.error:
         raise FeedError(parsed.error)
-    return tuple(parsed.articles), FeedSuccess(
-        feed.id, result.etag, result.last_modified, parsed.error
+    items = parsed.articles
+    return tuple(items), FeedSuccess(
+        feed.id,
+        result.etag,
+        result.last_modified,
+        parsed.error,
+        method=result.method,
+        cookies=result.cookies,
+        items=len(items),
+        newest=parsed.newest,
+        rhythm=parsed.rhythm,
     )
 
 

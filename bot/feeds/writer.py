@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -205,8 +206,9 @@ class CycleWriter:
                     conn, [a for items, _, _ in batch.stores for a in items], now
                 )
                 feed_store.record_successes(
-                    conn, [s for _, s, _ in batch.stores], now, poll_interval=settings.poll_interval
-                )
+                    conn, _counted([s for _, s, _ in batch.stores], stored), now,
+                    poll_interval=settings.poll_interval,
+                )  # fmt: skip
                 next_polls = feed_store.record_failures(
                     conn, failures, now,
                     backoff_initial=settings.backoff_initial, backoff_max=settings.backoff_max,
@@ -233,7 +235,7 @@ class CycleWriter:
                 with self.engine.begin() as conn:
                     result = article_store.upsert_in(conn, items, now)
                     feed_store.record_successes(
-                        conn, [success], now, poll_interval=settings.poll_interval
+                        conn, _counted([success], result), now, poll_interval=settings.poll_interval
                     )
                 results.append(result)
             except Exception:  # rolled back together: now item by item, so one bad item
@@ -298,12 +300,18 @@ class CycleWriter:
             with self.engine.begin() as conn:
                 result = article_store.upsert_in(conn, good, now)
                 feed_store.record_successes(
-                    conn, [replace(success, warning=warning)], now,
+                    conn, _counted([replace(success, warning=warning)], result), now,
                     poll_interval=self.settings.poll_interval,
                 )  # fmt: skip
         except Exception as e:
             return e
         return replace(result, note=note)
+
+
+def _counted(successes: Sequence[FeedSuccess], stored: UpsertResult) -> list[FeedSuccess]:
+    """Each success with how many of its items were new (the feed's silence reads it)."""
+    new = Counter(article.feed_id for article in stored.new)
+    return [replace(s, new=new[s.feed_id]) for s in successes]
 
 
 def _split(stored: UpsertResult, feed_ids: Sequence[int]) -> list[UpsertResult | Exception]:

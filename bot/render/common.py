@@ -25,6 +25,7 @@ from bot.clock import KST
 from bot.documents.contacts import overview
 from bot.hygiene import is_clean
 from bot.locales import date_values, t, weekday
+from bot.story_features import figure_display
 from bot.types import Contact
 
 URL_LIMIT = 3000  # Slack refuses longer link targets; no real press-release URL comes close
@@ -95,3 +96,41 @@ def safe_url(url: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return url
+
+
+# A message lists this many sources by name; the rest are counted (외 N곳).
+SOURCES_SHOWN = 5
+
+
+def sources_text(first: str, sources: Sequence[str], lang: str = "ko") -> str:
+    """Where a story comes from: the one feed, or ``출처 5곳: 중기부, 뉴스1, … 외 N곳``."""
+    names = [n.strip() for n in sources if n.strip()] or [first.strip()]
+    if len(names) <= 1:
+        return names[0] if names else ""
+    shown = ", ".join(names[:SOURCES_SHOWN])
+    more = len(names) - SOURCES_SHOWN
+    if more > 0:
+        shown += " " + t(lang, "render.sources_more", count=more)
+    return t(lang, "render.sources_list", count=len(names), names=shown)
+
+
+def why_grouped(
+    reason: str, via: int | None, similarity: float | None, shared: dict[str, list[str]]
+) -> str:
+    """Why an article is in its story, in Korean, from its ``story_links`` row."""
+    if reason == "near":
+        parts = [f"기사 #{via}와 내용이 비슷함 (유사도 {similarity or 0:.2f})"]
+        if figures := shared.get("figures"):
+            parts.append("같은 수치: " + ", ".join(figure_display(f) for f in figures[:6]))
+        if agencies := shared.get("agencies"):
+            parts.append("같은 기관: " + ", ".join(agencies))
+        if words := shared.get("words"):
+            parts.append("같은 낱말: " + ", ".join(words[:8]))
+        return "; ".join(parts)
+    return {
+        "first": "처음 들어온 기사",
+        "url": "같은 주소의 기사",
+        "title": "제목이 같은 기사",
+        "text": "본문이 같은 기사",
+        "split": "다른 소식에서 나눈 기사 (sokbo stories split)",
+    }.get(reason, reason)

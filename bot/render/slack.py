@@ -19,7 +19,14 @@ from typing import Any
 
 from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, DigestEntry, Message, Notice, Reply, SearchPage
-from bot.render.common import contact_overview, contact_texts, first_contact, safe_url, stamp
+from bot.render.common import (
+    contact_overview,
+    contact_texts,
+    first_contact,
+    safe_url,
+    sources_text,
+    stamp,
+)
 from bot.types import Contact
 
 Block = dict[str, Any]
@@ -151,6 +158,12 @@ def _paginate(first_text: str, blocks: list[Block], thread_text: str) -> list[Sl
 # --- messages ---------------------------------------------------------------------------
 
 
+def _source_label(alert: Alert, lang: str) -> str:
+    if len(alert.sources) > 1:
+        return escape(sources_text(alert.source, alert.sources, lang))
+    return f"{t(lang, 'render.source')}: {escape(alert.source)}"
+
+
 def render_alert(alert: Alert, lang: str = "ko") -> list[SlackMessage]:
     summary = alert.summary
     lines = [f"• {escape(b)}" for b in summary.bullets if b.strip()]
@@ -159,7 +172,7 @@ def render_alert(alert: Alert, lang: str = "ko") -> list[SlackMessage]:
     blocks: list[Block] = [_header(summary.headline)]
     blocks += _sections(lines or ["• " + escape(summary.headline)])
     context = [
-        f"{t(lang, 'render.source')}: {escape(alert.source)}",
+        _source_label(alert, lang),
         stamp(alert.published_at, lang=lang),
     ]
     shown, more = contact_overview(summary.contacts, lang)

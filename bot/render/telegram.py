@@ -24,6 +24,7 @@ from bot.render.common import (
     contact_texts,
     first_contact,
     safe_url,
+    sources_text,
     stamp,
 )
 from bot.types import Contact
@@ -184,7 +185,11 @@ def alert_blocks(alert: Alert, lang: str = "ko") -> list[Block]:
         blocks.append((Span("\n".join(f"▪ {fact}" for fact in facts)),))
     if (contacts := contacts_block(s.contacts, lang)) is not None:
         blocks.append(contacts)
-    blocks.append(_source_line(alert.source, alert.published_at, alert.url, lang))
+    blocks.append(
+        _source_line(
+            sources_text(alert.source, alert.sources, lang), alert.published_at, alert.url, lang
+        )
+    )
     return blocks
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
-from bot.render.common import contact_text, first_contact, full_stamp, stamp
+from bot.render.common import contact_text, first_contact, full_stamp, sources_text, stamp
 from bot.types import Contact
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -37,7 +37,8 @@ def render_alert(alert: Alert, lang: str = "ko") -> str:
     s = alert.summary
     lines = [
         f"{t(lang, 'render.alert.prefix')} {clean(s.headline)}",
-        f"{clean(alert.source)} · {full_stamp(alert.published_at, lang)}",
+        f"{clean(sources_text(alert.source, alert.sources, lang))} · "
+        f"{full_stamp(alert.published_at, lang)}",
     ]
     if s.agencies:
         lines.append(f"{t(lang, 'render.agencies')}: " + ", ".join(clean(a) for a in s.agencies))

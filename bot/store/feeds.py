@@ -12,6 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.config import FeedSource
 from bot.errors import FeedError
+from bot.feeds.silence import QUIET_FLOOR
+from bot.sources.catalog import catalog
 from bot.store import from_db, to_db
 from bot.store.schema import articles, feeds
 from bot.types import Feed
@@ -30,6 +32,12 @@ def _feed(row: Any) -> Feed:
         last_error_at=from_db(row.last_error_at),
         consecutive_failures=row.consecutive_failures,
         next_poll_at=from_db(row.next_poll_at),
+        fetch_method=row.fetch_method,
+        cookies=row.cookies,
+        item_count=row.item_count,
+        newest_item_at=from_db(row.newest_item_at),
+        rhythm_seconds=row.rhythm_seconds,
+        last_new_at=from_db(row.last_new_at),
     )
 
 
@@ -100,6 +108,38 @@ def list_feeds(engine: Engine, *, include_disabled: bool = True) -> list[Feed]:
     query = sa.select(feeds).order_by(feeds.c.id)
     if not include_disabled:
         query = query.where(feeds.c.enabled.is_(True))
+    with engine.connect() as conn:
+        return [_feed(row) for row in conn.execute(query)]
+
+
+def feeds_to_watch(engine: Engine, now: datetime) -> list[Feed]:
+    """Enabled feeds that may be silent (their last answer had no items, or nothing new for
+    longer than the shortest quiet limit) or follow a service that ended: the few /healthz
+    names. The caller decides with bot.sources.health."""
+    cutoff = to_db(now - QUIET_FLOOR)
+    newest_old = sa.or_(feeds.c.newest_item_at.is_(None), feeds.c.newest_item_at < cutoff)
+    new_old = sa.or_(feeds.c.last_new_at.is_(None), feeds.c.last_new_at < cutoff)
+    known = sa.or_(feeds.c.newest_item_at.is_not(None), feeds.c.last_new_at.is_not(None))
+    ended = [
+        feeds.c.url.like(f"%//{host}{service.path_prefix}%")
+        for service in catalog().ended
+        for host in service.hosts
+    ]
+    query = (
+        sa.select(feeds)
+        .where(feeds.c.enabled.is_(True))
+        .where(
+            sa.or_(
+                sa.and_(
+                    feeds.c.consecutive_failures == 0,
+                    feeds.c.last_success_at.is_not(None),
+                    sa.or_(feeds.c.item_count == 0, sa.and_(known, newest_old, new_old)),
+                ),
+                *ended,
+            )
+        )
+        .order_by(feeds.c.id)
+    )
     with engine.connect() as conn:
         return [_feed(row) for row in conn.execute(query)]
 
@@ -191,12 +231,21 @@ def _per_feed(**values: Any) -> sa.Update:
 
 @dataclass(frozen=True, slots=True)
 class FeedSuccess:
-    """A feed whose answer (and items) were stored: its new validators and any warning."""
+    """A feed whose answer (and items) were stored: its new validators and any warning, what
+    to send with the next fetch (method, cookies) and what tells whether it went silent (how
+    many items it gave, the newest item date and its rhythm; how many of the items were new,
+    set by the writer once stored). ``items`` None: not counted (nothing recorded)."""
 
     feed_id: int
     etag: str | None
     last_modified: str | None
     warning: str | None = None
+    method: str | None = None
+    cookies: str | None = None
+    items: int | None = None
+    newest: datetime | None = None
+    rhythm: float | None = None
+    new: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,13 +262,31 @@ def record_successes(
 ) -> None:
     """Many successes in the caller's transaction — the one that stored their items, so the
     validators are never saved without the items (a later 304 would hide them)."""
+    if not successes:
+        return
     ok_at, next_at = to_db(now), to_db(now + timedelta(seconds=poll_interval))
+    ids = sorted({s.feed_id for s in successes})
+    kept = {
+        row.id: row
+        for row in conn.execute(
+            sa.select(
+                feeds.c.id, feeds.c.newest_item_at, feeds.c.rhythm_seconds, feeds.c.last_new_at,
+                feeds.c.item_count,
+            ).where(feeds.c.id.in_(ids))
+        )
+    }  # fmt: skip
     plain = _per_feed(
         last_success_at=ok_at,
         consecutive_failures=0,
         next_poll_at=next_at,
         etag=sa.bindparam("new_etag"),
         last_modified=sa.bindparam("new_lm"),
+        fetch_method=sa.bindparam("method"),
+        cookies=sa.bindparam("jar"),
+        item_count=sa.bindparam("items"),
+        newest_item_at=sa.bindparam("newest", type_=feeds.c.newest_item_at.type),
+        rhythm_seconds=sa.bindparam("rhythm"),
+        last_new_at=sa.bindparam("new_at", type_=feeds.c.last_new_at.type),
     )
     warned = plain.values(last_error=sa.bindparam("warning"), last_error_at=ok_at)
     for statement, group in (
@@ -229,16 +296,36 @@ def record_successes(
         if group:
             conn.execute(
                 statement,
-                [
-                    {
-                        "fid": s.feed_id,
-                        "new_etag": s.etag[:500] if s.etag else None,
-                        "new_lm": s.last_modified[:100] if s.last_modified else None,
-                        "warning": s.warning,
-                    }
-                    for s in group
-                ],
+                [_success_row(s, kept.get(s.feed_id), now) for s in group],
             )
+
+
+def _success_row(success: FeedSuccess, kept: Any, now: datetime) -> dict[str, Any]:
+    """One success's parameters; the newest item date only ever moves forward."""
+    newest = from_db(kept.newest_item_at) if kept is not None else None
+    if success.newest is not None and (newest is None or success.newest > newest):
+        newest = success.newest
+    last_new = from_db(kept.last_new_at) if kept is not None else None
+    if success.new:
+        last_new = now
+    items = success.items
+    if items is None and kept is not None:
+        items = kept.item_count
+    rhythm = success.rhythm
+    if rhythm is None and kept is not None:
+        rhythm = kept.rhythm_seconds
+    return {
+        "fid": success.feed_id,
+        "new_etag": success.etag[:500] if success.etag else None,
+        "new_lm": success.last_modified[:100] if success.last_modified else None,
+        "warning": success.warning,
+        "method": success.method if success.method and success.method != "GET" else None,
+        "jar": success.cookies,
+        "items": items,
+        "newest": to_db(newest) if newest else None,
+        "rhythm": rhythm,
+        "new_at": to_db(last_new) if last_new else None,
+    }
 
 
 def record_failure(

@@ -29,6 +29,12 @@ feeds = sa.Table(
     sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_poll_at", UtcDateTime),
     sa.Column("last_fetch_seconds", sa.Float),  # slow feeds start first in the next cycle
+    sa.Column("fetch_method", sa.String(8)),  # "POST" once GET was refused with Allow: POST
+    sa.Column("cookies", sa.Text),  # JSON: cookies the site set, sent with the next fetch
+    sa.Column("item_count", sa.Integer),  # items in the last answer (0: silent)
+    sa.Column("newest_item_at", UtcDateTime),  # the newest item date the feed ever gave
+    sa.Column("rhythm_seconds", sa.Float),  # median gap between its items' dates
+    sa.Column("last_new_at", UtcDateTime),  # when a poll last stored a new item
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -49,6 +55,7 @@ stories = sa.Table(
     sa.Column("matched_at", UtcDateTime),  # set once deliveries were created
     sa.Column("summary_claim", sa.String(40)),  # who is summarizing it (one LLM call per story)
     sa.Column("summary_claimed_at", UtcDateTime),
+    sa.Column("primary_article_id", sa.Integer),  # whose text speaks for it (0012); NULL: first
     sa.Index("ix_stories_published_at", "published_at"),  # the web archive, newest first
     # migration 0011: every article of the story was withdrawn by its source; hidden
     sa.Column("withdrawn_at", UtcDateTime),
@@ -278,4 +285,45 @@ corrections = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("notified_at", UtcDateTime),  # deliveries were created for it
     sa.Index("ix_corrections_pending", "notified_at"),
+)
+
+# --- near-duplicate grouping (issue 20, migration 0012) --------------------------------------
+# Features are computed once per article; grouping_keys indexes them (LSH bands, distinctive
+# figures) so candidates are found by key and time, never by reading every article.
+
+article_features = sa.Table(
+    "article_features",
+    metadata,
+    sa.Column("article_id", sa.Integer, primary_key=True),
+    sa.Column("features", sa.Text, nullable=False),  # bot.story_features.StoryFeatures JSON
+)
+
+grouping_keys = sa.Table(
+    "grouping_keys",
+    metadata,
+    sa.Column("key", sa.BigInteger, nullable=False),
+    sa.Column("article_id", sa.Integer, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.Index("ix_grouping_keys_key_published", "key", "published_at"),
+)
+
+# Why each article is in its story: reason first | url | title | text | near | split.
+story_links = sa.Table(
+    "story_links",
+    metadata,
+    sa.Column("article_id", sa.Integer, primary_key=True),
+    sa.Column("story_id", sa.Integer, nullable=False, index=True),
+    sa.Column("reason", sa.String(20), nullable=False),
+    sa.Column("via_article_id", sa.Integer),
+    sa.Column("similarity", sa.Float),
+    sa.Column("shared", sa.Text),  # JSON: figures, agencies, words in common
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+story_splits = sa.Table(
+    "story_splits",
+    metadata,
+    sa.Column("article_id", sa.Integer, primary_key=True),
+    sa.Column("story_id", sa.Integer, primary_key=True),  # the story it must not join again
+    sa.Column("created_at", UtcDateTime, nullable=False),
 )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,8 +16,27 @@ from bot.digest import DigestCandidate
 from bot.matching import LEAD_CHARS, StoryFacts, story_facts
 from bot.messages import Alert, DigestEntry
 from bot.store import from_db, from_db_required
-from bot.store.schema import articles, feeds, stories
-from bot.stories import StoryCandidate, StoryKeys, choose_story, story_keys
+from bot.store.schema import (
+    UtcDateTime,
+    article_features,
+    articles,
+    feeds,
+    grouping_keys,
+    stories,
+    story_links,
+    story_splits,
+)
+from bot.stories import (
+    NEAR_WINDOW,
+    NearCandidate,
+    StoryCandidate,
+    StoryKeys,
+    choose_near,
+    choose_story,
+    source_rank,
+    story_keys,
+)
+from bot.story_features import StoryFeatures, bucket_keys, story_features
 from bot.types import Summary
 
 
@@ -23,13 +44,26 @@ from bot.types import Summary
 class GroupingReport:
     new_story_ids: list[int] = field(default_factory=list)
     merged_story_ids: list[int] = field(default_factory=list)  # gained an article
+    near_joined: int = 0  # articles that joined a story as near duplicates
+    resummarize: list[int] = field(default_factory=list)  # a better source became primary
+
+
+# Index rows read per key (newest first within the window): a key shared by very many
+# articles (a common figure) costs at most this much, whatever the table holds.
+PER_KEY = 50
+# Keys per statement when candidates are looked up for a whole batch.
+_KEYS_PER_QUERY = 200
 
 
 def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> GroupingReport:
-    """Give every article without a story one: an existing story sharing a key, or a new one.
+    """Give every article without a story one: a story sharing an exact key, a story with a
+    near duplicate of it, or a new one.
 
-    A story that gains an article from another feed counts one more source; it is never
-    delivered again (deliveries are made once, when the story is matched).
+    Features are computed once per article and stored with its index keys; candidates for
+    the whole batch are read by key in a few statements. A story that gains an article from
+    another feed counts one more source; it is never delivered again (deliveries are made
+    once, when the story is matched). When the new article is a better source (an official
+    release after a rewrite) it becomes the story's primary and the digest is redone.
     """
     report = GroupingReport()
     with engine.begin() as conn:
@@ -42,35 +76,245 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
                 articles.c.text,
                 articles.c.published_at,
                 articles.c.content_hash,
+                feeds.c.url.label("feed_url"),
             )
+            .join(feeds, feeds.c.id == articles.c.feed_id)
             .where(articles.c.story_id.is_(None))
             .order_by(articles.c.id)
             .limit(limit)
         )
         if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        for row in conn.execute(query).all():
+            query = query.with_for_update(of=articles, skip_locked=True)
+        rows = conn.execute(query).all()
+        if not rows:
+            return report
+        features = _features_for(conn, rows)
+        keys_of = {row.id: bucket_keys(features[row.id]) for row in rows}
+        published = [from_db_required(r.published_at) for r in rows]
+        stored = _candidates(
+            conn,
+            sorted({k for keys in keys_of.values() for k in keys}),
+            since=min(published) - NEAR_WINDOW,
+            until=max(published) + NEAR_WINDOW,
+        )
+        refused = _refused(conn, [r.id for r in rows])
+        # An article grouped again (its story was reset) is linked and indexed afresh.
+        for table in (story_links, grouping_keys):
+            conn.execute(table.delete().where(table.c.article_id.in_([r.id for r in rows])))
+        batch: dict[int, list[NearCandidate]] = {}
+        index_rows: list[dict[str, Any]] = []
+        for row in rows:
+            published_at = from_db_required(row.published_at)
             keys = story_keys(row.url, row.title, row.content_hash)
-            story_id = choose_story(keys, len(row.text or ""), _sharing(conn, keys), now)
+            sharing = _sharing(conn, keys)
+            story_id = choose_story(keys, len(row.text or ""), sharing, now)
+            link: dict[str, Any] = {"reason": "first"}
+            if story_id is not None:
+                link = {"reason": _exact_reason(keys, sharing, story_id)}
+            else:
+                found: dict[int, NearCandidate] = {}
+                for key in keys_of[row.id]:
+                    for cand in (*stored.get(key, ()), *batch.get(key, ())):
+                        found[cand.article_id] = cand
+                match = choose_near(
+                    features[row.id],
+                    published_at,
+                    found.values(),
+                    refused=refused.get(row.id, frozenset()),
+                )
+                if match is not None:
+                    story_id = match.story_id
+                    report.near_joined += 1
+                    link = {
+                        "reason": "near",
+                        "via_article_id": match.article_id,
+                        "similarity": match.similarity,
+                        "shared": json.dumps(
+                            {
+                                "figures": match.shared_figures,
+                                "agencies": match.shared_agencies,
+                                "words": match.shared_words,
+                            },
+                            ensure_ascii=False,
+                        ),
+                    }
             if story_id is None:
                 story_id = _create_story(conn, row, keys, now)
                 report.new_story_ids.append(story_id)
             else:
-                feeds = set(
-                    conn.execute(
-                        sa.select(articles.c.feed_id).where(articles.c.story_id == story_id)
-                    ).scalars()
-                )
-                if row.feed_id not in feeds:
-                    conn.execute(
-                        stories.update()
-                        .where(stories.c.id == story_id)
-                        .values(source_count=stories.c.source_count + 1)
-                    )
-                if story_id not in report.new_story_ids:
-                    report.merged_story_ids.append(story_id)
+                _join(conn, story_id, row, report)
             conn.execute(articles.update().where(articles.c.id == row.id).values(story_id=story_id))
+            conn.execute(
+                story_links.insert().values(
+                    article_id=row.id, story_id=story_id, created_at=now, **link
+                )
+            )
+            cand = NearCandidate(row.id, story_id, published_at, features[row.id])
+            for key in keys_of[row.id]:
+                batch.setdefault(key, []).append(cand)
+                index_rows.append({"key": key, "article_id": row.id, "published_at": published_at})
+        if index_rows:
+            conn.execute(grouping_keys.insert(), index_rows)
     return report
+
+
+def _features_for(conn: Connection, rows: Sequence[Any]) -> dict[int, StoryFeatures]:
+    """Each article's features: stored ones are reused, the rest computed once and stored."""
+    ids = [r.id for r in rows]
+    out: dict[int, StoryFeatures] = {}
+    for start in range(0, len(ids), 500):
+        for article_id, raw in conn.execute(
+            sa.select(article_features.c.article_id, article_features.c.features).where(
+                article_features.c.article_id.in_(ids[start : start + 500])
+            )
+        ):
+            out[article_id] = StoryFeatures.from_json(raw)
+    fresh = [
+        {"article_id": r.id, "features": story_features(r.title, r.text or "")}
+        for r in rows
+        if r.id not in out
+    ]
+    if fresh:
+        conn.execute(
+            article_features.insert(),
+            [{"article_id": f["article_id"], "features": f["features"].to_json()} for f in fresh],
+        )
+    for f in fresh:
+        out[f["article_id"]] = f["features"]
+    return out
+
+
+def _candidates(
+    conn: Connection, keys: Sequence[int], *, since: datetime, until: datetime
+) -> dict[int, list[NearCandidate]]:
+    """Stored articles under each key, published in [since, until], the newest PER_KEY per key.
+
+    One statement per _KEYS_PER_QUERY keys (a UNION ALL of per-key index range scans), then
+    one for their stories and features: the cost follows the batch, not the table.
+    """
+    hits: dict[int, list[tuple[int, datetime]]] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        params: dict[str, Any] = {"since": since, "until": until}
+        params.update({f"k{i}": key for i, key in enumerate(chunk)})
+        for key, article_id, published_at in conn.execute(_per_key_statement(len(chunk)), params):
+            hits.setdefault(key, []).append((article_id, from_db_required(published_at)))
+    ids = sorted({a for found in hits.values() for a, _ in found})
+    known: dict[int, tuple[int, StoryFeatures]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for article_id, story_id, raw in conn.execute(
+            sa.select(articles.c.id, articles.c.story_id, article_features.c.features)
+            .join(article_features, article_features.c.article_id == articles.c.id)
+            .where(articles.c.id.in_(chunk), articles.c.story_id.is_not(None))
+        ):
+            known[article_id] = (story_id, StoryFeatures.from_json(raw))
+    return {
+        key: [NearCandidate(a, known[a][0], when, known[a][1]) for a, when in found if a in known]
+        for key, found in hits.items()
+    }
+
+
+@lru_cache(maxsize=8)
+def _per_key_statement(count: int) -> sa.TextualSelect:
+    """A UNION ALL of ``count`` index range scans, the newest PER_KEY rows under each key.
+
+    Written as text: SQLAlchemy's compiler spends milliseconds per part on a 200-part
+    compound, which would cost more than the reads themselves.
+    """
+    part = (
+        "SELECT * FROM (SELECT key, article_id, published_at FROM grouping_keys "
+        "WHERE key = :k{i} AND published_at >= :since AND published_at <= :until "
+        f"ORDER BY published_at DESC LIMIT {PER_KEY}) AS p{{i}}"
+    )
+    sql = " UNION ALL ".join(part.format(i=i) for i in range(count))
+    return (
+        sa.text(sql)
+        .bindparams(
+            sa.bindparam("since", type_=UtcDateTime),
+            sa.bindparam("until", type_=UtcDateTime),
+            *(sa.bindparam(f"k{i}", type_=sa.BigInteger) for i in range(count)),
+        )
+        .columns(
+            sa.column("key", sa.BigInteger),
+            sa.column("article_id", sa.Integer),
+            sa.column("published_at", UtcDateTime),
+        )
+    )
+
+
+def _refused(conn: Connection, article_ids: Sequence[int]) -> dict[int, frozenset[int]]:
+    """Stories each article was split from (it must not join them again)."""
+    out: dict[int, set[int]] = {}
+    for start in range(0, len(article_ids), 500):
+        for article_id, story_id in conn.execute(
+            sa.select(story_splits.c.article_id, story_splits.c.story_id).where(
+                story_splits.c.article_id.in_(article_ids[start : start + 500])
+            )
+        ):
+            out.setdefault(article_id, set()).add(story_id)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _exact_reason(keys: StoryKeys, sharing: Sequence[StoryCandidate], story_id: int) -> str:
+    story = next(s for s in sharing if s.id == story_id)
+    if story.canonical_url == keys.canonical_url:
+        return "url"
+    if story.norm_title == keys.norm_title:
+        return "title"
+    return "text"
+
+
+def _join(conn: Connection, story_id: int, row: Any, report: GroupingReport) -> None:
+    """``row`` joins ``story_id``: one more source if from a new feed; primary if better."""
+    feed_ids = set(
+        conn.execute(sa.select(articles.c.feed_id).where(articles.c.story_id == story_id)).scalars()
+    )
+    if row.feed_id not in feed_ids:
+        conn.execute(
+            stories.update()
+            .where(stories.c.id == story_id)
+            .values(source_count=stories.c.source_count + 1)
+        )
+    if story_id not in report.new_story_ids and story_id not in report.merged_story_ids:
+        report.merged_story_ids.append(story_id)
+    primary = conn.execute(
+        sa.select(articles.c.url, feeds.c.url.label("feed_url"))
+        .join(feeds, feeds.c.id == articles.c.feed_id)
+        .where(articles.c.story_id == story_id)
+        .order_by(_primary_first(story_id), articles.c.id)
+        .limit(1)
+    ).first()
+    if primary is None:
+        return
+    if source_rank(row.url, row.feed_url) < source_rank(primary.url, primary.feed_url):
+        conn.execute(
+            stories.update()
+            .where(stories.c.id == story_id)
+            .values(
+                primary_article_id=row.id,
+                title=row.title,
+                url=row.url,
+                summary=None,
+                summarized_at=None,
+                summary_claim=None,
+                summary_claimed_at=None,
+            )
+        )
+        report.resummarize.append(story_id)
+
+
+def _primary_first(story_id: int) -> sa.ColumnElement[int]:
+    """An ORDER BY term putting the story's primary article first (0), the others after (1)."""
+    primary = (
+        sa.select(stories.c.primary_article_id).where(stories.c.id == story_id).scalar_subquery()
+    )
+    return sa.case((articles.c.id == primary, 0), else_=1)
+
+
+def primary_article_order(story_id: int) -> tuple[sa.ColumnElement[Any], ...]:
+    """ORDER BY for a story's articles: its primary first, then in arrival order."""
+    return (_primary_first(story_id), articles.c.id)
 
 
 def _sharing(conn: Connection, keys: StoryKeys) -> list[StoryCandidate]:
@@ -111,6 +355,7 @@ def _create_story(conn: Connection, row: Any, keys: StoryKeys, now: datetime) ->
             first_seen_at=now,
             published_at=row.published_at,
             source_count=1,
+            primary_article_id=row.id,
         )
     )
     key = result.inserted_primary_key
@@ -154,7 +399,10 @@ STORY_HEAD = (
 
 
 def load_alerts(engine: Engine, story_ids: Sequence[int]) -> dict[int, Alert]:
-    """Alerts for the given stories (the message an instant delivery carries)."""
+    """Alerts for the given stories (the message an instant delivery carries).
+
+    ``source`` is the feed the story first arrived from; ``sources`` every feed carrying it.
+    """
     ids = sorted(set(story_ids))
     if not ids:
         return {}
@@ -173,9 +421,10 @@ def load_alerts(engine: Engine, story_ids: Sequence[int]) -> dict[int, Alert]:
         r.id: Alert(
             story_id=r.id,
             summary=load_summary(r.summary, r.title, r.url),
-            source=", ".join(names.get(r.id, [])),
+            source=(names.get(r.id) or [""])[0],
             published_at=from_db_required(r.published_at),
             url=r.url,
+            sources=tuple(names.get(r.id, ())),
         )
         for r in rows
     }
@@ -243,3 +492,166 @@ def unmatched_facts(engine: Engine, *, limit: int) -> list[StoryFacts]:
     with engine.connect() as conn:
         found = story_rows_facts(conn, stories.c.matched_at.is_(None), limit=limit)
     return [facts for _row, _summary, facts in found]
+
+
+# --- what a story is made of: sources, why each article is in it, splitting ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One article of a story and why it is there (``story_links``; ``first`` if unknown)."""
+
+    article_id: int
+    title: str
+    url: str
+    feed: str
+    published_at: datetime
+    primary: bool
+    reason: str
+    via_article_id: int | None
+    similarity: float | None
+    shared: dict[str, list[str]]
+
+
+def story_members(conn: Connection, story_ids: Sequence[int]) -> dict[int, list[Membership]]:
+    """Each story's articles in arrival order, with how each joined."""
+    out: dict[int, list[Membership]] = {sid: [] for sid in story_ids}
+    if not story_ids:
+        return out
+    rows = conn.execute(
+        sa.select(
+            articles.c.id,
+            articles.c.story_id,
+            articles.c.title,
+            articles.c.url,
+            articles.c.published_at,
+            feeds.c.name,
+            stories.c.primary_article_id,
+            story_links.c.reason,
+            story_links.c.via_article_id,
+            story_links.c.similarity,
+            story_links.c.shared,
+        )
+        .join(feeds, feeds.c.id == articles.c.feed_id)
+        .join(stories, stories.c.id == articles.c.story_id)
+        .outerjoin(story_links, story_links.c.article_id == articles.c.id)
+        .where(articles.c.story_id.in_(list(story_ids)), articles.c.withdrawn_at.is_(None))
+        .order_by(articles.c.id)
+    )
+    for r in rows:
+        members = out[r.story_id]
+        primary = r.primary_article_id == r.id if r.primary_article_id else not members
+        out[r.story_id].append(
+            Membership(
+                article_id=r.id,
+                title=r.title,
+                url=r.url,
+                feed=r.name,
+                published_at=from_db_required(r.published_at),
+                primary=primary,
+                reason=r.reason or ("first" if not members else "url"),
+                via_article_id=r.via_article_id,
+                similarity=r.similarity,
+                shared=json.loads(r.shared) if r.shared else {},
+            )
+        )
+    return out
+
+
+def source_names(members: Sequence[Membership]) -> tuple[str, ...]:
+    """The distinct feeds that carry a story, the first arrival first."""
+    return tuple(dict.fromkeys(m.feed for m in members))
+
+
+def article_story_ids(engine: Engine, article_ids: Sequence[int]) -> dict[int, int]:
+    """The story of each given article that has one."""
+    out: dict[int, int] = {}
+    ids = list(article_ids)
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            for article_id, story_id in conn.execute(
+                sa.select(articles.c.id, articles.c.story_id).where(
+                    articles.c.id.in_(ids[start : start + 500]), articles.c.story_id.is_not(None)
+                )
+            ):
+                out[article_id] = story_id
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    article_id: int
+    from_story_id: int
+    new_story_id: int
+
+
+def split_article(engine: Engine, article_id: int, now: datetime) -> Split | None:
+    """Take an article out of its story into a story of its own, for good.
+
+    The article is remembered as refused by its old story (``story_splits``), so no
+    regrouping joins them again. The old story keeps its alert; its count of sources and,
+    if the article was its primary, its primary (then its digest is redone) are updated.
+    The new story is summarized, matched and alerted like any new story.
+    None when the article is unknown or alone in its story.
+    """
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(
+                articles.c.id,
+                articles.c.feed_id,
+                articles.c.url,
+                articles.c.title,
+                articles.c.published_at,
+                articles.c.content_hash,
+                articles.c.story_id,
+            ).where(articles.c.id == article_id)
+        ).first()
+        if row is None or row.story_id is None:
+            return None
+        old = int(row.story_id)
+        others = sorted(
+            conn.execute(
+                sa.select(
+                    articles.c.id,
+                    articles.c.feed_id,
+                    articles.c.url,
+                    articles.c.title,
+                    feeds.c.url.label("feed_url"),
+                )
+                .join(feeds, feeds.c.id == articles.c.feed_id)
+                .where(articles.c.story_id == old, articles.c.id != article_id)
+            ).all(),
+            key=lambda o: (source_rank(o.url, o.feed_url), o.id),
+        )
+        if not others:
+            return None
+        keys = story_keys(row.url, row.title, row.content_hash)
+        new = _create_story(conn, row, keys, now)
+        conn.execute(articles.update().where(articles.c.id == article_id).values(story_id=new))
+        conn.execute(
+            story_splits.insert().values(article_id=article_id, story_id=old, created_at=now)
+        )
+        conn.execute(story_links.delete().where(story_links.c.article_id == article_id))
+        conn.execute(
+            story_links.insert().values(
+                article_id=article_id, story_id=new, reason="split", created_at=now
+            )
+        )
+        changes: dict[str, Any] = {"source_count": len({o.feed_id for o in others})}
+        primary = conn.execute(
+            sa.select(stories.c.primary_article_id).where(stories.c.id == old)
+        ).scalar()
+        if primary in (None, article_id):
+            first = others[0]
+            changes.update(
+                primary_article_id=first.id,
+                title=first.title,
+                url=first.url,
+                summary=None,
+                summarized_at=None,
+                summary_claim=None,
+                summary_claimed_at=None,
+            )
+        conn.execute(stories.update().where(stories.c.id == old).values(**changes))
+    # The new story is matched and alerted like any new story: the merge had hidden it.
+    return Split(article_id, old, new)

@@ -31,8 +31,9 @@ def unsummarized_story_ids(engine: Engine, limit: int) -> list[int]:
 
 
 def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Document]:
-    """The Document each story is summarized from: its first article not withdrawn (a story
-    without one is left out). One query per chunk of ids, whatever their number.
+    """The Document each story is summarized from: its primary article, the best source (an
+    official release over a rewrite), else its first article not withdrawn (a story without
+    one is left out). One query per chunk of ids, whatever their number.
 
     The stored text is the article's Document as canonical markdown (bot/documents/); the
     contacts extracted at ingest travel with it, so the summarizers do not extract again.
@@ -42,10 +43,13 @@ def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Docum
     with engine.connect() as conn:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
-            first = (
+            earliest = (
                 sa.select(sa.func.min(articles.c.id))
-                .where(articles.c.story_id.in_(chunk), articles.c.withdrawn_at.is_(None))
-                .group_by(articles.c.story_id)
+                .where(articles.c.story_id == stories.c.id, articles.c.withdrawn_at.is_(None))
+                .scalar_subquery()
+            )
+            first = sa.select(sa.func.coalesce(stories.c.primary_article_id, earliest)).where(
+                stories.c.id.in_(chunk)
             )
             rows = conn.execute(
                 sa.select(

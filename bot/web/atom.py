@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from bot.render.common import safe_url
 from bot.render.text import contact_line
-from bot.store.pages import StoryView
+from bot.web.queries import StoryView
 
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
@@ -52,7 +52,9 @@ def digest_html(view: StoryView) -> str:
     if contacts:
         parts.append("<p>" + "<br>".join(html.escape(c) for c in contacts) + "</p>")
     links = [_link(src.url, src.feed) for src in view.sources] or [_link(view.url, "원문")]
-    parts.append("<p>원문: " + " · ".join(links) + "</p>")
+    names = view.source_names
+    label = f"출처 {len(names)}곳" if len(names) > 1 else "원문"
+    parts.append(f"<p>{label}: " + " · ".join(links) + "</p>")
     return "".join(parts)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import KST
-from bot.store.pages import Health
+from bot.web.queries import Health
 
 
 def health_answer(state: Health) -> tuple[dict[str, Any], int]:
@@ -21,7 +21,10 @@ def health_answer(state: Health) -> tuple[dict[str, Any], int]:
             "ok": state.feeds_ok,
             "failing": state.feeds_failing,
             "never_polled": state.feeds_never_polled,
+            "silent": len(state.silent),
         },
+        "silent": [{"id": i, "name": name, "state": words} for i, name, words in state.silent],
+        "notices": [{"id": i, "name": name, "notice": text} for i, name, text in state.notices],
     }
     return body, 200 if state.healthy else 503
 

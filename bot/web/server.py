@@ -33,9 +33,8 @@ from bot.config import Settings
 from bot.errors import CommandError
 from bot.render.common import contact_text, full_stamp, safe_url
 from bot.search import search
-from bot.store import pages as queries
 from bot.topics import Taxonomy
-from bot.web import RouteHandler
+from bot.web import RouteHandler, queries
 from bot.web.atom import atom_feed
 from bot.web.cache import CachedPage, PageCache
 from bot.web.health import health_answer

@@ -1,4 +1,4 @@
-"""The web pages' reads (bot/web): small query functions over the store, returning plain values.
+"""The web side's reads: small query functions over the store, returning plain values.
 
 Nothing here writes. Lists are newest first by publication time (index
 ``ix_stories_published_at``); topic and agency pages filter on the search index's digest
@@ -15,10 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bot.render.common import why_grouped
+from bot.sources.health import feed_health
 from bot.store import from_db
 from bot.store.codec import contacts_from_json
+from bot.store.feeds import feeds_to_watch
 from bot.store.schema import articles, feeds, search_docs, stories
-from bot.store.stories import STORY_HEAD, load_summary
+from bot.store.stories import STORY_HEAD, load_summary, story_members
 from bot.types import Contact, Summary
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # for a time the store lacks (columns are NOT NULL)
@@ -32,6 +35,9 @@ class Source:
     url: str
     feed: str
     published_at: datetime
+    why: str = ""  # why it is in the story (render.common.why_grouped)
+    primary: bool = False  # the article the digest and contacts come from
+    article_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,11 @@ class StoryView:
     summary: Summary
     sources: tuple[Source, ...]
     contacts: tuple[Contact, ...]
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        """The distinct feeds carrying the story, first arrival first."""
+        return tuple(dict.fromkeys(s.feed for s in self.sources))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,35 +112,31 @@ def _like_escaped(value: str) -> str:
 
 def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
     ids = [int(r.id) for r in rows]
-    sources: dict[int, list[Source]] = {i: [] for i in ids}
+    members = story_members(conn, ids)
     contacts: dict[int, list[Contact]] = {i: [] for i in ids}
     if ids:
-        for a in conn.execute(
-            sa.select(
-                articles.c.story_id,
-                articles.c.title,
-                articles.c.url,
-                articles.c.published_at,
-                articles.c.contacts,
-                feeds.c.name,
-            )
-            .join(feeds, feeds.c.id == articles.c.feed_id)
+        for story_id, raw in conn.execute(
+            sa.select(articles.c.story_id, articles.c.contacts)
             .where(articles.c.story_id.in_(ids), articles.c.withdrawn_at.is_(None))
             .order_by(articles.c.published_at, articles.c.id)
         ):
-            sources[a.story_id].append(
-                Source(
-                    title=a.title,
-                    url=a.url,
-                    feed=a.name,
-                    published_at=from_db(a.published_at) or EPOCH,
-                )
-            )
-            contacts[a.story_id].extend(contacts_from_json(a.contacts))
+            contacts[story_id].extend(contacts_from_json(raw))
     out = []
     for r in rows:
         rid = int(r.id)
         summary = load_summary(r.summary, r.title, r.url)
+        sources = tuple(
+            Source(
+                title=m.title,
+                url=m.url,
+                feed=m.feed,
+                published_at=m.published_at,
+                why=why_grouped(m.reason, m.via_article_id, m.similarity, m.shared),
+                primary=m.primary,
+                article_id=m.article_id,
+            )
+            for m in members[rid]
+        )
         out.append(
             StoryView(
                 id=rid,
@@ -137,7 +144,7 @@ def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
                 url=r.url,
                 published_at=from_db(r.published_at) or EPOCH,
                 summary=summary,
-                sources=tuple(sources[rid]),
+                sources=sources,
                 contacts=merge_contacts(summary.contacts, contacts[rid]),
             )
         )
@@ -184,6 +191,10 @@ class Health:
     feeds_ok: int = 0
     feeds_failing: int = 0
     feeds_never_polled: int = 0
+    # (id, name, state in words) of each silent feed; (id, name, Korean notice) of each
+    # followed feed of a service that ended (정책브리핑 RSS)
+    silent: tuple[tuple[int, str, str], ...] = ()
+    notices: tuple[tuple[int, str, str], ...] = ()
 
 
 def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval: float) -> Health:
@@ -214,9 +225,24 @@ def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval
         return Health(healthy=False, database=False, reason=f"database unreachable: {reason}")
     last_success, last_error = from_db(row[0]), from_db(row[1])
     last_poll = max((t for t in (last_success, last_error) if t), default=None)
-    counts = {"feeds_ok": row[2], "feeds_failing": row[3], "feeds_never_polled": row[4]}
+    try:
+        watched = [(f, feed_health(f, now)) for f in feeds_to_watch(engine, now)]
+    except sa.exc.SQLAlchemyError:
+        watched = []  # the counts above were read: the database answers; names are a bonus
+    silent = tuple((f.id, f.name, h.in_words(f)) for f, h in watched if h.state == "silent")
+    notices = tuple((f.id, f.name, h.notice) for f, h in watched if h.notice)
+    counts: dict[str, Any] = {
+        "feeds_ok": row[2] - len(silent),
+        "feeds_failing": row[3],
+        "feeds_never_polled": row[4],
+        "silent": silent,
+        "notices": notices,
+    }
+    if silent and not counts["feeds_ok"] and not counts["feeds_never_polled"]:
+        return Health(False, True, "every feed is failing or silent (see feeds.silent)",
+                      last_poll, last_success, **counts)  # fmt: skip
     window = timedelta(seconds=3 * poll_interval)
-    if sum(counts.values()) == 0:
+    if row[2] + row[3] + row[4] == 0:
         return Health(True, True, "no feeds to poll", last_poll, last_success, **counts)
     since = max((t for t in (last_success, started_at) if t), default=started_at)
     if now - since > window:

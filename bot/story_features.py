@@ -1,0 +1,250 @@
+"""What a near-duplicate decision looks at, computed once per article (pure, no I/O).
+
+A rewrite of a release keeps the release's content words (nouns, names, Latin words; the
+particles, endings and spacing differ), its figures (``41만1000명`` written ``41만 1천명`` or
+``411,000명``), its agencies (``중기부`` = ``중소벤처기업부``) and what the release *is* (a call
+for applicants, a result, an event). :func:`story_features` reads those from the title and the
+lead; :mod:`bot.stories` decides on them; :func:`bucket_keys` gives the index keys under which
+the store finds candidates without reading every stored article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot import korean
+from bot.agencies import find_agencies
+
+# How much of an article the features read: the title and the lead carry the event; the rest
+# of a long release (background, tables) dilutes the comparison with generic words.
+LEAD_CHARS = 1500
+# Figures are read from the title and this much of the lead (where the key numbers sit).
+FIGURE_CHARS = 900
+# MinHash over the content words; LSH bands of ROWS hashes each.
+BANDS = 16
+ROWS = 2
+_PRIME = (1 << 61) - 1
+_COEFFS = tuple(
+    (
+        int.from_bytes(hashlib.blake2b(f"a{i}".encode(), digest_size=8).digest()) % _PRIME or 1,
+        int.from_bytes(hashlib.blake2b(f"b{i}".encode(), digest_size=8).digest()) % _PRIME,
+    )
+    for i in range(BANDS * ROWS)
+)
+
+# Content morphemes: common and proper nouns, Latin words, Hanja, roots, numerals.
+_CONTENT_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "XR"})
+
+# --- figures -----------------------------------------------------------------------------
+
+_MAGNITUDE = {"천": 1_000, "만": 10_000, "억": 100_000_000, "조": 1_000_000_000_000}
+# A figure: digits (commas, a decimal point) with optional Korean magnitudes (``2조 5천억``,
+# ``41만 1천``), then a unit. ``여`` (about) may sit between the number and the unit.
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+_FIGURE = re.compile(
+    rf"({_NUMBER}(?:\s?[조억만천](?:\s?{_NUMBER})?)*)\s?(?:여\s?)?"
+    r"(%포인트|%p|%|퍼센트|포인트|개사|개소|개국|개월|개|곳|명|건|번째|차|회|원|달러|년|월|일|배|톤|가구)"
+)
+# Units that say when, not how much: they tell a monthly series' months apart.
+DATE_UNITS = frozenset({"년", "월"})
+_UNIT_ALIASES = {
+    "퍼센트": "%",
+    "%포인트": "%p",
+    "포인트": "%p",
+    "개사": "개",
+    "개소": "개",
+    "곳": "개",
+}
+
+
+def _figure_value(number: str) -> float:
+    """``41만1000`` → 411000, ``2천475억`` → 2.475e11, ``2조 5천억`` → 2.5e12, ``1,300`` → 1300."""
+    total = small = current = 0.0
+    for piece in re.findall(r"\d+(?:\.\d+)?|[조억만천]", number.replace(",", "")):
+        if piece == "천":
+            small += (current or 1) * 1_000
+            current = 0.0
+        elif piece in _MAGNITUDE:
+            total += (small + current or 1) * _MAGNITUDE[piece]
+            small = current = 0.0
+        else:
+            current = float(piece)
+    return total + small + current
+
+
+def find_figures(text: str) -> frozenset[str]:
+    """Figures in ``text`` as ``value+unit`` strings (``411000명``, ``2475억원`` → ``2.475e+11원``).
+
+    Amounts in 억/조 keep their magnitude in the value, so ``2천475억원`` and ``2,475억 원`` are
+    one figure. Day numbers (``15일``) are left out: a rewrite says ``지난 15일`` a day later.
+    """
+    found: set[str] = set()
+    for match in _FIGURE.finditer(unicodedata.normalize("NFKC", text)):
+        unit = _UNIT_ALIASES.get(match.group(2), match.group(2))
+        if unit == "일":
+            continue
+        value = _figure_value(match.group(1))
+        if unit == "년" and not 1900 <= value <= 2100:
+            continue
+        if unit == "월" and not 1 <= value <= 12:
+            continue
+        found.add(f"{value:g}{unit}")
+    return frozenset(found)
+
+
+def figure_unit(figure: str) -> str:
+    """The unit of a :func:`find_figures` string (``411000명`` → ``명``)."""
+    return figure.lstrip("0123456789.e+-")
+
+
+def figure_display(figure: str) -> str:
+    """A :func:`find_figures` string for people: ``2.475e+11원`` → ``2,475억원``."""
+    unit = figure_unit(figure)
+    try:
+        value = float(figure[: len(figure) - len(unit)])
+    except ValueError:
+        return figure
+    for magnitude, name in ((1e12, "조"), (1e8, "억")):
+        if value >= magnitude and unit in {"원", "달러"}:
+            return f"{value / magnitude:,.4g}{name}{unit}".replace(".0" + name, name)
+    text = f"{value:,.0f}" if value == int(value) else f"{value:g}"
+    return text.replace(",", "") + unit if unit in DATE_UNITS else text + unit
+
+
+# --- stage -------------------------------------------------------------------------------
+
+# What a release announces, read from its title and first sentences. Each stage is named by
+# the verbs and nouns press releases use for it; a call and its result share everything else.
+STAGES: dict[str, re.Pattern[str]] = {
+    "call": re.compile(
+        r"모집|공모|접수|참가자|참여자|신청(?:을|\s)?\s?받|공고(?:한다|했다|를|하고)"
+    ),
+    "result": re.compile(
+        r"선정\s?결과|최종\s?선정|선정했|선정됐|선정되었|선발했|결과\s?발표|수상|합격자"
+    ),
+    "event": re.compile(r"설명회|간담회|박람회|토론회|포럼|기념식|출범식|협약식"),
+}
+
+
+def find_stages(title: str, lead: str) -> frozenset[str]:
+    """Stages a release's title and first two sentences name (empty when none)."""
+    head = " ".join([title, *korean.split_sentences(lead)[:2]])
+    return frozenset(name for name, pattern in STAGES.items() if pattern.search(head))
+
+
+# --- words -------------------------------------------------------------------------------
+
+_QUOTES = str.maketrans({c: " " for c in "「」『』“”‘’\"'《》〈〉<>[]【】()·•…"})
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Content morphemes of ``text``, lower-cased: spacing, particles and endings drop out.
+
+    ``중소벤처기업부는`` and ``중소 벤처 기업부가`` give the same pieces; agency names are also
+    added in their canonical short form so ``중기부`` and ``중소벤처기업부`` count as shared.
+    """
+    cleaned = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    words = {
+        t.form.lower()
+        for t in korean.tokens(cleaned)
+        if t.tags[0] in _CONTENT_TAGS and (len(t.form) > 1 or t.tags[0] == "SH")
+    }
+    return frozenset(words)
+
+
+# --- the features --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFeatures:
+    """An article's grouping features; :meth:`to_json` is what the store keeps."""
+
+    words: frozenset[str]
+    figures: frozenset[str]
+    agencies: frozenset[str]
+    stages: frozenset[str]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "w": sorted(self.words),
+                "f": sorted(self.figures),
+                "a": sorted(self.agencies),
+                "s": sorted(self.stages),
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> StoryFeatures:
+        data = json.loads(raw)
+        return cls(
+            frozenset(data.get("w", ())),
+            frozenset(data.get("f", ())),
+            frozenset(data.get("a", ())),
+            frozenset(data.get("s", ())),
+        )
+
+
+def story_features(title: str, text: str) -> StoryFeatures:
+    """The features of one article (title + lead)."""
+    lead = text[:LEAD_CHARS]
+    head = f"{title}\n{lead}"
+    agencies = frozenset(find_agencies(head))
+    return StoryFeatures(
+        words=content_words(head) | agencies,
+        figures=find_figures(f"{title}\n{lead[:FIGURE_CHARS]}"),
+        agencies=agencies,
+        stages=find_stages(title, lead),
+    )
+
+
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest()) % _PRIME
+
+
+def minhash(words: frozenset[str]) -> tuple[int, ...]:
+    """BANDS × ROWS MinHash values of a word set (all ``_PRIME`` for an empty set)."""
+    hashes = [_word_hash(w) for w in words]
+    if not hashes:
+        return (_PRIME,) * (BANDS * ROWS)
+    return tuple(min((a * h + b) % _PRIME for h in hashes) for a, b in _COEFFS)
+
+
+def _key(kind: str, value: str) -> int:
+    """A signed 63-bit index key (fits BIGINT on both engines)."""
+    digest = hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest) >> 1
+
+
+# Figures too common to find candidates by (they still count in the decision).
+_SMALL = 10
+
+
+def bucket_keys(features: StoryFeatures) -> tuple[int, ...]:
+    """Index keys of an article: its LSH bands and its distinctive figures.
+
+    Two rewrites of one release share a band when their word sets are close, or a figure
+    such as ``2736만3000명`` when they restate the release's numbers in other words.
+    """
+    keys: list[int] = []
+    if len(features.words) >= 5:
+        signature = minhash(features.words)
+        for band in range(BANDS):
+            rows = signature[band * ROWS : (band + 1) * ROWS]
+            keys.append(_key(f"b{band}", ",".join(map(str, rows))))
+    for figure in sorted(features.figures):
+        unit = figure_unit(figure)
+        if unit in DATE_UNITS:
+            continue
+        try:
+            value = float(figure[: len(figure) - len(unit)])
+        except ValueError:
+            continue
+        if value >= _SMALL:
+            keys.append(_key("f", figure))
+    return tuple(dict.fromkeys(keys))

@@ -1,0 +1,190 @@
+"""Near-duplicate grouping (issue 20): the pure decision on a real release and our own
+rewrites of it, and the routes of one release through the store, the pipeline and the web
+view: a rewrite first (one alert), then the ministry feed and the OpenAPI copy join the story,
+the release becomes its primary, no second alert; a wrong merge split stays split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.clock import FixedClock
+from bot.pipeline import process_pending
+from bot.render.common import sources_text
+from bot.store.schema import articles, stories
+from bot.store.stories import (
+    article_story_ids,
+    assign_pending,
+    split_article,
+    story_members,
+)
+from bot.store.summaries import story_documents
+from bot.stories import NearCandidate, apart_because, choose_near, near_match, source_rank
+from bot.story_features import find_figures, story_features
+from bot.web.queries import story as story_view
+from tests.core_helpers import FakeAdapter, add_feed
+
+DATA = Path(__file__).resolve().parent / "data" / "grouping"
+REWRITES = json.loads((DATA / "rewrites.json").read_text(encoding="utf-8"))
+
+
+def release(name: str) -> tuple[str, str]:
+    """Title and body of a stored release (markdown with a SOURCE line)."""
+    text = (DATA / name).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    title = next(line[2:] for line in lines if line.startswith("# "))
+    body = text.split("## 본문", 1)[1]
+    return title, body
+
+
+BUDGET = release("release_156754060.txt")
+PLASTIC = release("release_156754194.txt")
+
+
+def feats(item: tuple[str, str] | dict[str, str]) -> object:
+    title, text = (item["title"], item["text"]) if isinstance(item, dict) else item
+    return story_features(title, text)
+
+
+def candidate(item: tuple[str, str] | dict[str, str], clock: FixedClock, story: int = 1):
+    f = feats(item)
+    assert not isinstance(f, str)
+    return NearCandidate(article_id=story, story_id=story, published_at=clock.now(), features=f)  # type: ignore[arg-type]
+
+
+# --- the pure decision ---------------------------------------------------------------------
+
+
+def test_figures_are_one_figure_however_written() -> None:
+    assert (
+        find_figures("1조 6,903억원")
+        == find_figures("1조6903억원")
+        == find_figures("1조 6903억 원")
+    )
+    assert find_figures("41만1000명") == find_figures("41만 1천명") == find_figures("411,000명")
+    assert find_figures("62개 기업") != find_figures("59개 기업")
+
+
+def test_rewrites_join_the_release(clock: FixedClock) -> None:
+    for name in ("news_rewrite", "blog_rewrite"):
+        match = near_match(feats(REWRITES[name]), clock.now(), candidate(BUDGET, clock))  # type: ignore[arg-type]
+        assert match is not None, name
+        assert "1.6903e+12원" in match.shared_figures and "중기부" in match.shared_agencies
+
+
+def test_hard_negatives_stay_apart(clock: FixedClock) -> None:
+    budget = candidate(BUDGET, clock)
+    later = clock.now() + timedelta(days=10)
+    # the same budget at another stage: the draft's figures differ
+    draft = feats(REWRITES["draft_stage"])
+    assert near_match(draft, later, budget) is None  # type: ignore[arg-type]
+    assert "differ" in (apart_because(draft, budget.features) or "")  # type: ignore[arg-type]
+    # the same ministry, the same day, another release
+    assert near_match(feats(PLASTIC), clock.now(), budget) is None  # type: ignore[arg-type]
+    # a monthly series, the next month (same day here: content alone must tell)
+    march, feb = feats(REWRITES["monthly_march"]), feats(REWRITES["monthly_february"])
+    assert (apart_because(march, feb) or "").startswith("figures in")  # type: ignore[arg-type]
+    assert near_match(march, clock.now(), candidate(REWRITES["monthly_february"], clock)) is None  # type: ignore[arg-type]
+
+
+def test_a_refused_story_is_never_joined_and_old_news_is_not_joined(clock: FixedClock) -> None:
+    rewrite = feats(REWRITES["news_rewrite"])
+    budget = candidate(BUDGET, clock, story=7)
+    assert choose_near(rewrite, clock.now(), [budget], refused=frozenset({7})) is None  # type: ignore[arg-type]
+    assert near_match(rewrite, clock.now() + timedelta(days=30), budget) is None  # type: ignore[arg-type]
+
+
+def test_official_sources_rank_first() -> None:
+    assert source_rank("https://www.korea.kr/briefing/pressReleaseView.do?newsId=1") == 0
+    assert source_rank("https://www.mss.go.kr/site/smba/ex/bbs/View.do?cbIdx=86") == 0
+    assert source_rank("https://x.kr/a", "https://apis.data.go.kr/1371000/press") == 0
+    assert source_rank("https://www.news1.kr/economy/1") == 1
+    assert sources_text("뉴스1", ("뉴스1", "중기부", "아시아경제")) == (
+        "출처 3곳: 뉴스1, 중기부, 아시아경제"
+    )
+    assert sources_text("뉴스1", ("뉴스1",)) == "뉴스1"
+
+
+# --- one release by three routes, through the store -----------------------------------------
+
+
+def _add(engine: Engine, feed: int, guid: str, url: str, title: str, text: str, when) -> int:  # type: ignore[no-untyped-def]
+    with engine.begin() as conn:
+        key = conn.execute(
+            articles.insert().values(
+                feed_id=feed, guid=guid, url=url, title=title, text=text, published_at=when,
+                fetched_at=when, content_hash=hashlib.sha256(text.encode()).hexdigest(),
+            )
+        ).inserted_primary_key  # fmt: skip
+    assert key is not None
+    return int(key[0])
+
+
+async def test_one_release_three_routes_one_story_one_alert(
+    engine: Engine, clock: FixedClock
+) -> None:
+    from tests.core_helpers import TitleSummarizer
+
+    news = add_feed(engine, "뉴스1", clock.now())
+    ministry = add_feed(engine, "중기부", clock.now())
+    openapi = add_feed(engine, "정책브리핑", clock.now())
+    rewrite = REWRITES["news_rewrite"]
+    console = FakeAdapter()
+    first = _add(
+        engine, news, "n1", "https://www.news1.kr/economy/5800001", rewrite["title"],
+        rewrite["text"], clock.now(),
+    )  # fmt: skip
+    report = await process_pending(
+        engine, summarizer=TitleSummarizer(), clock=clock, console=console
+    )
+    assert len(report.new_story_ids) == 1 and len(console.sent) == 1  # the one alert
+    [story_id] = report.new_story_ids
+
+    clock.advance(3600)
+    title, body = BUDGET
+    release_id = _add(
+        engine, ministry, "m1", "https://www.mss.go.kr/site/smba/ex/bbs/View.do?bcIdx=1060",
+        title, body, clock.now(),
+    )  # fmt: skip
+    _add(
+        engine, openapi, "156754060",
+        "https://www.korea.kr/briefing/pressReleaseView.do?newsId=156754060&call_from=openData",
+        title, body.replace("  ", " "), clock.now(),
+    )  # fmt: skip
+    _add(
+        engine, ministry, "m2", "https://www.mss.go.kr/site/smba/ex/bbs/View.do?bcIdx=1061",
+        PLASTIC[0], PLASTIC[1], clock.now(),
+    )  # fmt: skip
+    report = await process_pending(
+        engine, summarizer=TitleSummarizer(), clock=clock, console=console
+    )
+    ids = article_story_ids(engine, [first, release_id])
+    assert ids[first] == ids[release_id] == story_id
+    assert len(report.new_story_ids) == 1  # only the other release is new
+    assert len(console.sent) == 2  # ... and only it is alerted; the budget story is not again
+    doc = story_documents(engine, [story_id]).get(story_id)
+    assert doc is not None and doc.source == "중기부"  # the release speaks for the story
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(stories).where(stories.c.id == story_id)).one()
+        members = story_members(conn, [story_id])[story_id]
+    assert row.source_count == 3 and row.matched_at is not None and row.summary is not None
+    assert [m.reason for m in members] == ["first", "near", "near"] or [
+        m.reason for m in members
+    ] == ["first", "near", "text"]
+    view = story_view(engine, story_id)
+    assert view is not None and view.source_names == ("뉴스1", "중기부", "정책브리핑")
+    assert any("같은 수치" in s.why for s in view.sources)
+
+    # a wrong merge, split: the article gets its own story and never rejoins
+    split = split_article(engine, release_id, clock.now())
+    assert split is not None and split.from_story_id == story_id
+    with engine.begin() as conn:
+        conn.execute(articles.update().where(articles.c.id == release_id).values(story_id=None))
+    assign_pending(engine, clock.now())
+    assert article_story_ids(engine, [release_id])[release_id] != story_id
