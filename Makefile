@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
+.PHONY: run demo test check fmt bench bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout \
 	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
 	bench-attachment-quality bench-grouping bench-catalog-world bench-openapi bench-hostile clean
 
@@ -39,9 +39,9 @@ fmt: $(STAMP)
 	$(BIN)/ruff format bot tests bench examples
 	$(BIN)/ruff check --fix bot tests bench examples
 
-bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
-	bench-web bench-footprint bench-digest bench-grouping bench-openapi bench-hostile bench-sources \
-	bench-attachment-quality bench-catalog-world
+bench: bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout bench-telegram \
+	bench-slack bench-search bench-web bench-footprint bench-digest bench-grouping bench-openapi \
+	bench-hostile bench-sources bench-attachment-quality bench-catalog-world
 
 bench-hostile: $(STAMP)
 	$(BIN)/python bench/hostile.py
@@ -49,8 +49,14 @@ bench-hostile: $(STAMP)
 bench-grouping: $(STAMP)
 	$(BIN)/python bench/grouping.py
 
+# POLL_FEEDS: the sizes measured; BASELINE=DIR adds DIR/.venv's sokbo in the same runs.
+POLL_FEEDS ?= 500 2000
 bench-poll: $(STAMP)
-	$(BIN)/python bench/poll.py
+	for n in $(POLL_FEEDS); do $(BIN)/python bench/poll.py --feeds $$n \
+		$(if $(BASELINE),--baseline-python $(BASELINE)/.venv/bin/python) || exit 1; done
+
+bench-pipeline: $(STAMP)
+	$(BIN)/python bench/pipeline.py $(if $(BASELINE),--sokbo-python $(BASELINE)/.venv/bin/python)
 
 bench-contacts: $(STAMP)
 	$(BIN)/python bench/contacts.py

@@ -278,7 +278,7 @@ async def test_a_revision_replaces_and_a_withdrawal_hides(
     assert search(engine, "동행축제", now=clock.now()).hits == ()
     assert search(engine, "플라스틱", now=clock.now()).hits != ()
     candidates = digest_candidates(engine, clock.now() - timedelta(days=3), clock.now())
-    assert all("동행축제" not in c.headline for c in candidates) and candidates
+    assert all("동행축제" not in c.entry.headline for c in candidates) and candidates
 
     # an older copy (ModifyId 0) listed again changes nothing; the withdrawal is final
     revised.update(ModifyId="0", ContentsStatus="I", DataContents="<p>옛 본문</p>")
