@@ -181,13 +181,37 @@ def announced_lists(doc: Document) -> dict[str, list[str]]:
         if block.kind not in ("paragraph", "item") or not _ANNOUNCES.search(block.text):
             continue
         items = []
-        for nxt in blocks[i + 1 : i + 12]:
-            if nxt.kind != "item" or (block.kind == "item" and nxt.level <= block.level):
+        marker = ""
+        for nxt in blocks[i + 1 : i + 16]:
+            if nxt.kind == "item" and not (block.kind == "item" and nxt.level <= block.level):
+                items.append(tidy_unit(nxt.text))
+                continue
+            # paragraphs set as a list by their marker (➊ …, ➋ …): same marker family only,
+            # the sub-points (ㅇ …) between them skipped
+            family = _marker_family(nxt.text) if nxt.kind == "paragraph" else ""
+            if not family or (marker and family != marker and items):
+                if items and family:
+                    continue
                 break
-            items.append(tidy_unit(nxt.text))
+            marker = marker or family
+            if family == marker:
+                items.append(tidy_unit(nxt.text))
         if items:
             out[tidy_unit(block.text)] = items
     return out
+
+
+_FAMILIES = (("➊", "➓"), ("❶", "❿"), ("①", "⑳"), ("□", "□"), ("■", "■"), ("ㅇ", "ㅇ"),
+             ("○", "○"), ("◦", "◦"), ("▶", "▶"), ("-", "-"), ("•", "•"))  # fmt: skip
+
+
+def _marker_family(text: str) -> str:
+    """The list marker a line starts with, as its family (➊ and ➋ are one), or ""."""
+    first = text.strip()[:1]
+    for low, high in _FAMILIES:
+        if first and low <= first <= high:
+            return low
+    return ""
 
 
 def condensed(items: list[str], room: int) -> str:

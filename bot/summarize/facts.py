@@ -52,9 +52,13 @@ _DATE = re.compile(rf"(?:\d{{4}}\s?년\s?)?{_DAY}|\d{{4}}\.\s?\d{{1,2}}\.\s?\d{{
 _PARTICLE_END = re.compile(r"(은|는|이|가|을|를|의|에|에서|로|으로|도|만|과|와|까지)$")
 _NOT_NOUN = re.compile(r"(다|고|며|여|해|서|면|게|지|히|등|및|총|약|최대|최소|월|연|각|당)$")
 _FUND_AFTER = re.compile(
-    r"^\s*(?:규모의?|상당의?|의)?\s*([가-힣]{0,8}(?:비|금|액|예산|자금|기금|투자|지원|수당|보조금))"
+    r"^\s*(?:규모의?|상당의?|의)?\s*(?:[가-힣]{1,4}\s)?"
+    r"([가-힣]{0,8}(?:비|금|액|예산|자금|기금|투자|지원|수당|보조금))"
+    r"(?=[은는이가을를의에도로과와]?(?:[^가-힣]|$))"
 )
-_VAGUE = frozenset({"경우", "때", "중", "등", "대상", "기준"})
+_ADNOMINAL = re.compile(r"^[가-힣]{2,}(?:한|된|할|될|던)$")
+_NOUNS_LIKE_VERBS = frozenset({"상한", "하한", "기한", "권한", "제한", "한도된"})
+_VAGUE = frozenset({"경우", "때", "중", "등", "대상", "기준", "대비", "소관"})
 _HEAD_NOUN = frozenset({"규모", "금액", "예산", "비용", "총액", "액수", "한도", "단가"})
 
 
@@ -62,7 +66,7 @@ def amount_noun(sentence: str, start: int, end: int) -> str:
     """The noun an amount belongs to, from the words next to it: the word just before it
     (``훈련수당을 월 최대 40만 원`` → 훈련수당, particles off) or a money noun just after it
     (``300억 원 규모의 예산`` → 예산); "" when neither is there (then it is not shown)."""
-    if m := _FUND_AFTER.match(sentence[end : end + 20]):
+    if (m := _FUND_AFTER.match(sentence[end : end + 24])) and m.group(1) not in _VAGUE:
         return m.group(1)  # "9억 원의 예산": the amount names its noun after it
     before = re.split(r"[,.·()\[\]「」‘’“”:]", sentence[max(0, start - 30) : start])[-1].split()
     words = [_PARTICLE_END.sub("", _PARTICLE_END.sub("", w)) for w in before[-3:]]
@@ -70,6 +74,8 @@ def amount_noun(sentence: str, start: int, end: int) -> str:
         word = words[i]
         if word in _VAGUE:
             continue  # 인구감소지역의 경우 → 인구감소지역
+        if _ADNOMINAL.search(word) and word not in _NOUNS_LIKE_VERBS:
+            continue  # 0.2조원 증가한 63.0조원: a verb's form, not the amount's noun
         if re.fullmatch(r"[가-힣]{2,12}", word) and not _NOT_NOUN.search(word):
             if word in _HEAD_NOUN and i and re.fullmatch(r"[가-힣]{2,8}", words[i - 1]):
                 return f"{words[i - 1]} {word}"  # 지원 규모, 사업 예산
