@@ -176,7 +176,8 @@ def test_contacts_whole_names_own_departments_no_fragments() -> None:
 def test_a_list_set_as_marked_paragraphs_follows_its_lead() -> None:
     doc = build_document(
         "# 추경 사업\n\n이번 국토부 소관 추경예산의 사업은 다음과 같다.\n\n"
-        "➊ 대중교통비 환급 지원: 1,904억원 증액\n\nㅇ 고유가 부담 속에서 환급 기준금액을 낮춘다.\n\n"
+        "➊ 대중교통비 환급 지원: 1,904억원 증액\n\n"
+        "ㅇ 고유가 부담 속에서 환급 기준금액을 낮춘다.\n\n"
         "➋ 전세사기 피해자 최소지원금 지급: 279억원 신설\n"
     )
     [bullet] = [b for b in SUMMARIZER.summarize_now(doc).bullets if "다음과 같" in b]
