@@ -124,7 +124,7 @@ def _label_for_date(sentence: str, start: int = 0, end: int = 0, is_range: bool 
         return "신청 시작일"
     if re.match(r"\s*(?:부터\s*)?(?:시행|적용|발효)", after):
         return "시행일"
-    if not is_range and re.match(r"\s*까지", after):
+    if not is_range and re.match(r"\s*까지(?!의)", after):  # "…까지의 기간": a rule, not a day
         return "종료일"  # "5월 10일까지 열리는": when it ends, not a day of the event
     wide = sentence[end : end + 60]
     if re.match(r"\s*(?:[^,.]{0,30}?에서\s*)?[^,.]{0,24}?(개최|열린|열리|열려|개막)", wide):
