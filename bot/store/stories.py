@@ -120,7 +120,9 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
             else:
                 found: dict[int, NearCandidate] = {}
                 for key in keys_of[row.id]:
-                    for cand in (*stored.get(key, ()), *batch.get(key, ())):
+                    # the batch's own articles under a key are capped like the stored ones: a
+                    # cycle of 5,000 look-alike items must not compare each with all the others
+                    for cand in (*stored.get(key, ()), *batch.get(key, ())[-PER_KEY:]):
                         found[cand.article_id] = cand
                 match = choose_near(features[row.id], published_at, found.values(), refused=no)
                 if match is not None:
