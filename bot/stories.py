@@ -46,8 +46,9 @@ SESSION_PARAMS = frozenset(
      "cftoken"}
 )  # fmt: skip
 # Names that are a session id only when the value looks like one (``sid=105`` may be a
-# section number; ``sid=9f8c2e…`` with 16+ token characters is a session).
-_MAYBE_SESSION = frozenset({"sid", "sess", "s"})
+# section number, a long run of digits an id; ``sid=9f8c2e…`` with 16+ token characters is a
+# session).
+_MAYBE_SESSION = frozenset({"sid", "sess"})
 _TOKEN = re.compile(r"[A-Za-z0-9._~!*\-]{16,}")
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/;?#]*", re.I)
 
@@ -63,7 +64,7 @@ def _incidental(name: str, value: str) -> bool:
     key = name.lower()
     if key in TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES) or key in SESSION_PARAMS:
         return True
-    return key in _MAYBE_SESSION and bool(_TOKEN.fullmatch(value))
+    return key in _MAYBE_SESSION and bool(_TOKEN.fullmatch(value)) and not value.isdigit()
 
 
 def without_session(url: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.digest import DigestCandidate
 from bot.matching import LEAD_CHARS, StoryFacts, story_facts
-from bot.messages import Alert
+from bot.messages import Alert, DigestEntry
 from bot.store import from_db, from_db_required
 from bot.store.schema import (
     UtcDateTime,
@@ -521,15 +521,18 @@ def digest_candidates(
         )
     return [
         DigestCandidate(
+            entry=DigestEntry(
+                story_id=r.id,
+                headline=summary.headline,
+                url=r.url,
+                agencies=tuple(sorted(facts.agencies)),
+                published_at=from_db(r.published_at) or until,
+                contacts=tuple(summary.contacts),
+                source_count=r.source_count,
+            ),
             facts=facts,
-            headline=summary.headline,
-            url=r.url,
             topics=tuple(summary.topics),
-            agencies=tuple(sorted(facts.agencies)),
-            published_at=from_db(r.published_at) or until,
             first_seen_at=from_db(r.first_seen_at) or until,
-            contacts=tuple(summary.contacts),
-            source_count=r.source_count,
         )
         for r, summary, facts in found
     ]

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.documents.model import Document
 from bot.store import from_db, to_db
-from bot.store.articles import contacts_from_json
+from bot.store.codec import contacts_from_json
 from bot.store.schema import articles, feeds, llm_cache, llm_usage, stories, summary_retries
 
 _CHUNK = 500  # ids per IN (...) list
