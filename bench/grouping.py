@@ -6,8 +6,10 @@ labelled real coverage, dev and held-out, "exact" (the grouping before issue 20)
 
 Scale: the store's assign_pending over a batch of new articles with 10k / 100k / 1M stored
 articles on SQLite and PostgreSQL: milliseconds per new article and the peak of Python
-allocations, with the ratio to 10k. Stored rows are synthetic and bulk-inserted (an arrival
-rate of ARRIVALS_PER_DAY, 16 band keys and 3 figure keys each); a share of them sits under
+allocations, with the ratio to 10k. All sizes of an engine are seeded first and the rounds
+alternate between them, so load from other processes falls on every size alike. Stored rows
+are synthetic and bulk-inserted (an arrival rate of ARRIVALS_PER_DAY, 16 band keys and 3
+figure keys each); a share of them sits under
 the new articles' own keys so the per-key bounded reads are exercised, not only probed.
 
     python bench/grouping.py [--sizes 10000,100000,1000000] [--engines sqlite,postgresql]
@@ -262,25 +264,32 @@ def scale(sizes: list[int], kinds: list[str], rounds: int) -> None:
         f"{'engine':11} {'stored':>9} {'seed s':>7} {'ms/article':>10} {'ratio':>6} {'peak MB':>8}"
     )
     for kind in kinds:
-        base: float | None = None
-        for size in sizes:
-            engine, handle = _engine_for(kind, size)
-            try:
+        # Every size is seeded first, then the rounds alternate between the sizes, so a change
+        # of the machine's load during the run falls on every size alike.
+        seeded: dict[int, tuple[sa.Engine, object, float]] = {}
+        try:
+            for size in sizes:
+                engine, handle = _engine_for(kind, size)
+                seeded[size] = (engine, handle, 0.0)
                 upgrade(engine)
                 started = time.perf_counter()
                 _seed(engine, size, hot, rng)
-                seeded = time.perf_counter() - started
-                figures = [
-                    _measure(engine, b, f, i)
-                    for i, (b, f) in enumerate(zip(batches, features, strict=True))
-                ]
-            finally:
+                seeded[size] = (engine, handle, time.perf_counter() - started)
+            figures: dict[int, list[tuple[float, float]]] = {size: [] for size in sizes}
+            for i, (b, f) in enumerate(zip(batches, features, strict=True)):
+                for size in sizes:
+                    figures[size].append(_measure(seeded[size][0], b, f, i))
+        finally:
+            for engine, handle, _ in seeded.values():
                 _drop(kind, engine, handle)
-            per = sorted(f[0] for f in figures)[len(figures) // 2]
-            peak = max(f[1] for f in figures)
+        base: float | None = None
+        for size in sizes:
+            per = sorted(f[0] for f in figures[size])[len(figures[size]) // 2]
+            peak = max(f[1] for f in figures[size])
             base = base or per
             print(
-                f"{kind:11} {size:>9,} {seeded:>7.0f} {per:>10.2f} {per / base:>6.2f} {peak:>8.1f}",
+                f"{kind:11} {size:>9,} {seeded[size][2]:>7.0f} {per:>10.2f} {per / base:>6.2f} "
+                f"{peak:>8.1f}",
                 flush=True,
             )
     print("ms/article: grouping with features stored (lookups, decisions, writes); target at 1M")

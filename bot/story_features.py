@@ -22,6 +22,8 @@ from bot.agencies import find_agencies
 # How much of an article the features read: the title and the lead carry the event; the rest
 # of a long release (background, tables) dilutes the comparison with generic words.
 LEAD_CHARS = 1000
+# A title longer than this is not a title (a hostile feed's megabyte); the rest is ignored.
+TITLE_CHARS = 300
 # Figures are read from the title and this much of the lead (where the key numbers sit).
 FIGURE_CHARS = 900
 # MinHash over the content words (one-permutation hashing); LSH bands of ROWS values each.
@@ -194,6 +196,7 @@ class StoryFeatures:
 
 def story_features(title: str, text: str) -> StoryFeatures:
     """The features of one article (title + lead)."""
+    title = title[:TITLE_CHARS]
     lead = text[:LEAD_CHARS]
     head = f"{title}\n{lead}"
     agencies = frozenset(find_agencies(head))

@@ -46,6 +46,7 @@ class GroupingReport:
     merged_story_ids: list[int] = field(default_factory=list)  # gained an article
     near_joined: int = 0  # articles that joined a story as near duplicates
     resummarize: list[int] = field(default_factory=list)  # a better source became primary
+    taken: int = 0  # pending articles read (a slice that took fewer than it asked was the last)
 
 
 # Index rows read per key (newest first within the window): a key shared by very many
@@ -65,7 +66,30 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
     feed counts one more source; it is never delivered again (deliveries are made once,
     when the story is matched). When a better source joins (an official release after a
     rewrite) it becomes the story's primary and the digest is redone.
+
+    Articles are taken in slices of :data:`SLICE`, one transaction each: the write lock of a
+    SQLite file is never held for a whole cold cycle, so chat commands that write go on.
     """
+    report = GroupingReport()
+    while limit > 0:
+        part = _assign_slice(engine, now, min(limit, SLICE))
+        report.new_story_ids += part.new_story_ids
+        report.merged_story_ids += [
+            s for s in part.merged_story_ids if s not in report.merged_story_ids
+        ]
+        report.near_joined += part.near_joined
+        report.resummarize += part.resummarize
+        limit -= SLICE
+        if part.taken < SLICE:
+            break
+    return report
+
+
+# Articles grouped in one transaction.
+SLICE = 250
+
+
+def _assign_slice(engine: Engine, now: datetime, limit: int) -> GroupingReport:
     report = GroupingReport()
     with engine.begin() as conn:
         query = (
@@ -85,6 +109,7 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = conn.execute(query).all()
+        report.taken = len(rows)
         if not rows:
             return report
         ids = [r.id for r in rows]
@@ -120,7 +145,9 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
             else:
                 found: dict[int, NearCandidate] = {}
                 for key in keys_of[row.id]:
-                    for cand in (*stored.get(key, ()), *batch.get(key, ())):
+                    # the batch's own articles under a key are capped like the stored ones: a
+                    # cycle of 5,000 look-alike items must not compare each with all the others
+                    for cand in (*stored.get(key, ()), *batch.get(key, ())[-PER_KEY:]):
                         found[cand.article_id] = cand
                 match = choose_near(features[row.id], published_at, found.values(), refused=no)
                 if match is not None:
