@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run demo test check fmt bench bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout \
 	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
-	bench-attachment-quality bench-grouping clean
+	bench-attachment-quality bench-grouping bench-catalog-world bench-openapi bench-hostile clean
 
 # Quiet installs: one line per step; pip speaks only when something fails.
 PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
@@ -40,7 +40,11 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix bot tests bench examples
 
 bench: bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout bench-telegram \
-	bench-slack bench-search bench-web bench-footprint bench-digest bench-grouping
+	bench-slack bench-search bench-web bench-footprint bench-digest bench-grouping bench-openapi \
+	bench-hostile bench-sources bench-attachment-quality bench-catalog-world
+
+bench-hostile: $(STAMP)
+	$(BIN)/python bench/hostile.py
 
 bench-grouping: $(STAMP)
 	$(BIN)/python bench/grouping.py
@@ -73,13 +77,19 @@ bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
 
 bench-digest: $(STAMP)
-	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/digest.py $(ARGS)
 
 bench-sources: $(STAMP)
 	$(BIN)/python bench/sources.py
 
+bench-catalog-world: $(STAMP)
+	$(BIN)/python bench/catalog_world.py
+
 bench-attachment-quality: $(STAMP)
 	$(BIN)/python bench/attachment_quality.py
+
+bench-openapi: $(STAMP)
+	$(BIN)/python bench/openapi.py
 
 # BASELINE=DIR runs the same measurements with DIR/.venv's sokbo beside main (see bench/footprint.py).
 bench-footprint: $(STAMP)

@@ -168,7 +168,8 @@ async def test_invalid_json_is_retried_once_then_extractive(
 
 
 async def test_hallucinated_phone_is_dropped(server: LLMServer, llm: LLMSummarizer) -> None:
-    before = EVENT_COUNTS["bullet_dropped"] + EVENT_COUNTS["contact_dropped"]
+    kinds = ("bullet_dropped", "phone_dropped", "contact_dropped")
+    before = sum(EVENT_COUNTS[k] for k in kinds)
     bullets = [*GOOD["bullets"], "자세한 문의는 044-999-1234로 하면 된다."]
     fake = {**GOOD["contacts"][0], "phone": "044-999-1234", "name": "김가짜"}
     server.push(Reply(content=good(bullets=bullets, contacts=[fake])))
@@ -176,7 +177,7 @@ async def test_hallucinated_phone_is_dropped(server: LLMServer, llm: LLMSummariz
     shown = summary.model_dump_json()
     assert "999-1234" not in shown and "김가짜" not in shown
     assert len(summary.bullets) == 3 and summary.summarizer == "test-model"
-    assert EVENT_COUNTS["bullet_dropped"] + EVENT_COUNTS["contact_dropped"] == before + 2
+    assert sum(EVENT_COUNTS[k] for k in kinds) == before + 2
 
 
 async def test_injected_instruction_never_reaches_the_digest(

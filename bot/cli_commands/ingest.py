@@ -24,6 +24,7 @@ from bot.feeds.poll import CycleReport
 from bot.sources.health import feed_health
 from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
+from bot.store.sqlite_lock import AlreadyRunning
 from bot.store.stories import article_story_ids
 from bot.types import Article, Feed
 
@@ -91,6 +92,11 @@ def services_line(app: App) -> str:
 
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
+    try:
+        app.claim_database()  # before anything is said: a second run on one file stops here
+    except AlreadyRunning as e:
+        print(f"sokbo: {e}", file=sys.stderr)
+        return 1
     print(services_line(app), file=sys.stderr)
     print(
         'sokbo: try a chat command in another terminal: sokbo chat console:me "/subscribe 반도체"'

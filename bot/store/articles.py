@@ -174,7 +174,8 @@ def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Artic
             "url": a.url,
             "title": a.title,
             "text": a.text,
-            "published_at": to_db(a.published_at),
+            # a date after the first sight (2099, a zone mislabelled) orders as first seen
+            "published_at": to_db(_not_after(a.published_at, now)),
             "fetched_at": to_db(now),
             "content_hash": a.content_hash,
             "contacts": contacts_to_json(a.contacts),
@@ -195,7 +196,17 @@ def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Artic
         result = conn.execute(statement, rows[start : start + _CHUNK])
         for row in result:
             ids[(row.feed_id, row.guid)] = row.id
-    return [replace(a, id=ids[(a.feed_id, a.guid)]) for a in items if (a.feed_id, a.guid) in ids]
+    return [
+        replace(a, id=ids[(a.feed_id, a.guid)], published_at=_not_after(a.published_at, now))
+        for a in items
+        if (a.feed_id, a.guid) in ids
+    ]
+
+
+def _not_after(published: datetime, now: datetime) -> datetime:
+    """``published``, or ``now`` when it lies after it (a naive time is left for to_db to
+    refuse)."""
+    return min(published, now) if published.tzinfo is not None else published
 
 
 def get_article(engine: Engine, article_id: int) -> Article | None:
@@ -222,6 +233,13 @@ def count_articles(engine: Engine, feed_id: int | None = None) -> int:
         query = query.where(articles.c.feed_id == feed_id)
     with engine.connect() as conn:
         return int(conn.scalar(query) or 0)
+
+
+def recent_titles(engine: Engine, limit: int) -> list[str]:
+    """The titles of the latest ``limit`` stored articles, newest first (word hints)."""
+    query = sa.select(articles.c.title).order_by(articles.c.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return [str(t) for t in conn.execute(query).scalars()]
 
 
 def newest_article_urls(engine: Engine) -> dict[int, str]:

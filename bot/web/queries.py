@@ -238,7 +238,7 @@ def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval
         "silent": silent,
         "notices": notices,
     }
-    if silent and not counts["feeds_ok"] and not counts["feeds_never_polled"]:
+    if silent and not counts["feeds_ok"]:  # a parser's empty list is no proof of health
         return Health(False, True, "every feed is failing or silent (see feeds.silent)",
                       last_poll, last_success, **counts)  # fmt: skip
     window = timedelta(seconds=3 * poll_interval)
