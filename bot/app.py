@@ -21,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.store import create_engine
 from bot.store.migrate import Migration, upgrade
+from bot.store.sqlite_lock import PipelineLock, RunLock
 
 if TYPE_CHECKING:
     from bot.adapters import Adapter
@@ -53,6 +54,8 @@ class App:
     adapters: dict[str, Adapter] = field(default_factory=lambda: _console_adapters())
     _summarizer: Summarizer | None = field(default=None, repr=False)
     _telegram: TelegramBot | None = field(default=None, repr=False)
+    _pipeline_lock: PipelineLock | None = field(default=None, repr=False)
+    _run_lock: RunLock | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -148,13 +151,17 @@ class App:
         """Run the pipeline; prints each new story's digest on the console unless told not to."""
         from bot.pipeline import process_pending
 
-        return await process_pending(
-            self.engine,
-            summarizer=self.summarizer(),
-            clock=self.clock,
-            console=self.adapters["console"] if print_stories else None,
-            resummarize=self.settings.llm.resummarize_when_back,
-        )
+        if self._pipeline_lock is None:
+            self._pipeline_lock = PipelineLock(self.settings.database.url)
+        # on one SQLite file, one pass at a time across processes (poll --once beside run)
+        async with self._pipeline_lock.held():
+            return await process_pending(
+                self.engine,
+                summarizer=self.summarizer(),
+                clock=self.clock,
+                console=self.adapters["console"] if print_stories else None,
+                resummarize=self.settings.llm.resummarize_when_back,
+            )
 
     def command_core(self) -> CommandCore:
         """The command core every chat adapter calls (``await core.handle(...)``)."""
@@ -284,7 +291,27 @@ class App:
             site.pool.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Run every service until ``stop`` is set (or SIGINT/SIGTERM)."""
+        """Run every service until ``stop`` is set (or SIGINT/SIGTERM).
+
+        On a SQLite file, raises :class:`~bot.store.sqlite_lock.AlreadyRunning` at once when
+        another ``sokbo run`` holds it (PostgreSQL is the way to run several)."""
+        self.claim_database()
+        try:
+            await self._run(stop)
+        finally:
+            if self._run_lock is not None:
+                self._run_lock.release()
+                self._run_lock = None
+
+    def claim_database(self) -> None:
+        """Hold the SQLite file for this ``sokbo run`` (a no-op on PostgreSQL); raises
+        :class:`~bot.store.sqlite_lock.AlreadyRunning` at once when another holds it."""
+        if self._run_lock is None:
+            lock = RunLock(self.settings.database.url)
+            lock.acquire()
+            self._run_lock = lock
+
+    async def _run(self, stop: asyncio.Event | None) -> None:
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -52,6 +52,12 @@ LAST_POLL = Gauge(
     registry=REGISTRY,
 )
 SUMMARIES = Counter("sokbo_summaries", "Story digests made, by path", ["path"], registry=REGISTRY)
+SUMMARY_EVENTS = Counter(
+    "sokbo_summary_events",
+    "Grounding repairs and fallbacks of LLM digests, by kind (e.g. phone_dropped)",
+    ["kind"],
+    registry=REGISTRY,
+)
 LLM_CALLS = Counter("sokbo_llm_calls", "Answered LLM completions", registry=REGISTRY)
 LLM_TOKENS = Counter(
     "sokbo_llm_tokens", "LLM tokens used, by direction", ["direction"], registry=REGISTRY
@@ -77,6 +83,11 @@ def observe_cycle(report: CycleReport) -> None:
     for outcome in report.outcomes:
         POLL_FEEDS.labels(outcome.status).inc()
     LAST_POLL.set(report.finished_at.timestamp())
+
+
+def count_summary_event(kind: str) -> None:
+    """One grounding repair or fallback (a closed set of kinds: bounded cardinality)."""
+    SUMMARY_EVENTS.labels(kind).inc()
 
 
 def summary_path(summarizer_used: str, configured: str) -> str:

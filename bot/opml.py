@@ -10,7 +10,7 @@ name and skip. A document that is not OPML at all is refused whole.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
@@ -77,22 +77,36 @@ def parse_opml(data: bytes) -> OpmlDocument:
         raise OpmlError("no <body> element")
     feeds: list[OpmlFeed] = []
     invalid: list[tuple[str, str]] = []
-    _walk(body, (), feeds, invalid)
+    _walk(body, feeds, invalid)
     return OpmlDocument(feeds=tuple(feeds), invalid=tuple(invalid))
 
 
+# Folder names shown in a skipped entry's "where": the first few and the last, so an
+# outline nested 1,000 deep costs a short line, not a 1,000-name one per entry.
+MAX_PATH_SHOWN = 4
+
+
 def _walk(
-    node: ET.Element,
-    path: tuple[str, ...],
+    body: ET.Element,
     feeds: list[OpmlFeed],
     invalid: list[tuple[str, str]],
 ) -> None:
-    for number, outline in enumerate((c for c in node if _local(c.tag) == "outline"), start=1):
+    """Every outline in document order, with an explicit stack: nesting depth costs memory,
+    never Python recursion (an OPML nested 1,000 deep used to end in RecursionError)."""
+    stack: list[tuple[Iterator[ET.Element], tuple[str, ...], list[int]]] = [(iter(body), (), [0])]
+    while stack:
+        children, path, counter = stack[-1]
+        outline = next((c for c in children if _local(c.tag) == "outline"), None)
+        if outline is None:
+            stack.pop()
+            continue
+        counter[0] += 1
         attrs = {_local(k).lower(): (v or "").strip() for k, v in outline.attrib.items()}
         name = attrs.get("title") or attrs.get("text") or ""
-        where = " > ".join((*path, name or f"outline {number}"))
+        label = name or f"outline {counter[0]}"
+        where = _where((*path, label))
         url = attrs.get("xmlurl", "")
-        children = [c for c in outline if _local(c.tag) == "outline"]
+        has_children = any(_local(c.tag) == "outline" for c in outline)
         if url:
             reason = _url_problem(url)
             if reason:
@@ -102,10 +116,17 @@ def _walk(
                 feeds.append(
                     OpmlFeed(title=title, xml_url=url, html_url=attrs.get("htmlurl") or None)
                 )
-        elif not children and attrs.get("type", "").lower() in ("rss", "atom"):
+        elif not has_children and attrs.get("type", "").lower() in ("rss", "atom"):
             invalid.append((where, "no xmlUrl attribute"))
-        if children:
-            _walk(outline, (*path, name or f"outline {number}"), feeds, invalid)
+        if has_children:
+            shown = path if len(path) <= MAX_PATH_SHOWN else (*path[: MAX_PATH_SHOWN - 1], "…")
+            stack.append((iter(outline), (*shown, label[:MAX_NAME]), [0]))
+
+
+def _where(path: tuple[str, ...]) -> str:
+    if len(path) > MAX_PATH_SHOWN + 1:
+        path = (*path[: MAX_PATH_SHOWN - 1], "…", path[-1])
+    return " > ".join(path)
 
 
 def _url_problem(url: str) -> str | None:

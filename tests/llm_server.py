@@ -25,6 +25,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     refuse_schema: bool = False  # 400 when response_format is json_schema/json_object
+    trickle: float = 0.0  # seconds between the body's bytes (a server that stalls mid-answer)
 
 
 def completion(
@@ -63,6 +64,7 @@ class LLMServer:
             lambda _req: Reply(status=500, body={"error": {"message": "no reply scripted"}})
         )
         self.lock = threading.Lock()
+        self.stopped = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,7 +102,14 @@ class LLMServer:
                     for key, value in reply.headers.items():
                         self.send_header(key, value)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if reply.trickle:
+                        for i in range(len(data)):
+                            self.wfile.write(data[i : i + 1])
+                            self.wfile.flush()
+                            if server.stopped.wait(reply.trickle):
+                                return
+                    else:
+                        self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout tests)
 
@@ -120,6 +129,7 @@ class LLMServer:
         return self
 
     def stop(self) -> None:
+        self.stopped.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -76,7 +76,7 @@ def test_offending_parts_are_dropped() -> None:
     assert len(out.bullets) == 3
     assert out.amounts == [] and out.key_dates == []
     assert "010-1234" not in out.model_dump_json() and "가짜" not in out.model_dump_json()
-    assert kinds.count("bullet_dropped") == 2
+    assert kinds.count("bullet_dropped") == 1 and kinds.count("phone_dropped") == 1
     assert {"amount_dropped", "date_dropped", "contact_dropped"} <= set(kinds)
 
 
@@ -90,4 +90,22 @@ def test_too_little_left_means_extractive() -> None:
 
 def test_bad_headline_is_replaced() -> None:
     out, kinds = run(summary(headline="010-1234-5678로 연락"))
-    assert out.headline == FALLBACK.headline and "headline_replaced" in kinds
+    assert out.headline == FALLBACK.headline and "phone_dropped" in kinds
+
+
+def test_unsupported_claims_are_dropped() -> None:
+    """Issue 21, item 3: bullets whose words the release has, turned around or invented."""
+    invented = [
+        "사업이 전면 취소됐다.",  # polarity the release never says
+        "신청 자격은 대기업으로 한정된다.",  # 대+기업 and 한정: neither in the release
+        "청년 일자리 지원은 하지 않는다.",  # negated
+        "신청은 5월 6일부터 6월로 연기됐다.",
+    ]
+    for claim in invented:
+        out, kinds = run(summary(bullets=[*summary().bullets, claim]))
+        assert out.bullets == summary().bullets, claim
+        assert kinds.count("unsupported_dropped") + kinds.count("bullet_dropped") == 1, claim
+    out, kinds = run(summary(bullets=[summary().bullets[0], *invented]))
+    assert out == FALLBACK and kinds[-1] == "replaced_by_extractive"  # one left: offline digest
+    out, kinds = run(summary(headline="중기부 추경 전면 취소"))
+    assert out.headline == FALLBACK.headline and "unsupported_dropped" in kinds

@@ -176,3 +176,26 @@ def test_cli_import_refuses_non_opml_and_changes_nothing(
     engine = create_engine(db_url)
     assert feed_store.list_feeds(engine) == []
     engine.dispose()
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deep_nesting_is_read_without_recursion(
+    depth: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21, item 8: an OPML nested 1,000 deep ended in RecursionError."""
+    inner = (
+        '<outline title="깊은 피드" xmlUrl="https://deep.example.kr/rss"/>'
+        '<outline title="깊은 오류" xmlUrl="ftp://deep.example.kr/rss"/>'
+    )
+    body = '<outline text="폴더">' * depth + inner + "</outline>" * depth
+    data = f'<opml version="2.0"><head/><body>{body}</body></opml>'.encode()
+    doc = parse_opml(data)
+    assert [f.xml_url for f in doc.feeds] == ["https://deep.example.kr/rss"]
+    [(where, reason)] = doc.invalid
+    assert where == "폴더 > 폴더 > 폴더 > … > 깊은 오류" and "ftp://" in reason
+    opml = tmp_path / "deep.opml"
+    opml.write_bytes(data)
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'deep.db'}")
+    assert main(["feeds", "import", str(opml), "--config", str(config)]) == 1  # one invalid
+    out, err = capsys.readouterr()
+    assert "added feed 1: 깊은 피드" in out and "Traceback" not in err

@@ -55,6 +55,9 @@ def test_bad_query_exits_1_with_korean_reason(
 ) -> None:
     assert main(["search", "?!", "--config", str(config)]) == 1
     assert "검색할 단어가 없어요" in capsys.readouterr().err
+    # issue 21, item 8: a date datetime cannot move to UTC was an OverflowError traceback
+    assert main(["search", "딥테크", "--since", "0001-01-01", "--config", str(config)]) == 1
+    assert "1900년부터 2999년 사이로" in capsys.readouterr().err
 
 
 def test_bad_options_exit_2(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,6 +124,45 @@ async def test_no_answer_in_time_is_timed_out_and_maybe_sent() -> None:
     assert "may or may not have arrived" in (result.reason or "")
 
 
+async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers 200 and sends the body one byte every 0.2 s: no read ever waits long."""
+    with contextlib.suppress(Exception):
+        await reader.readuntil(b"\r\n\r\n")
+        body = b'{"ok": true, "result": true}' + b" " * 20
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        writer.write(b"Content-Length: %d\r\n\r\n" % len(body))
+        for i in range(len(body)):
+            if reader.at_eof() or writer.is_closing():
+                break  # the client gave up
+            writer.write(body[i : i + 1])
+            await writer.drain()
+            await asyncio.sleep(0.2)
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
+
+
+async def test_a_trickling_answer_meets_the_calls_deadline() -> None:
+    """Issue 21, item 1: a read timeout never trips on a server sending a byte at a time;
+    the total deadline does, also when a caller unsets the read timeout."""
+    async with raw_server(trickle) as base_url:
+        request = AiohttpRequest(connect_timeout=0.5, write_timeout=0.5, read_timeout=0.5)
+        async with bot_at(base_url, request) as bot:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(TimedOut):
+                await bot.send_message(chat_id=1, text="x")
+            assert asyncio.get_running_loop().time() - started < 3
+        unset = AiohttpRequest(
+            connect_timeout=0.2, write_timeout=0.2, read_timeout=None, deadline=1.0
+        )
+        async with bot_at(base_url, unset) as bot:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(TimedOut):
+                await bot.send_message(chat_id=1, text="x", read_timeout=None)
+            assert asyncio.get_running_loop().time() - started < 3
+        await asyncio.sleep(0.5)  # the server's handlers see the hang-ups and close
+
+
 async def test_a_full_pool_times_out_without_sending() -> None:
     async with raw_server(silent) as base_url:
         request = AiohttpRequest(connection_pool_size=1, read_timeout=2, pool_timeout=0.2)

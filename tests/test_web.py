@@ -92,6 +92,9 @@ async def test_index_lists_digests_newest_first_and_pages(
     ids = [int(x) for x in re.findall(r'<h2><a href="/stories/(\d+)">', first.text)]
     assert ids == [archive["script"], archive["quantum"]]  # page_size 2, newest first
     assert "044-202-4745" in first.text and "창업진흥과 홍길동" in first.text  # 문의처
+    # a phone is a tel: link that never wraps mid-number (issue 19)
+    assert '<a class="tel" href="tel:0442024745">044-202-4745</a>' in first.text
+    assert ".tel { white-space: nowrap; }" in first.text
     assert "2026-04-10 (금)" in first.text  # KST
     assert 'href="/?page=2"' in first.text
     second = await site.get("/?page=2")
@@ -171,6 +174,10 @@ async def test_search_page(site: httpx.AsyncClient, archive: dict[str, int]) -> 
     assert bad_topic.status_code == 400 and "주제를 찾지 못했" in bad_topic.text
     bad_date = await site.get("/search", params={"q": "지원", "since": "어제"})
     assert bad_date.status_code == 400 and "2026-04-01 처럼" in bad_date.text
+    for far in ("0001-01-01", "9999-12-31"):  # issue 21, item 8: was a 500 (OverflowError)
+        out_of_range = await site.get("/search", params={"q": "지원", "since": far})
+        assert out_of_range.status_code == 400, out_of_range.text
+        assert f"1900년부터 2999년 사이로 적어 주세요 (받은 값: {far})" in out_of_range.text
     empty = await site.get("/search")
     assert empty.status_code == 200 and "찾을 말을 적어 주세요" in empty.text
     none = await site.get("/search", params={"q": "블록체인"})

@@ -48,6 +48,7 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = (
         "_connect_timeout",
+        "_deadline",
         "_media_write_timeout",
         "_pool_size",
         "_pool_timeout",
@@ -66,6 +67,7 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
+        deadline: float = 120.0,
     ) -> None:
         if connection_pool_size < 1:
             raise ValueError("connection_pool_size must be at least 1")
@@ -75,6 +77,7 @@ class AiohttpRequest(BaseRequest):
         self._write_timeout = write_timeout
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
+        self._deadline = deadline  # the whole call's bound when a caller unsets a part
         self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(connection_pool_size)  # aiohttp's own pool wait has
         # no timeout of its own (it counts against connect), so requests queue here first
@@ -126,7 +129,10 @@ class AiohttpRequest(BaseRequest):
         pool = _seconds(pool_timeout, self._pool_timeout)
         write = _seconds(write_timeout, self._media_write_timeout if files else self._write_timeout)
         parts = (connect, write, read)
-        total = None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
+        # Every call has a total deadline, the body included: a server trickling a byte at a
+        # time never trips a read timeout. A part the caller left unbounded takes the ceiling.
+        known = [p for p in parts if p is not None]
+        total = sum(known) if len(known) == len(parts) else max(self._deadline, sum(known))
         timeout = aiohttp.ClientTimeout(total=total, connect=connect, sock_read=read)
         body: Any = None
         headers: dict[str, str] | None = None

@@ -28,6 +28,7 @@ from bot.feeds.dates import first_date
 from bot.feeds.encoding import as_utf8_document, decode
 from bot.feeds.silence import rhythm
 from bot.hygiene import clean_text
+from bot.korean import join_split_words, vocabulary
 from bot.stories import canonical_url, normalize_title, without_session
 from bot.types import Article, Contact
 
@@ -191,15 +192,20 @@ def _article(
         guid = stable_id(url, title)
     url = secure_like(url, base_url)
     published = first_date(entry) or default_date or _UNDATED
+    # The hash is of the text as built: the spacing repair below may improve later without
+    # every stored item reading as edited.
+    digest = content_hash(title, text)
+    contacts = tuple(_contacts(doc, built, text))
+    words = vocabulary(f"{title}\n{text}")
     return Article(
         feed_id=feed_id,
         guid=guid[:1000],
         url=(url or base_url)[:2000],
-        title=title,
-        text=text,
+        title=join_split_words(title, words),
+        text=join_split_words(text, words),
         published_at=published,
-        content_hash=content_hash(title, text),
-        contacts=tuple(_contacts(doc, built, text)),
+        content_hash=digest,
+        contacts=contacts,
         author=entry_author(entry),
     )
 

@@ -3,7 +3,8 @@
 Each feed runs on its own: a slow or broken feed costs only its own slot and time budget,
 its error is recorded in words with a backoff, and nothing stored before is touched. The
 parsed items go to :class:`bot.feeds.writer.CycleWriter`, which stores them in few
-transactions; :func:`run_polling` repeats the cycle until stopped.
+transactions; :func:`run_polling` polls each feed on its own rhythm until stopped (no
+cycle barrier: a feed still being fetched never holds up the next poll of the others).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
 from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
-from bot.types import Article, Contact, Feed
+from bot.types import Article, Feed
 
 if TYPE_CHECKING:
     from bot.fulltext.enrich import FullText
@@ -45,7 +46,6 @@ FeedStatus = Literal["ok", "not_modified", "partial", "failed"]
 # a small one parses in a thread, where starting a process would cost more than it saves.
 PARSE_IN_PROCESS_FROM = 64
 PARSE_WORKERS = max(0, min(2, (os.cpu_count() or 1) - 1))
-ContactExtractor = Callable[[str], Sequence[Contact]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,9 @@ class FeedOutcome:
     next_poll_at: datetime | None = None
 
 
+FeedDone = Callable[[FeedOutcome, tuple[Article, ...], tuple[Article, ...]], None]
+
+
 @dataclass(frozen=True, slots=True)
 class CycleReport:
     started_at: datetime
@@ -72,6 +75,20 @@ class CycleReport:
     @property
     def failed(self) -> tuple[FeedOutcome, ...]:
         return tuple(o for o in self.outcomes if o.status == "failed")
+
+    @property
+    def new_count(self) -> int:
+        """New items stored (the feeds' counts: right for a report without its items too)."""
+        return sum(o.new for o in self.outcomes)
+
+    @property
+    def edited_count(self) -> int:
+        return sum(o.edited for o in self.outcomes)
+
+    def without_items(self) -> CycleReport:
+        """This report without the new and edited articles, whose bodies a cold cycle holds
+        by the megabyte: the outcomes and counts stay."""
+        return replace(self, new=(), edited=())
 
     def feed_name(self, feed_id: int) -> str:
         for outcome in self.outcomes:
@@ -87,14 +104,15 @@ async def poll_cycle(
     clock: Clock,
     *,
     feeds: Sequence[Feed] | None = None,
-    extract_contacts: ContactExtractor | None = None,
     timeline: Timeline | None = None,
     service_key: str | None = None,
     fulltext: FullText | None = None,
+    on_feed: FeedDone | None = None,
 ) -> CycleReport:
     """Poll ``feeds`` (default: those due now) and store what they hold; never raises for a feed.
 
-    ``timeline`` (optional) records when each feed was fetched, parsed and stored.
+    ``timeline`` (optional) records when each feed was fetched, parsed and stored;
+    ``on_feed`` (optional) hears of each feed as soon as it is done, before the others.
     ``service_key`` is the 정책브리핑 OpenAPI's (DATA_GO_KR_SERVICE_KEY), for its feeds.
     ``fulltext`` (optional) gives thin items the text of their page or attachment.
     """
@@ -112,24 +130,25 @@ async def poll_cycle(
         ParseWorkers(workers, timeline) as parser,
         CycleWriter(engine, settings, clock, timeline=timeline) as writer,
     ):
-        results = await asyncio.gather(
-            *(
-                _poll_feed(
-                    fetcher,
-                    parser,
-                    writer,
-                    (in_flight, backlog),
-                    settings,
-                    clock,
-                    f,
-                    extract_contacts,
-                    timeline,
-                    service_key,
-                    fulltext,
-                )
-                for f in feeds
+
+        async def one(feed: Feed) -> tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]:
+            result = await _poll_feed(
+                fetcher,
+                parser,
+                writer,
+                (in_flight, backlog),
+                settings,
+                clock,
+                feed,
+                timeline,
+                service_key,
+                fulltext,
             )
-        )
+            if on_feed is not None:
+                on_feed(*result)
+            return result
+
+        results = await asyncio.gather(*(one(f) for f in feeds))
     if timeline is not None:
         timeline.end = timeline.now()
     new = tuple(a for outcome, fresh, _ in results for a in fresh)
@@ -151,7 +170,6 @@ async def _poll_feed(
     settings: FeedSettings,
     clock: Clock,
     feed: Feed,
-    extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
     service_key: str | None = None,
     fulltext: FullText | None = None,
@@ -163,9 +181,7 @@ async def _poll_feed(
                 fetcher, bounds[0], clock, feed, service_key
             )
         else:
-            fetched = await _fetch_and_parse(
-                fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
-            )
+            fetched = await _fetch_and_parse(fetcher, parser, writer, bounds, clock, feed, timeline)
         if fetched is not None and fulltext is not None:  # thin items: their page's/file's text
             fetched = (await fulltext.enrich(feed, fetched[0]), fetched[1])
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
@@ -221,7 +237,6 @@ async def _fetch_and_parse(
     bounds: tuple[asyncio.Semaphore, asyncio.Semaphore],
     clock: Clock,
     feed: Feed,
-    extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
 ) -> tuple[tuple[Article, ...], FeedSuccess] | None:
     """The feed's items and what to record with them; None for a 304. Raises FeedError."""
@@ -262,8 +277,6 @@ async def _fetch_and_parse(
     if not parsed.articles and parsed.error:
         raise FeedError(parsed.error)
     items = parsed.articles
-    if extract_contacts is not None:
-        items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
     return tuple(items), FeedSuccess(
         feed.id,
         result.etag,
@@ -300,20 +313,6 @@ def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettin
     return FeedOutcome(feed, status, next_poll_at=now + timedelta(seconds=settings.poll_interval))
 
 
-def _with_contacts(
-    items: Sequence[Article], extract_contacts: ContactExtractor
-) -> tuple[Article, ...]:
-    out = []
-    for item in items:
-        try:
-            contacts = tuple(extract_contacts(item.text))
-        except Exception:  # contacts are a bonus; an extractor bug must not drop the article
-            log.exception("contact extraction failed for %s", item.url)
-            contacts = ()
-        out.append(replace(item, contacts=contacts))
-    return tuple(out)
-
-
 async def run_polling(
     engine: Engine,
     settings: FeedSettings,
@@ -321,44 +320,171 @@ async def run_polling(
     stop: asyncio.Event,
     after_poll: Callable[[CycleReport], Awaitable[None]],
     *,
-    extract_contacts: ContactExtractor | None = None,
     min_sleep: float = 1.0,
     service_key: str | None = None,
     fulltext: FullText | None = None,
 ) -> None:
-    """Poll due feeds until ``stop`` is set, sleeping until the next feed is due."""
+    """Poll each feed on its own rhythm until ``stop`` is set; see :class:`FeedScheduler`."""
     await asyncio.to_thread(feed_store.sync_sources, engine, settings.sources, clock.now())
     async with Fetcher(settings) as fetcher:
-        while not stop.is_set():
-            try:
-                timeline = Timeline() if os.environ.get("SOKBO_POLL_TRACE") == "1" else None
-                report = await poll_cycle(
-                    engine,
-                    fetcher,
-                    settings,
-                    clock,
-                    extract_contacts=extract_contacts,
-                    timeline=timeline,
-                    service_key=service_key,
-                    fulltext=fulltext,
-                )
-                if timeline is not None and report.outcomes:
-                    log.info("%s", timeline.summary())
-                if report.outcomes:
-                    log.info(
-                        "poll: %d feeds, %d new, %d edited, %d failed",
-                        len(report.outcomes),
-                        len(report.new),
-                        len(report.edited),
-                        len(report.failed),
+        scheduler = FeedScheduler(engine, fetcher, settings, clock, after_poll, min_sleep)
+        scheduler.service_key, scheduler.fulltext = service_key, fulltext
+        await scheduler.run(stop)
+
+
+# A feed's results wait at most this long for the rest of its batch before the pipeline
+# takes them: a slow feed delays the others' alerts by this much, not by its own fetch.
+PIPELINE_LINGER = 2.0
+
+
+class FeedScheduler:
+    """Starts every due feed that is not already being fetched, without waiting for the rest.
+
+    There is no cycle barrier: the feeds due now are fetched as one batch (one writer, one
+    parser pool), and a feed still trickling from an earlier batch stays out of the new one,
+    so a slow or hanging feed delays only itself (each fetch has its total deadline). The
+    pipeline (``after_poll``) takes what finished feeds stored, once their batch is done or
+    :data:`PIPELINE_LINGER` seconds after the first of them, whichever comes first; it runs
+    one pass at a time and never holds up the fetching.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        fetcher: Fetcher,
+        settings: FeedSettings,
+        clock: Clock,
+        after_poll: Callable[[CycleReport], Awaitable[None]],
+        min_sleep: float = 1.0,
+    ) -> None:
+        self.engine, self.fetcher, self.settings, self.clock = engine, fetcher, settings, clock
+        self.after_poll = after_poll
+        self.min_sleep = min_sleep
+        self.service_key: str | None = None  # the 정책브리핑 OpenAPI's, for its feeds
+        self.fulltext: FullText | None = None
+        self.busy: set[int] = set()  # feeds being fetched
+        # a finished feed's next poll, until the writer has recorded it (a 304 is recorded
+        # with the writer's next batch)
+        self.not_before: dict[int, datetime] = {}
+        self.batches: set[asyncio.Task[None]] = set()
+        self.finished: list[tuple[FeedOutcome, tuple[Article, ...], tuple[Article, ...]]] = []
+        self.first_started: datetime | None = None
+        self._wake = asyncio.Event()  # a feed finished: its next due time may be the earliest
+        self._results = asyncio.Event()  # something for the pipeline
+        self._idle = asyncio.Event()  # no batch running
+        self._idle.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        pipeline = asyncio.create_task(self._pipeline())
+        try:
+            while not stop.is_set():
+                try:
+                    self._start_due(await asyncio.to_thread(feed_store.due_feeds, self.engine,
+                                                            self.clock.now()))  # fmt: skip
+                    due = await asyncio.to_thread(
+                        feed_store.next_due_at, self.engine, excluding=frozenset(self.busy)
                     )
-                await after_poll(report)
-                due = await asyncio.to_thread(feed_store.next_due_at, engine)
-            except Exception:  # the database may be briefly away: say so and keep going
-                log.exception("poll cycle failed; retrying in %g s", settings.poll_interval)
-                due = None
-            wait = settings.poll_interval
-            if due is not None:
-                wait = min(wait, max(min_sleep, (due - clock.now()).total_seconds()))
+                except Exception:  # the database may be briefly away: say so and keep going
+                    log.exception("poll: cannot read the due feeds; retrying")
+                    due = None
+                wait = self.settings.poll_interval
+                if due is not None:
+                    wait = min(wait, max(self.min_sleep, (due - self.clock.now()).total_seconds()))
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await _first(stop.wait(), self._wake.wait())
+        finally:
+            for task in (*self.batches, pipeline):
+                task.cancel()
+            await asyncio.gather(*self.batches, pipeline, return_exceptions=True)
+
+    def _start_due(self, due: Sequence[Feed]) -> None:
+        now = self.clock.now()
+        ready = [f for f in due if f.id not in self.busy and self.not_before.get(f.id, now) <= now]
+        if not ready:
+            return
+        self.busy.update(f.id for f in ready)
+        self._idle.clear()
+        task = asyncio.create_task(self._batch(ready))
+        self.batches.add(task)
+        task.add_done_callback(self._batch_done)
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        self.batches.discard(task)
+        if not self.batches:
+            self._idle.set()
+
+    async def _batch(self, feeds: Sequence[Feed]) -> None:
+        timeline = Timeline() if os.environ.get("SOKBO_POLL_TRACE") == "1" else None
+        if self.first_started is None:
+            self.first_started = self.clock.now()
+        try:
+            report = await poll_cycle(
+                self.engine,
+                self.fetcher,
+                self.settings,
+                self.clock,
+                feeds=feeds,
+                timeline=timeline,
+                service_key=self.service_key,
+                fulltext=self.fulltext,
+                on_feed=self._feed_done,
+            )
+            if timeline is not None and report.outcomes:
+                log.info("%s", timeline.summary())
+            log.info(
+                "poll: %d feeds, %d new, %d edited, %d failed",
+                len(report.outcomes),
+                len(report.new),
+                len(report.edited),
+                len(report.failed),
+            )
+        except Exception:
+            log.exception("poll batch of %d feeds failed", len(feeds))
+        finally:
+            self.busy.difference_update(f.id for f in feeds)
+            self._wake.set()
+
+    def _feed_done(
+        self, outcome: FeedOutcome, new: tuple[Article, ...], edited: tuple[Article, ...]
+    ) -> None:
+        self.busy.discard(outcome.feed.id)
+        if outcome.next_poll_at is not None:
+            self.not_before[outcome.feed.id] = outcome.next_poll_at
+        self.finished.append((outcome, new, edited))
+        self._results.set()
+        self._wake.set()
+
+    async def _pipeline(self) -> None:
+        """Hands finished feeds' results to ``after_poll``, one pass at a time."""
+        while True:
+            await self._results.wait()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait)
+                async with asyncio.timeout(PIPELINE_LINGER):
+                    await self._idle.wait()
+            self._results.clear()
+            finished, self.finished = self.finished, []
+            started = self.first_started or self.clock.now()
+            self.first_started = None if self._idle.is_set() else self.clock.now()
+            report = CycleReport(
+                started_at=started,
+                finished_at=self.clock.now(),
+                outcomes=tuple(o for o, _, _ in finished),
+                new=tuple(a for _, fresh, _ in finished for a in fresh),
+                edited=tuple(a for _, _, changed in finished for a in changed),
+            )
+            try:
+                await self.after_poll(report)
+            except Exception:  # the database may be briefly away: the next pass retries
+                log.exception("after poll failed")
+
+
+async def _first(*waits: Awaitable[object]) -> None:
+    """Returns when the first of ``waits`` is done; cancels the rest."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -92,6 +92,9 @@ MESSAGES: dict[str, str] = {
     "or agencies, e.g. /subscribe 반도체 과기정통부\nTopics: {topics}",
     "subscribe.added": "You now follow {items}.",
     "subscribe.excluded": "News mentioning {items} will be left out.",
+    "subscribe.hint": "No story so far contains ‘{word}’. Did you mean ‘{closest}’? "
+    "(/subscribe {closest})",
+    "subscribe.hint_none": "No story so far contains ‘{word}’; you will hear when one does.",
     "subscribe.already": "You already follow {items}.",
     "subscribe.nothing": "Please write what to follow, e.g. /subscribe 반도체",
     "subscribe.too_many_words": "Only the first {limit} were read.",
@@ -167,6 +170,7 @@ MESSAGES: dict[str, str] = {
     "search.too_many_terms": "Too many words: at most {terms} to find and {excluded} to leave out.",
     "search.too_many_tokens": "That search is too long. Try a few key words.",
     "search.timeout": "The search took too long and was stopped. Try more specific words.",
+    "search.date_range": "Please give a date between the years {first} and {last} (got {date}).",
     "search.bad_period": "The period is wrong: the start is after the end.",
     "search.unknown_agency": "No agency called '{agency}', e.g. 과기정통부, 중기부 (list: "
     "/agencies )",
@@ -242,6 +246,8 @@ MESSAGES: dict[str, str] = {
     "render.search.more": "(more: next page)",
     "render.search.more_slack": "There are more results. Try narrower words.",
     "render.time": "{month_name} {day} {hhmm} KST",
+    "render.time_unknown": "time unknown",
+    "render.release": "press release",
     "render.time_year": "{month_name} {day}, {year} {hhmm} KST",
     "render.more_people": "and {count} more",
     "render.all_contacts": "All contacts",

@@ -10,6 +10,10 @@ from bot.clock import KST
 from bot.errors import CommandError
 from bot.topics import DEFAULT_TAXONOMY
 
+# Dates a search may name: far enough for any archive, near enough that moving them to UTC
+# (0001-01-01 KST is before datetime's first instant) and adding a day never overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 def search_filters(
     since: date | datetime | None,
@@ -23,6 +27,12 @@ def search_filters(
     ``since``/``until`` are inclusive; a date means that whole day in KST.
     """
     filters: dict[str, Any] = {}
+    for value in (since, until):
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise CommandError(
+                key="search.date_range", date=value.isoformat()[:10], first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )  # fmt: skip
     if since is not None:
         filters["since"] = day_start(since)
     if until is not None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from bot.config import FeedSource
@@ -50,12 +51,16 @@ def sync_sources(engine: Engine, sources: Iterable[FeedSource], now: datetime) -
             if source.url in known:
                 continue
             known.add(source.url)
+            # another process (poll --once beside sokbo run) may add the same row meanwhile
+            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
             row = conn.execute(
-                feeds.insert()
+                insert(feeds)
                 .values(name=source.name, url=source.url, created_at=to_db(now))
+                .on_conflict_do_nothing(index_elements=["url"])
                 .returning(*feeds.c)
-            ).one()
-            added.append(_feed(row))
+            ).one_or_none()
+            if row is not None:
+                added.append(_feed(row))
     return added
 
 
@@ -175,19 +180,19 @@ def due_feeds(engine: Engine, now: datetime) -> list[Feed]:
         return [_feed(row) for row in conn.execute(query)]
 
 
-def next_due_at(engine: Engine) -> datetime | None:
-    """When the earliest enabled feed is due (None when no feed is enabled)."""
+def next_due_at(engine: Engine, *, excluding: Collection[int] = ()) -> datetime | None:
+    """When the earliest enabled feed is due (None when no feed is enabled); feeds in
+    ``excluding`` (being fetched now) do not count."""
+    enabled = [feeds.c.enabled.is_(True)]
+    if excluding:
+        enabled.append(feeds.c.id.not_in(list(excluding)))
     with engine.connect() as conn:
         never = conn.scalar(
-            sa.select(feeds.c.id)
-            .where(feeds.c.enabled.is_(True), feeds.c.next_poll_at.is_(None))
-            .limit(1)
+            sa.select(feeds.c.id).where(*enabled, feeds.c.next_poll_at.is_(None)).limit(1)
         )
         if never is not None:
             return datetime(1970, 1, 1, tzinfo=UTC)
-        earliest = conn.scalar(
-            sa.select(sa.func.min(feeds.c.next_poll_at)).where(feeds.c.enabled.is_(True))
-        )
+        earliest = conn.scalar(sa.select(sa.func.min(feeds.c.next_poll_at)).where(*enabled))
     return from_db(earliest)
 
 

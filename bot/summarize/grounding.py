@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from bot.agencies import agency_names
@@ -22,6 +22,8 @@ from bot.topics import Taxonomy
 from bot.types import Contact, Labeled, Summary
 
 EventKind = Literal[
+    "phone_dropped",
+    "unsupported_dropped",
     "contact_dropped",
     "bullet_dropped",
     "headline_replaced",
@@ -117,12 +119,243 @@ def _address_in(address: str, source: str) -> bool:
     return False
 
 
+# --- phones in any spelling -----------------------------------------------------------------
+
+# Digits as Hangul syllables (공일공-일이삼사-오육칠팔): how a number is read aloud.
+_HANGUL_DIGITS = {"공": "0", "영": "0", "일": "1", "이": "2", "삼": "3", "사": "4", "오": "5",
+                  "육": "6", "륙": "6", "칠": "7", "팔": "8", "구": "9"}  # fmt: skip
+_DIGIT = "0-9" + "".join(_HANGUL_DIGITS)
+# Groups of digits parted by what people put between a number's parts (never a comma: that
+# is an amount's thousands separator).
+_SPELLED_RUN = re.compile(rf"[{_DIGIT}]+(?:[ \t\-.)(/·~_]{{1,3}}[{_DIGIT}]+)*")
+_GROUP = re.compile(rf"[{_DIGIT}]+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _phone_shaped(groups: Sequence[str], separators: Sequence[str], spelled: bool) -> bool:
+    """Whether consecutive digit groups make a Korean phone number: a 9-11 digit number
+    opening with an area or mobile code (0…, or +82 …), a 1588-style service number, or a
+    local number (3-4 and 4 digits, when written with spaces or in words). Parts of 2-4
+    digits ending in four, one separator throughout (an area code may close with ")"):
+    tables of decimals (``0.82 2.15``) and dates (``04/11/2026 07``) are not numbers."""
+    if len(groups) > 1:
+        if len(groups[-1]) != 4 or any(not 2 <= len(g) <= 4 for g in groups):
+            return False
+        kinds = {sep.strip() or " " for sep in separators}
+        if separators and separators[0].strip() in (")", "("):
+            kinds = {sep.strip() or " " for sep in separators[1:]}
+        if len(kinds) > 1:
+            return False
+    digits = "".join(groups)
+    if 9 <= len(digits) <= 11 and digits[0] == "0" and digits[1] != "0":
+        return True
+    if 10 <= len(digits) <= 12 and digits.startswith("82") and digits[2] != "0":
+        return True
+    if len(groups) == 2 and len(groups[1]) == 4 and len(groups[0]) in (3, 4):
+        if len(groups[0]) == 4 and digits[0] == "1" and digits[1] in "56789":
+            return True
+        return spelled and not all(_YEAR.fullmatch(g) for g in groups)
+    return False
+
+
+def spelled_phones(text: str) -> list[str]:
+    """Phone numbers in ``text`` however they are written: separators or spaces
+    (``010 1234 5678``), full-width digits, Hangul digits (``공일공-일이삼사-오육칠팔``),
+    mixed. Runs of digit groups are read left to right and the first phone-shaped window
+    from each group is reported, so ordinary words around a number do not hide it."""
+    found = []
+    for run in _SPELLED_RUN.finditer(canonical(text)):
+        parts = list(_GROUP.finditer(run.group(0)))
+        groups = ["".join(_HANGUL_DIGITS.get(ch, ch) for ch in m.group(0)) for m in parts]
+        text_of = run.group(0)
+        start = 0
+        while start < len(groups):
+            longest = 0
+            for end in range(start + 1, min(len(groups), start + 11) + 1):
+                seps = [
+                    text_of[parts[i].end() : parts[i + 1].start()] for i in range(start, end - 1)
+                ]
+                spelled = any(not m.group(0).isascii() for m in parts[start:end]) or any(
+                    sep not in ("-", ".")
+                    for sep in seps  # 157.5100 is a decimal
+                )
+                if _phone_shaped(groups[start:end], seps, spelled):
+                    longest = end
+            if longest:
+                found.append(text_of[parts[start].start() : parts[longest - 1].end()])
+                start = longest
+            else:
+                start += 1
+    return found
+
+
+def foreign_phones(text: str, facts: SourceFacts) -> list[str]:
+    """The phone numbers ``text`` shows, in any spelling, that are not a number of the
+    source's contact blocks (compared by digits)."""
+    bad = [p for p in phones_in(text) if phone_digits(p) not in facts.contact_phones]
+    for phone in spelled_phones(text):
+        digits = "".join(_HANGUL_DIGITS.get(ch, ch) for ch in canonical(phone) if ch.isalnum())
+        if phone_digits(digits) not in facts.contact_phones and not any(
+            phone_digits(b) == phone_digits(digits) for b in bad
+        ):
+            bad.append(phone)
+    return bad
+
+
 # --- figures ------------------------------------------------------------------------------
 
 # A figure: a number and the unit that follows it ("1조 6,903억원", "9.2%", "4월", "13일").
 _FIGURE = re.compile(
     r"\d[\d,]*(?:\.\d+)?\s*(?:조|억|만|천)?\s*(?:원|%|퍼센트|명|개|건|곳|개사|개소|월|일|년|시|분|배|km|대)?"
 )
+
+# --- claims: is a bullet said by the source? ------------------------------------------------
+
+# Words whose presence turns a statement around: a bullet that uses one must find it in the
+# sentences that support it (취소 / 지원, 인상 / 인하, 한정 ...). Closed classes of the
+# language of policy, not words of any one document.
+POLARITY = frozenset((
+    "취소", "중단", "폐지", "연기", "한정", "제외", "축소", "감축", "삭감", "철회", "보류", "무산",
+    "불허", "금지", "불가", "유예", "종료", "탈락", "거부", "반대", "감소", "인하", "하향", "감액",
+    "지원", "확대", "선정", "증액", "신설", "증가", "인상", "상향", "허용", "완화", "확정", "의무",
+    "면제", "강화", "연장",
+))  # fmt: skip
+# Negation and restriction: 않/못 (auxiliaries), 없 (adjective), 아니, 안/못 (adverbs),
+# 만/뿐 (only): "…하지 않는다", "…에서만".
+_NEGATION_FORMS = ("않", "못", "없", "아니", "안", "뿐")
+_CONTENT_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "XR"})
+SUPPORT_SHARE = 0.6  # of a bullet's content words found in its supporting sentences
+MAX_NOVEL = 1  # content words a bullet may use that the whole release never does (a synonym)
+# A headline compresses and abbreviates (중기부, 추경): fewer of its words need be found, none
+# need be the release's own; its polarity, negations and figures still must hold.
+HEADLINE_SHARE = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a sentence asserts, as the support check compares it."""
+
+    content: frozenset[str]  # nouns (a prefix joined to its noun: 대+기업 → 대기업), roots
+    polarity: frozenset[str]  # POLARITY words
+    negations: frozenset[str]  # negation / restriction forms
+    figures: frozenset[str]  # numbers with their units, squashed
+
+
+def claim_of(text: str) -> Claim:
+    """The content words, polarity words, negations and figures of ``text`` (analyser)."""
+    from bot.korean import Token, tokens
+
+    content: set[str] = set()
+    polarity: set[str] = set()
+    negations: set[str] = set()
+    prefix = ""
+    analysed = tokens(text, limit=2000)
+    forms = [t.form for t in analysed]
+
+    def additive(at: int, token: Token) -> bool:
+        before = forms[at - 1] if at else ""
+        after = forms[at + 1] if at + 1 < len(forms) else ""
+        return (token.form == "만" and before == "뿐") or (
+            token.form in ("뿐", "아니") and (after == "만" or before in ("뿐", "만"))
+        )
+
+    for at, token in enumerate(analysed):
+        tag = token.tags[0]
+        if tag == "XPN":
+            prefix = token.form
+            continue
+        form = prefix + token.form if tag in _CONTENT_TAGS else token.form
+        prefix = ""
+        if tag in _CONTENT_TAGS:
+            content.add(form)
+            for word in POLARITY:
+                if word in form:
+                    polarity.add(word)
+        elif additive(at, token):
+            continue  # 뿐만 아니라: "not only", nothing denied or restricted
+        elif (tag in ("VX", "VA", "VCN", "MAG") and form.startswith(_NEGATION_FORMS)) or (
+            tag == "JX" and form in ("만", "뿐")
+        ):
+            negations.add(form[:1] if form[:1] in "않못없안" else form)
+    figures = {_squash(m.group(0)).lower() for m in _FIGURE.finditer(canonical(text))}
+    return Claim(frozenset(content), frozenset(polarity), frozenset(negations),
+                 frozenset(f for f in figures if f))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Source sentences (one, or two neighbours) and what they assert."""
+
+    squashed: str
+    claim: Claim
+
+
+def passages(text: str) -> list[Passage]:
+    """Each source sentence and each pair of neighbouring ones, analysed once per release."""
+    from bot.korean import split_sentences
+
+    sentences = [s for s in split_sentences(canonical(text)) if s.strip()]
+    claims = [claim_of(s) for s in sentences]
+    out = []
+    for i, sentence in enumerate(sentences):
+        out.append(Passage(_squash(sentence + _dates_in_words(sentence)).lower(), claims[i]))
+        if i + 1 < len(sentences):
+            a, b = claims[i], claims[i + 1]
+            joined = Claim(a.content | b.content, a.polarity | b.polarity,
+                           a.negations | b.negations, a.figures | b.figures)  # fmt: skip
+            pair = sentence + " " + sentences[i + 1]
+            out.append(Passage(_squash(pair + _dates_in_words(pair)).lower(), joined))
+    return out
+
+
+def _whole(source: Sequence[Passage]) -> Passage:
+    """The whole release as one passage (the union of its passages)."""
+    return Passage(
+        "".join(p.squashed for p in source[::2]),
+        Claim(
+            frozenset().union(*(p.claim.content for p in source)),
+            frozenset(), frozenset(), frozenset(),
+        ),
+    )  # fmt: skip
+
+
+def unsupported(
+    text: str, source: Sequence[Passage], share: float = SUPPORT_SHARE, novel: int = MAX_NOVEL
+) -> str | None:
+    """Why no passage of the source supports ``text`` (None when one does).
+
+    A passage supports a claim when it holds every polarity word, negation and figure of the
+    claim and at least ``share`` of its content words (found as words of the passage or
+    inside its text: 확정됐다 / 확정되었다, 중소기업 / 중소 기업).
+    """
+    claim = claim_of(text)
+    if not claim.content and not claim.polarity and not claim.negations:
+        return None
+    whole = _whole(source)
+    unheard = sorted(w for w in claim.content if w not in whole.claim.content
+                     and w.lower() not in whole.squashed)  # fmt: skip
+    if len(unheard) > novel:
+        return f"unsupported claim (words the release never uses: {', '.join(unheard)})"
+    best = 0.0
+    for passage in source:
+        if not claim.polarity <= passage.claim.polarity:
+            continue
+        if not claim.negations <= passage.claim.negations:
+            continue
+        if any(f not in passage.squashed for f in claim.figures):
+            continue
+        found = sum(
+            1 for w in claim.content if w in passage.claim.content or w.lower() in passage.squashed
+        )
+        covered = found / len(claim.content) if claim.content else 1.0
+        # one synonym may miss in a short claim (추경 for 추가경정예산) when all else holds
+        if covered >= share or (claim.content and found >= len(claim.content) - 1 <= 2):
+            return None
+        best = max(best, covered)
+    missing = sorted(claim.polarity | claim.negations)
+    said = f"; {'·'.join(missing)}" if missing else ""
+    return f"unsupported claim ({best:.0%} of its words in any passage{said})"
+
 
 # --- people -------------------------------------------------------------------------------
 
@@ -196,21 +429,36 @@ class SourceFacts:
     contact_phones: frozenset[str]  # the numbers of its contact blocks (rule-extracted)
     contact_names: frozenset[str]  # the names of its contact blocks (rule-extracted)
     people: frozenset[str]  # contacts and the names the source shows next to a role
+    raw: str = ""  # the text as given, for the support check's passages
+
+    @cached_property
+    def passages(self) -> list[Passage]:
+        return passages(self.raw or self.text)
 
     @classmethod
     def of(cls, text: str, contacts: Sequence[Contact] = ()) -> SourceFacts:
-        text = canonical(text)
+        raw, text = text, canonical(text)
         names = frozenset(_squash(canonical(c.name)) for c in contacts if c.name)
         return cls(
             text=text,
-            squashed=_squash(text).lower(),
+            squashed=_squash(text + _dates_in_words(text)).lower(),
             phones=frozenset(phone_digits(p) for p in phones_in(text)),
             contact_phones=frozenset(
                 phone_digits(p) for c in contacts for p in phones_in(c.phone or "")
             ),
             contact_names=names,
             people=names | frozenset(people_in(text)),
+            raw=raw,
         )
+
+
+# Releases write a day as "4.9(목)" or "’26. 4. 9.(목)"; a digest writes "4월 9일".
+_SHORT_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.?\s?(?=\((?:월|화|수|목|금|토|일)\))")
+
+
+def _dates_in_words(text: str) -> str:
+    """The source's short dates also written as "4월 9일", so a figure check finds them."""
+    return "".join(f" {int(m)}월 {int(d)}일" for m, d in _SHORT_DATE.findall(text))
 
 
 def _sentences(text: str) -> list[str]:
@@ -220,8 +468,9 @@ def _sentences(text: str) -> list[str]:
 def ungrounded(text: str, facts: SourceFacts) -> list[str]:
     """What ``text`` shows that the source does not support — the one grounding rule.
 
-    - Phones must be numbers of the source's contact blocks (a number elsewhere in the
-      text, such as an injected "010-1234-5678로 연락", is refused).
+    - Phones, in any spelling (``010 1234 5678``, full-width, ``공일공-일이삼사-오육칠팔``),
+      must be numbers of the source's contact blocks (a number elsewhere in the text, such
+      as an injected "010-1234-5678로 연락", is refused).
     - Addresses (any scheme or none, any TLD, shorteners, punycode, e-mail, IPs, full-width
       or defanged dots) must occur in the source exactly.
     - A name next to a role word must be a person the source names; in a sentence telling
@@ -229,11 +478,10 @@ def ungrounded(text: str, facts: SourceFacts) -> list[str]:
     - Figures (amounts, dates, ratios) must occur in the source.
     """
     text = canonical(text)
-    bad: list[str] = []
-    for phone in phones_in(text):
-        if phone_digits(phone) not in facts.contact_phones:
-            bad.append(phone)
+    bad: list[str] = foreign_phones(text, facts)
     rest = PHONE.sub(" ", text)
+    for phone in spelled_phones(rest):
+        rest = rest.replace(phone, " ")
     for address in addresses(rest):
         if not _address_in(address, facts.text):
             bad.append(address)
@@ -298,7 +546,10 @@ def ground(
     for bullet in summary.bullets:
         bad = ungrounded(bullet, facts)
         if bad:
-            events.append(GroundingEvent("bullet_dropped", f"{bullet} ({', '.join(bad)})"))
+            kind: EventKind = "phone_dropped" if foreign_phones(bullet, facts) else "bullet_dropped"
+            events.append(GroundingEvent(kind, f"{bullet} ({', '.join(bad)})"))
+        elif why := unsupported(bullet, facts.passages):
+            events.append(GroundingEvent("unsupported_dropped", f"{bullet} ({why})"))
         else:
             bullets.append(bullet)
     if len(bullets) < min(MIN_BULLETS, len(summary.bullets) or MIN_BULLETS):
@@ -308,7 +559,11 @@ def ground(
     headline = summary.headline
     bad = ungrounded(headline, facts)
     if bad:
-        events.append(GroundingEvent("headline_replaced", f"{headline} ({', '.join(bad)})"))
+        kind = "phone_dropped" if foreign_phones(headline, facts) else "headline_replaced"
+        events.append(GroundingEvent(kind, f"headline: {headline} ({', '.join(bad)})"))
+        headline = fallback.headline
+    elif why := unsupported(headline, facts.passages, share=HEADLINE_SHARE, novel=len(headline)):
+        events.append(GroundingEvent("unsupported_dropped", f"headline: {headline} ({why})"))
         headline = fallback.headline
 
     for contact in summary.contacts:

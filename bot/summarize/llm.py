@@ -3,10 +3,11 @@
 One call per story, cached by (content hash, prompt version, model) in the database. Output
 is asked for with a json_schema response format; servers that refuse it get JSON mode, then
 plain text with tolerant JSON extraction (the answer's format: llm_answer.py). Invalid output
-is retried once. Timeouts, 429 (Retry-After honoured), 5xx and an exhausted daily token budget
-never stall ingestion: the story gets the extractive digest now, and is recorded for a later
-retry when configured. The cache and budget decisions are pure functions (llm_budget.py);
-this class does the I/O and applies them.
+is retried once. Every call has a total deadline (``[llm] timeout``, the body included): a
+missed one pauses the LLM, longer while it keeps missing. Timeouts, 429 (Retry-After
+honoured), 5xx and an exhausted daily token budget never stall ingestion: the story gets the
+extractive digest now, and is recorded for a later retry when configured. The cache and
+budget decisions are pure functions (llm_budget.py); this class does the I/O and applies them.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from bot.summarize.llm_budget import (
     Unavailable,
     budget_day,
     content_key,
+    deadline_pause,
     estimate_tokens,
     from_cache,
     over_budget,
@@ -73,8 +75,9 @@ EVENT_COUNTS: Counter[str] = Counter()
 
 
 def record(kind: str, story_id: int | None, detail: str) -> None:
-    """Count one grounding/fallback event and log it with the story id."""
+    """Count one grounding/fallback event (here and in /metrics) and log it with the story id."""
     EVENT_COUNTS[kind] += 1
+    metrics.count_summary_event(kind)
     log.info("summary event %s story=%s: %s", kind, story_id, detail[:300])
 
 
@@ -111,6 +114,7 @@ class LLMSummarizer:
         # requests_per_minute, on real time (``monotonic`` only drives pauses after errors)
         self._bucket = TokenBucket(rate=settings.requests_per_minute / 60.0, burst=1.0)
         self._paused_until = 0.0
+        self._missed = 0  # calls in a row that missed their deadline (the pause doubles)
         self.calls = 0
         self.input_tokens: list[int] = []
 
@@ -229,13 +233,20 @@ class LLMSummarizer:
         await self._admit(estimate)
         while True:
             try:
-                response = await self.client.chat.completions.create(
-                    model=self.name,
-                    messages=messages,  # type: ignore[arg-type]
-                    temperature=self.settings.temperature,
-                    **response_format(self.mode),
-                )
+                # The client's timeout bounds each read; a server trickling one byte a second
+                # never trips it. The deadline bounds the whole call, body included.
+                async with asyncio.timeout(self.settings.timeout):
+                    response = await self.client.chat.completions.create(
+                        model=self.name,
+                        messages=messages,  # type: ignore[arg-type]
+                        temperature=self.settings.temperature,
+                        **response_format(self.mode),
+                    )
+                self._missed = 0
                 break
+            except TimeoutError as e:
+                self._missed += 1
+                raise self._pause(*deadline_pause(self._missed, self.settings.timeout)) from e
             except openai.BadRequestError as e:
                 if self.mode == "text":
                     raise InvalidOutput(f"request refused: {e}") from e

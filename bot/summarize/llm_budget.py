@@ -93,6 +93,13 @@ def pause_after(error: openai.APIConnectionError | openai.APIStatusError) -> tup
     return 300.0, f"refused with {error.status_code}"
 
 
+def deadline_pause(missed: int, deadline: float) -> tuple[float, str]:
+    """How long to leave an endpoint alone after its ``missed``-th call in a row went past the
+    deadline: one minute at least (or two deadlines), doubling, at most 15 minutes."""
+    pause = min(900.0, max(60.0, 2 * deadline) * 2.0 ** max(0, missed - 1))
+    return pause, f"no complete answer within {deadline:g} s (deadline)"
+
+
 def retry_after(headers: Any) -> float | None:
     """The ``Retry-After`` header in seconds, when it is a number."""
     value = headers.get("retry-after") if headers is not None else None

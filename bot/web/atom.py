@@ -73,7 +73,8 @@ def atom_feed(
     _el(root, "id", feed_id)
     _el(root, "title", title)
     _el(root, "subtitle", "정책 보도자료 요약 — 속보(sokbo)")
-    newest = max((v.published_at for v in views), default=now)
+    # never in the future, whatever a story row holds: readers would skip every later change
+    newest = min(max((v.published_at for v in views), default=now), now)
     _el(root, "updated", _time(newest))
     _el(root, "link", rel="self", type="application/atom+xml", href=self_url)
     _el(root, "link", rel="alternate", type="text/html", href=f"{base_url}/")
@@ -89,7 +90,7 @@ def atom_feed(
         if (source := safe_url(view.url)) is not None:
             _el(entry, "link", rel="related", href=source)
         _el(entry, "published", _time(view.published_at))
-        _el(entry, "updated", _time(view.published_at))
+        _el(entry, "updated", _time(min(view.published_at, now)))
         names = view.summary.agencies or list(dict.fromkeys(s.feed for s in view.sources))
         writer = _el(entry, "author")
         _el(writer, "name", ", ".join(names) or "속보 sokbo")
