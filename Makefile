@@ -83,7 +83,7 @@ bench-sources: $(STAMP)
 	$(BIN)/python bench/sources.py
 
 bench-catalog-world: $(STAMP)
-	$(BIN)/python bench/catalog_world.py
+	$(BIN)/python bench/catalog_world.py $(if $(BASELINE),--baseline $(BASELINE))
 
 bench-attachment-quality: $(STAMP)
 	$(BIN)/python bench/attachment_quality.py

@@ -16,7 +16,12 @@ retry, parse, Document, contacts, store) and a second poll (nothing new; the POS
 the cookies remembered), through ``poll_cycle`` without full-text enrichment (the feed path;
 bench/sources.py measures full text).
 
-``bench/catalog_world.py [--runs N]``
+``--baseline DIR`` also polls the catalog world with another checkout's ``bot`` (e.g. an
+export of the commit before this work): how many feeds fail and how many releases come back
+as new on the second poll there. A checkout without ``bot/sources`` borrows this one's catalog
+(only the loopback world needs it).
+
+``bench/catalog_world.py [--runs N] [--baseline DIR]``
 """
 
 from __future__ import annotations
@@ -52,16 +57,42 @@ def _rss_mb(field: str) -> float:
     return 0.0
 
 
-async def _cycle(engine: Engine, settings: FeedSettings, clock: FixedClock) -> tuple[int, int]:
-    """One poll cycle: how many releases were new, how many feeds were polled."""
+async def _cycle(engine: Engine, settings: FeedSettings, clock: FixedClock) -> tuple[int, int, int]:
+    """One poll cycle: how many releases were new, how many feeds were polled, failed."""
     from bot.feeds.fetch import Fetcher
     from bot.feeds.poll import poll_cycle
 
     async with Fetcher(settings) as fetcher:
         report = await poll_cycle(engine, fetcher, settings, clock)
-    failed = [o.feed.name for o in report.outcomes if o.status == "failed"]
-    assert not failed, failed
-    return len(report.new), len(report.outcomes)
+    failed = [o for o in report.outcomes if o.status == "failed"]
+    return len(report.new), len(report.outcomes), len(failed)
+
+
+def _use_checkout(root: Path) -> None:
+    """Import ``bot`` from ``root``; borrow this checkout's catalog when it has none."""
+    import importlib.util
+
+    sys.path.insert(0, str(root))
+    if (root / "bot" / "sources" / "catalog.py").exists():
+        return
+    import bot
+
+    here = ROOT / "bot" / "sources"
+    package_spec = importlib.util.spec_from_file_location(
+        "bot.sources", here / "__init__.py", submodule_search_locations=[str(here)]
+    )
+    assert package_spec is not None and package_spec.loader is not None
+    package = importlib.util.module_from_spec(package_spec)
+    sys.modules["bot.sources"] = package
+    package_spec.loader.exec_module(package)
+    bot.sources = package  # type: ignore[attr-defined]
+    spec = importlib.util.spec_from_file_location(
+        "bot.sources.catalog", ROOT / "bot" / "sources" / "catalog.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bot.sources.catalog"] = module
+    spec.loader.exec_module(module)
 
 
 def measure(world_kind: str, runs: int) -> dict[str, object]:
@@ -79,6 +110,7 @@ def measure(world_kind: str, runs: int) -> dict[str, object]:
     requests: list[int] = []
     new_items: list[int] = []
     again: list[int] = []
+    failures: list[int] = []
     with MinistryWorld(first_byte=0.0, plain=world_kind == "plain") as world:
         sources = tuple(
             FeedSource(name=f"{body} 보도자료", url=url) for body, url in world.feeds().items()
@@ -96,15 +128,16 @@ def measure(world_kind: str, runs: int) -> dict[str, object]:
                 world.asked.clear()
 
                 began = time.perf_counter()
-                fresh, polled = asyncio.run(_cycle(engine, settings, clock))
+                fresh, polled, failed = asyncio.run(_cycle(engine, settings, clock))
                 first.append(time.perf_counter() - began)
                 clock.advance(settings.poll_interval + 1)
                 began = time.perf_counter()
-                repeated, _ = asyncio.run(_cycle(engine, settings, clock))
+                repeated, _, failed_again = asyncio.run(_cycle(engine, settings, clock))
                 second.append(time.perf_counter() - began)
                 requests.append(len(world.asked))
                 new_items.append(fresh)
                 again.append(repeated)
+                failures.append(failed + failed_again)
                 engine.dispose()
         feeds = polled
     return {
@@ -113,6 +146,7 @@ def measure(world_kind: str, runs: int) -> dict[str, object]:
         "releases": sum(len(r) for r in RELEASES.values()),
         "new_first": statistics.median(new_items),
         "new_second": max(again),
+        "failed": max(failures),
         "first_s": statistics.median(first),
         "second_s": statistics.median(second),
         "requests": statistics.median(requests),
@@ -123,30 +157,39 @@ def measure(world_kind: str, runs: int) -> dict[str, object]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, metavar="DIR")
     parser.add_argument("--world", choices=WORLDS, help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.world:
+        if args.root:
+            _use_checkout(args.root.resolve())
         print(json.dumps(measure(args.world, args.runs)))
         return 0
     results = {}
-    for world in WORLDS:
+    runs: list[tuple[str, str, list[str]]] = [(w, w, []) for w in WORLDS]
+    if args.baseline:
+        runs.append(("baseline", "catalog", ["--root", str(args.baseline)]))
+    for label, world, extra in runs:
         out = subprocess.run(
-            [sys.executable, __file__, "--world", world, "--runs", str(args.runs)],
+            [sys.executable, __file__, "--world", world, "--runs", str(args.runs), *extra],
             capture_output=True, text=True, check=True, cwd=ROOT,
         )  # fmt: skip
-        results[world] = json.loads(out.stdout.strip().splitlines()[-1])
+        results[label] = json.loads(out.stdout.strip().splitlines()[-1])
     load = os.getloadavg()[0]
     print(f"catalog world: medians of {args.runs} runs; load average {load:.1f} on "
           f"{os.cpu_count()} cores")  # fmt: skip
     base = results["plain"]
+    if args.baseline:
+        print(f"baseline: catalog world polled by {args.baseline.resolve()}")
     print(
-        f"{'world':8} {'feeds':>5} {'new 1st':>7} {'new 2nd':>7} {'1st poll s':>10} "
+        f"{'world':8} {'feeds':>5} {'failed':>6} {'new 1st':>7} {'new 2nd':>7} {'1st poll s':>10} "
         f"{'2nd poll s':>10} {'requests':>8} {'peak MB':>8} {'1st ×':>6} {'2nd ×':>6}"
     )
-    for world in WORLDS:
+    for world in results:
         r = results[world]
         print(
-            f"{world:8} {r['feeds']:>5} {r['new_first']:>7g} {r['new_second']:>7} "
+            f"{world:8} {r['feeds']:>5} {r['failed']:>6} {r['new_first']:>7g} {r['new_second']:>7} "
             f"{r['first_s']:>10.3f} {r['second_s']:>10.3f} {r['requests']:>8g} "
             f"{r['peak_mb']:>8.1f} {r['first_s'] / base['first_s']:>6.2f} "
             f"{r['second_s'] / base['second_s']:>6.2f}"

@@ -232,3 +232,31 @@ def test_cookies_kept_between_fetches_and_the_method_a_405_allows() -> None:
     assert _allowed_instead(refused, "GET") == "POST"
     assert _allowed_instead(refused, "POST") is None
     assert _allowed_instead(httpx.Response(405, request=request), "GET") is None
+
+
+async def test_a_hosts_addresses_are_looked_up_once_for_many_links(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import ipaddress
+
+    from bot.errors import FetchError
+    from bot.feeds import fetch
+
+    asked: list[str] = []
+
+    async def addresses(host: str, port: int) -> list[fetch.IPAddress]:
+        asked.append(host)
+        await asyncio.sleep(0.01)
+        if host == "nowhere.example":
+            raise OSError("not known")
+        return [ipaddress.ip_address("93.184.216.34")]
+
+    monkeypatch.setattr(fetch, "_addresses", addresses)
+    async with fetch.Fetcher(FeedSettings()) as fetcher:
+        links = [f"https://www.korea.kr/v?id={n}" for n in range(200)]
+        await asyncio.gather(*(fetcher.check_target("https://feed.example/rss", u) for u in links))
+        for _ in range(3):
+            with pytest.raises(FetchError, match="unknown host"):
+                await fetcher.check_target("https://feed.example/rss", "https://nowhere.example/")
+    assert asked == ["www.korea.kr", "nowhere.example"]
