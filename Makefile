@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test check fmt bench bench-poll bench-contacts bench-summarize bench-fanout \
+.PHONY: run demo test check fmt bench bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout \
 	bench-telegram bench-slack bench-search bench-web bench-footprint bench-digest bench-sources \
-	bench-attachment-quality bench-grouping clean
+	bench-attachment-quality bench-grouping bench-catalog-world bench-openapi bench-hostile clean
 
 # Quiet installs: one line per step; pip speaks only when something fails.
 PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check
@@ -39,8 +39,9 @@ fmt: $(STAMP)
 	$(BIN)/ruff format bot tests bench examples
 	$(BIN)/ruff check --fix bot tests bench examples
 
-bench: bench-poll bench-contacts bench-summarize bench-fanout bench-telegram bench-slack bench-search \
-	bench-web bench-footprint bench-digest bench-grouping bench-hostile
+bench: bench-poll bench-pipeline bench-contacts bench-summarize bench-fanout bench-telegram \
+	bench-slack bench-search bench-web bench-footprint bench-digest bench-grouping bench-openapi \
+	bench-hostile bench-sources bench-attachment-quality bench-catalog-world
 
 bench-hostile: $(STAMP)
 	$(BIN)/python bench/hostile.py
@@ -48,8 +49,14 @@ bench-hostile: $(STAMP)
 bench-grouping: $(STAMP)
 	$(BIN)/python bench/grouping.py
 
+# POLL_FEEDS: the sizes measured; BASELINE=DIR adds DIR/.venv's sokbo in the same runs.
+POLL_FEEDS ?= 500 2000
 bench-poll: $(STAMP)
-	$(BIN)/python bench/poll.py
+	for n in $(POLL_FEEDS); do $(BIN)/python bench/poll.py --feeds $$n \
+		$(if $(BASELINE),--baseline-python $(BASELINE)/.venv/bin/python) || exit 1; done
+
+bench-pipeline: $(STAMP)
+	$(BIN)/python bench/pipeline.py $(if $(BASELINE),--sokbo-python $(BASELINE)/.venv/bin/python)
 
 bench-contacts: $(STAMP)
 	$(BIN)/python bench/contacts.py
@@ -70,13 +77,19 @@ bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
 
 bench-digest: $(STAMP)
-	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/digest.py $(ARGS)
 
 bench-sources: $(STAMP)
 	$(BIN)/python bench/sources.py
 
+bench-catalog-world: $(STAMP)
+	$(BIN)/python bench/catalog_world.py
+
 bench-attachment-quality: $(STAMP)
 	$(BIN)/python bench/attachment_quality.py
+
+bench-openapi: $(STAMP)
+	$(BIN)/python bench/openapi.py
 
 # BASELINE=DIR runs the same measurements with DIR/.venv's sokbo beside main (see bench/footprint.py).
 bench-footprint: $(STAMP)

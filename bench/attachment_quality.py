@@ -5,10 +5,11 @@ the same contacts, and do they name the department the OpenAPI metadata gives?
 
 For every release with more than one format, contacts are compared as sets of (name, phone
 digits). "agree" = the same set as the HWPX (the reference when present; else the first
-format); "dept" = the agency read from the file alone (a contact's organization, else the
-first agency its text names) is the metadata's department. Releases whose
-id ends in an even digit are development; odd ones are held out (chosen by id, before any
-tuning, so the split does not follow the results).
+format), also counted with each contact's department (부서) text; "dept" = the agency read
+from the file alone (a contact's organization, else the first agency its text names) is the
+metadata's department. Releases whose id ends in an even digit are development; odd ones are
+held out (split by id when this script was written, before the PDF rules were tuned on
+development releases only, so the split does not follow the results).
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def main(folder: Path) -> int:
         meta_path = folder / f"{stem}.metadata.json"
         department = json.loads(meta_path.read_text())["department"] if meta_path.exists() else ""
         found: dict[str, set[tuple[str, str]]] = {}
+        units: dict[str, set[tuple[str, str, str]]] = {}
         dept: dict[str, bool] = {}
+        lines: dict[str, set[str]] = {}
         for kind in FORMATS:
             if kind not in files:
                 continue
@@ -68,22 +71,28 @@ def main(folder: Path) -> int:
                 print(f"{stem}.{kind}: {e}")
                 continue
             contacts = contacts_of(build_document(text))
+            lines[kind] = {line for line in text.splitlines() if line.strip()}
             found[kind] = {_key(c) for c in contacts if c.name or c.phone}
+            units[kind] = {(*_key(c), re.sub(r"\s+", "", c.department or "")) for c in contacts}
             wanted = resolve_agency(department) or department
             dept[kind] = bool(department) and _agency(list(contacts), text) == wanted
             took = time.perf_counter() - began
             print(f"{stem}.{kind}: {len(contacts)} contacts, {took * 1000:.0f} ms, "
                   f"dept={'yes' if dept[kind] else 'no'} "
                   f"{sorted(found[kind])[:3]}")  # fmt: skip
+        if "hwp" in lines and "hwpx" in lines:
+            same = len(lines["hwp"] & lines["hwpx"]) / max(1, len(lines["hwpx"]))
+            print(f"{stem}: {same:.1%} of the HWPX's lines are in the HWP's text, verbatim")
         reference = "hwpx" if "hwpx" in found else next(iter(found), None)
         held_out = stem[-1].isdigit() and int(stem[-1]) % 2 == 1
-        rows.append((stem, held_out, department, reference, found, dept))
+        rows.append((stem, held_out, department, reference, found, dept, units))
     print()
     for split, keep in (("dev", False), ("held-out", True)):
         print(f"== {split}")
         for kind in FORMATS:
             pairs = [r for r in rows if r[1] == keep and kind in r[4] and r[3] and r[3] != kind]
             agree = sum(1 for r in pairs if r[4][kind] == r[4][r[3]])
+            agree_units = sum(1 for r in pairs if r[6][kind] == r[6][r[3]])
             with_meta = [r for r in rows if r[1] == keep and kind in r[5] and r[2]]
             dept_ok = sum(1 for r in with_meta if r[5][kind])
             nonempty = sum(1 for r in rows if r[1] == keep and r[4].get(kind))
@@ -91,6 +100,7 @@ def main(folder: Path) -> int:
             line = f"{kind:5} read {read:2}, with contacts {nonempty:2}"
             if pairs:
                 line += f", same contacts as {pairs[0][3]}: {agree}/{len(pairs)}"
+                line += f" (with the same 부서: {agree_units}/{len(pairs)})"
             if with_meta:
                 line += f", names the metadata's department: {dept_ok}/{len(with_meta)}"
             print(line)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
 import os
 import random
@@ -35,7 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PRESS = ROOT / "tests" / "data" / "press"
 DOCS = ROOT / "tests" / "data" / "docs"
 HELD_OUT = {"156757801", "156757844", "156759031"}
-BASELINE_COMMIT = "14c7022"
+RELEASES = Path(__file__).resolve().parent / "data" / "releases"
+LABELS = Path(__file__).resolve().parent / "data" / "digest_labels.json"
+BASELINE_COMMIT = "3810fe8"  # main before issue 19 (the issue-11 baseline was 14c7022)
 
 # --- the set ---------------------------------------------------------------------------------
 
@@ -118,6 +121,27 @@ def dataset() -> list[dict[str, str]]:
                     "truth": truth,
                 }
             )
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))
+    held_out = set(labels["held_out"])
+    by_release = labels["releases"]
+    for path in sorted(RELEASES.glob("*.md")):
+        body = path.read_text(encoding="utf-8")
+        release = path.stem
+        label = by_release[release]
+        for kind in ("feed", "markdown", "feed+author"):
+            items.append(
+                {
+                    "key": f"{kind}:releases__{release}",
+                    "kind": kind,
+                    "part": "held-out" if release in held_out else "dev",
+                    "release": release,
+                    "title": label["title"],
+                    "body": feed_html(body.split("\n", 1)[1]) if kind != "markdown" else body,
+                    "source": body,
+                    "truth": "",
+                    "author": label["ministry"] if kind == "feed+author" else "",
+                }
+            )
     for path in sorted(DOCS.glob("articles__1[0-5]_*.txt")):
         body = path.read_text(encoding="utf-8")
         for kind in ("feed", "markdown"):
@@ -133,6 +157,11 @@ def dataset() -> list[dict[str, str]]:
                     "truth": f"{path}.contacts.json",
                 }
             )
+    for item in list(items):  # a catalog feed is named by its ministry (issue 19)
+        label = by_release.get(item["release"])
+        if item["kind"] == "feed" and label and label["set"] != "releases":
+            items.append({**item, "key": "feed+catalog:" + item["key"].split(":", 1)[1],
+                          "kind": "feed+catalog", "feed": label["ministry"]})  # fmt: skip
     return items
 
 
@@ -140,22 +169,29 @@ def dataset() -> list[dict[str, str]]:
 
 
 def baseline_dir() -> Path | None:
-    for candidate in (os.environ.get("SOKBO_BASELINE"), "/work/baseline-11", "/work/baseline"):
-        if candidate and (Path(candidate) / ".venv" / "bin" / "python").exists():
-            head = subprocess.run(
-                ["git", "-C", candidate, "rev-parse", "--short", "HEAD"],
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
-            if head.startswith(BASELINE_COMMIT[:7]):
-                return Path(candidate)
-    return None
+    """A git worktree of the baseline commit (``SOKBO_BASELINE`` or a temporary folder),
+    made when missing; it runs with this checkout's venv (same dependencies)."""
+    where = Path(os.environ.get("SOKBO_BASELINE") or f"/tmp/sokbo-baseline-{BASELINE_COMMIT}")
+    if not (where / "bot").exists():
+        made = subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), BASELINE_COMMIT],
+            capture_output=True,
+            text=True,
+        )
+        if made.returncode != 0:
+            return None
+    head = subprocess.run(
+        ["git", "-C", str(where), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return where if head.startswith(BASELINE_COMMIT[:7]) else None
 
 
 def run(checkout: Path, items: list[dict[str, str]]) -> dict[str, dict[str, object]]:
-    payload = [{k: i[k] for k in ("key", "kind", "title", "body")} for i in items]
+    payload = [
+        {k: i.get(k, "") for k in ("key", "kind", "title", "body", "author", "feed")} for i in items
+    ]
     done = subprocess.run(
-        [str(checkout / ".venv" / "bin" / "python"), str(ROOT / "bench" / "digest_runner.py")],
+        [sys.executable, str(ROOT / "bench" / "digest_runner.py")],
         input=json.dumps(payload, ensure_ascii=False),
         capture_output=True,
         text=True,
@@ -283,6 +319,147 @@ def measure(
     }
 
 
+# --- issue 19: agencies, headlines, bullets, whole words, regions, names ----------------------
+
+_RANKS = re.compile(
+    r"^(?:장관|차관|실장|국장|과장|팀장|센터장|단장|부장|차장|계장|파트장|사무관|서기관|주무관|"
+    r"연구관|연구사|검사|소령|중령|대령|소방경|소방위|경정|경감|경위|총경|주무|직원|담당|책임|"
+    r"담당자|책임자|대변인|위원장|청장|처장|원장|부이사관|이사관|행정관|외무행정관|전문관|"
+    r"전문위원|책임컨설턴트|컨설턴트|선임|수석|연구원|교수|대표|회장)$"
+)
+_LEADING_TAGS = re.compile(r"^(?:\s*[\[(【<][^\])】>]{1,20}[\])】>]\s*)+")
+# particles and suffixes that never start a word: "장치 들이", "정부 가"
+_PARTICLE = re.compile(
+    r"은|는|이|가|을|를|에|의|로|으로|와|과|도|에서|부터|까지|들이|들은|들을|들의"
+)
+
+
+def _quotes(text: str) -> str:
+    return re.sub(r"[‘’‛′`]", "'", re.sub(r"[“”″]", '"', text))
+
+
+_ASIDES = re.compile(r"\s*\([^()]{1,40}\)")
+
+
+def own_title(headline: str, title: str) -> bool:
+    """The headline is the release's own title: the same words (tags aside, spacing aside),
+    or its front part ending at a word boundary and marked "…"."""
+    head = squash(_LEADING_TAGS.sub("", _quotes(headline)))
+    spaced = " ".join(_LEADING_TAGS.sub("", _quotes(title)).split())
+    whole = squash(spaced)
+    if not head or not whole:
+        return False
+    if head in (whole, squash(_ASIDES.sub("", spaced))):  # asides like (UAE) may go
+        return True
+    if not head.endswith("…") or not whole.startswith(head[:-1]):
+        return False
+    count = 0
+    for i, ch in enumerate(spaced):  # the cut falls between words, not inside one
+        if not ch.isspace():
+            count += 1
+        if count == len(head) - 1:
+            rest = spaced[i + 1 : i + 2]
+            return rest in ("", " ") or not rest.isalnum()
+    return False
+
+
+def split_words(bullet: str, document: str) -> list[str]:
+    """Spaces inside a word the same document writes whole: "반 도체" where the release has
+    "반도체". A pair counts when the first word is a lone syllable, or the second is a lone
+    particle or starts with the plural suffix 들 (no word starts with one), and the joined
+    form is written whole in the document."""
+    whole = set(re.findall(r"[가-힣]+", document))
+    found = []
+    words = [w.strip("‘’'\"“”()[]「」,.·") for w in bullet.split()]
+    for left, right in itertools.pairwise(words):
+        if not re.fullmatch(r"[가-힣]+", left) or not (m := re.match(r"[가-힣]+", right)):
+            continue
+        right = m.group(0)
+        if not (len(left) == 1 or _PARTICLE.fullmatch(right) or right.startswith("들")):
+            continue
+        if any((left + right) in w for w in whole):
+            found.append(f"{left} {right}")
+    return found
+
+
+def measure19(items: Iterable[dict[str, str]], results: dict[str, dict[str, object]],
+              labels: dict[str, dict[str, object]]) -> dict[str, float]:  # fmt: skip
+    n = agency_hit = own = empty = bullets = split = 0
+    regions = regions_ok = names = names_ok = ranks = 0
+    for item in items:
+        out = results[item["key"]]
+        label = labels[item["release"]]
+        n += 1
+        wanted = str(label["agency"])
+        agency_hit += wanted in [str(a) for a in out.get("agencies") or []]  # type: ignore[union-attr]
+        own += any(
+            own_title(str(out["headline"]), str(t))
+            for t in (label["title"], label.get("title_alt") or label["title"])
+        )
+        b = [str(x) for x in out["bullets"]]  # type: ignore[attr-defined]
+        empty += not b
+        bullets += len(b)
+        split += sum(1 for x in b if split_words(x, item["source"]))
+        allowed = set(label.get("regions") or [])  # type: ignore[arg-type]
+        for region in out.get("regions") or []:  # type: ignore[union-attr]
+            regions += 1
+            regions_ok += _REGION_SHORT.get(str(region), str(region)) in allowed
+        people = {squash(str(p)) for p in label.get("people") or []}  # type: ignore[union-attr]
+        if people:
+            for c in out["contacts"]:  # type: ignore[attr-defined]
+                name = squash(c.get("name") or "")
+                if name:
+                    names += 1
+                    names_ok += name in people
+                    ranks += bool(_RANKS.match(name))
+    return {
+        "digests": n,
+        "agency recall": agency_hit / n if n else 1.0,
+        "headline = own title": own / n if n else 1.0,
+        "zero-bullet digests": empty,
+        "bullets": bullets,
+        "bullets with a split word %": 100 * split / bullets if bullets else 0.0,
+        "regions shown": regions,
+        "region precision": regions_ok / regions if regions else 1.0,
+        "unsupported regions": regions - regions_ok,
+        "contact names shown": names,
+        "contact-name precision": names_ok / names if names else 1.0,
+        "contact names wrong": names - names_ok,
+        "  of which ranks as names": ranks,
+    }
+
+
+_REGION_SHORT = {
+    "서울특별시": "서울", "서울시": "서울", "부산광역시": "부산", "대구광역시": "대구",
+    "인천광역시": "인천", "광주광역시": "광주", "대전광역시": "대전", "울산광역시": "울산",
+    "세종특별자치시": "세종", "세종시": "세종", "경기도": "경기", "강원특별자치도": "강원",
+    "강원도": "강원", "충청북도": "충북", "충청남도": "충남", "전북특별자치도": "전북",
+    "전라북도": "전북", "전라남도": "전남", "경상북도": "경북", "경상남도": "경남",
+    "제주특별자치도": "제주", "제주도": "제주",
+}  # fmt: skip
+
+
+def report19(items: list[dict[str, str]], new: dict[str, dict[str, object]],
+             base: dict[str, dict[str, object]] | None) -> None:  # fmt: skip
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))["releases"]
+    print("\n== issue 19 (labelled releases: bench/data/digest_labels.json)")
+    for part in ("dev", "held-out"):
+        releases = sorted({i["release"] for i in items if i["part"] == part})
+        print(f"\n-- {part}: {len(releases)} releases")
+        columns: list[tuple[str, dict[str, float]]] = []
+        for kind in ("feed", "markdown", "feed+author", "feed+catalog"):
+            chosen = [i for i in items if i["part"] == part and i["kind"] == kind]
+            if not chosen:
+                continue
+            if base is not None:
+                columns.append((f"{kind} base", measure19(chosen, base, labels)))
+            columns.append((f"{kind} new", measure19(chosen, new, labels)))
+        names = list(columns[0][1])
+        print(f"{'':32}" + "".join(f"{title:>19}" for title, _ in columns))
+        for name in names:
+            print(f"{name:32}" + "".join(f"{_fmt(v[name]):>19}" for _, v in columns))
+
+
 def _fmt(value: float) -> str:
     if isinstance(value, int) or (float(value).is_integer() and value > 1.5):
         return str(int(value))
@@ -302,7 +479,7 @@ def report(items: list[dict[str, str]], new: dict[str, dict[str, object]],
         )
         columns: list[tuple[str, dict[str, float]]] = []
         for kind in ("feed", "markdown"):
-            chosen = [i for i in items if i["part"] == part and i["kind"] == kind]
+            chosen = [i for i in items if i["part"] == part and i["kind"] == kind and i["truth"]]
             if base is not None:
                 columns.append((f"{kind} {BASELINE_COMMIT}", measure(chosen, base)))
             columns.append((f"{kind} new", measure(chosen, new)))
@@ -344,19 +521,71 @@ def show(
         print(f"\n----- {item['key']}\n{plain}")
 
 
+JUDGED = Path(__file__).resolve().parent / "data" / "digest_judged.json"
+JUDGE_KEYS = (  # 10 releases: 6 OpenAPI items (MinisterCode as author), 4 feed items
+    "feed+author:releases__156755000", "feed+author:releases__156755013",
+    "feed+author:releases__156755036", "feed+author:releases__156755014",
+    "feed+author:releases__156755019", "feed+author:releases__156755044",
+    "feed:readhim__156754934", "feed:readhim__156756008", "feed:readhim__156757801",
+    "feed:articles__13_gt_중소벤처기업부_156754259",
+)  # fmt: skip
+
+
+def judge_text(out: dict[str, object]) -> str:
+    """One digest as plain text (what a reader sees), the same renderer for both sides."""
+    lines = [f"제목: {out['headline']}", f"기관: {', '.join(out.get('agencies') or [])}"]  # type: ignore[arg-type]
+    lines += [f"• {b}" for b in out["bullets"]]  # type: ignore[attr-defined]
+    lines += [f"- {a}: {b}" for a, b in [*out["dates"], *out["amounts"]]]  # type: ignore[misc]
+    for c in out["contacts"][:3]:  # type: ignore[index]
+        fields = ("organization", "department", "role", "name", "phone")
+        lines.append("문의: " + " ".join(str(c[f]) for f in fields if c.get(f)))
+    return "\n".join(lines)
+
+
+def judged_report() -> None:
+    """The judged sample (bench/data/digest_judged.json): mean score per criterion and overall,
+    before (baseline) and after, per part."""
+    data = json.loads(JUDGED.read_text(encoding="utf-8"))
+    print(f"\n== judged sample ({len(data['digests'])} digests; rubric in {JUDGED.name})")
+    criteria = list(data["rubric"]["criteria"])
+    for side in ("before", "after"):
+        rows = [d[side] for d in data["digests"]]
+        means = {c: sum(r[c] for r in rows) / len(rows) for c in criteria}
+        overall = sum(sum(r[c] for c in criteria) / len(criteria) for r in rows) / len(rows)
+        parts = "  ".join(f"{c} {v:.2f}" for c, v in means.items())
+        print(f"{side:7} mean {overall:.2f}   {parts}")
+    for part in ("dev", "held-out"):
+        chosen = [d for d in data["digests"] if d["part"] == part]
+        if chosen:
+            b = [sum(d["before"][c] for c in criteria) / len(criteria) for d in chosen]
+            a = [sum(d["after"][c] for c in criteria) / len(criteria) for d in chosen]
+            before, after = sum(b) / len(b), sum(a) / len(a)
+            print(f"  {part}: {len(chosen)} digests, before {before:.2f} → after {after:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show", type=int, default=0, help="print N random dev digests")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--judge", action="store_true", help="print the 10 judged digests")
     args = parser.parse_args()
     items = dataset()
     new = run(ROOT, items)
     base_dir = None if args.no_baseline else baseline_dir()
     base = run(base_dir, items) if base_dir is not None else None
-    where = f"{BASELINE_COMMIT} in {base_dir} (its own venv, as a subprocess)"
+    where = f"{BASELINE_COMMIT} in {base_dir} (a subprocess, this venv)"
     print(f"bench-digest: {len(items)} digests; baseline: {where if base_dir else 'not found'}")
     report(items, new, base)
+    report19(items, new, base)
+    if JUDGED.exists():
+        judged_report()
+    if args.judge:
+        for key in JUDGE_KEYS:
+            print(f"\n===== {key}")
+            if base is not None:
+                print("--- before\n" + judge_text(base[key]))
+            print("--- after\n" + judge_text(new[key]))
     if args.show:
         show(items, new, args.show, args.seed)
 

@@ -29,28 +29,39 @@ from bot.summarize.extractive import ExtractiveSummarizer
 NOW = datetime(2026, 4, 30, tzinfo=UTC)
 
 
-def feed_xml(title: str, body_html: str) -> bytes:
+def feed_xml(title: str, body_html: str, author: str = "", feed: str = "정책브리핑") -> bytes:
     item = (
         f"<item><title>{escape(title)}</title><link>https://www.korea.kr/briefing/x</link>"
         f"<guid>x</guid><pubDate>Thu, 16 Apr 2026 03:00:00 GMT</pubDate>"
-        f"<description>{escape(body_html)}</description></item>"
+        + (f"<author>{escape(author)}</author>" if author else "")
+        + f"<description>{escape(body_html)}</description></item>"
     )
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>정책브리핑</title><link>https://www.korea.kr</link>{item}</channel></rss>"
+        f"<title>{escape(feed)}</title><link>https://www.korea.kr</link>{item}</channel></rss>"
     ).encode()
+
+
+_DOC_FIELDS = {f.name for f in dataclasses.fields(Document)}
 
 
 def run_one(summarizer: ExtractiveSummarizer, item: dict[str, str]) -> dict[str, object]:
     start = time.perf_counter()
     stored: tuple[object, ...]
-    if item["kind"] == "feed":
+    if item["kind"].startswith("feed"):
+        author, feed = item.get("author", ""), item.get("feed", "") or "정책브리핑"
         parsed = parse_feed(
-            feed_xml(item["title"], item["body"]), feed_id=1, base_url="https://x", now=NOW
+            feed_xml(item["title"], item["body"], author, feed),
+            feed_id=1,
+            base_url="https://x",
+            now=NOW,
         )
         article = parsed.articles[0]
         stored = tuple(extract_contacts(article.text))  # what ingest stores
-        doc = Document(title=article.title, text=article.text, url=article.url)
+        extra: dict[str, object] = {"source": feed, "published_at": article.published_at}
+        if "author" in _DOC_FIELDS:  # the baseline's Document has no author
+            extra["author"] = getattr(article, "author", "")
+        doc = Document(title=article.title, text=article.text, url=article.url, **extra)  # type: ignore[arg-type]
         summary = summarizer.summarize_now(doc)
         contacts = list(summary.contacts)
     else:
@@ -73,6 +84,9 @@ def run_one(summarizer: ExtractiveSummarizer, item: dict[str, str]) -> dict[str,
         "dates": [[d.label, d.value] for d in summary.key_dates],
         "amounts": [[a.label, a.value] for a in summary.amounts],
         "contacts": [dataclasses.asdict(c) for c in contacts],
+        "agencies": list(summary.agencies),
+        "regions": list(summary.regions),
+        "topics": list(summary.topics),
         "stored": [dataclasses.asdict(c) for c in stored],
         "seconds": seconds,
     }

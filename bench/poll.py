@@ -21,10 +21,15 @@ sampled every 50 ms):
   scheduled=False)`` (bench/reader_peer.py). reader stores entries; it does not group,
   summarize, index or match.
 
-sokbo and reader alternate who goes first. ``bench/poll.py [RUNS] [--feeds N] [--trace]
-[--sokbo-python PATH]``: RUNS (default 3) runs, medians printed; ``--trace`` prints sokbo's
-cycle timeline (SOKBO_POLL_TRACE) for each run; ``--sokbo-python`` measures another
-checkout's sokbo (its venv's python) against the same reader.
+- newsboat (Debian's, when ``newsboat`` is on PATH): ``newsboat -x reload`` with
+  ``reload-threads 16`` over the same URLs into its own cache; it stores entries only, too.
+
+The programs alternate who goes first. ``bench/poll.py [RUNS] [--feeds N] [--trace]
+[--sokbo-python PATH] [--baseline-python PATH]``: RUNS (default 3) runs, medians printed;
+``--trace`` prints sokbo's cycle timeline (SOKBO_POLL_TRACE) for each run; ``--sokbo-python``
+measures another checkout's sokbo (its venv's python) against the same reader;
+``--baseline-python`` measures a second checkout's sokbo in the same runs, on its own fresh
+databases (before → after with one reader beside both).
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -65,9 +72,17 @@ _parser.add_argument(
     metavar="PATH",
     help="the Python (venv) whose sokbo is measured, e.g. a baseline checkout's .venv/bin/python",
 )
+_parser.add_argument(
+    "--baseline-python",
+    default=None,
+    metavar="PATH",
+    help="also measure this checkout's sokbo (its venv's python) in the same runs",
+)
 _args = _parser.parse_args()
 RUNS, FEEDS = _args.runs, _args.feeds
 SOKBO_PYTHON = _args.sokbo_python
+BASELINE_PYTHON = _args.baseline_python
+NEWSBOAT = shutil.which("newsboat")
 TRACE = _args.trace or os.environ.get("SOKBO_POLL_TRACE") == "1"
 PYTHON = sys.executable
 SECRETS = ("OPENAI_", "TELEGRAM_", "SLACK_", "SOKBO_")
@@ -94,7 +109,9 @@ def env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(SECRETS)}
 
 
-def sokbo_cycle(cfg: Path, work: Path, tag: str, figures: Figures) -> None:
+def sokbo_cycle(
+    cfg: Path, work: Path, tag: str, figures: Figures, python: str = SOKBO_PYTHON
+) -> None:
     marks = work / f"{tag}.marks"
     marks.unlink(missing_ok=True)
     extra = {"SOKBO_BENCH_MARKS": str(marks)}
@@ -102,7 +119,7 @@ def sokbo_cycle(cfg: Path, work: Path, tag: str, figures: Figures) -> None:
         extra["SOKBO_POLL_TRACE"] = "1"
     run = measure(
         [
-            SOKBO_PYTHON,
+            python,
             str(BENCH / "sokbo_driver.py"),
             "cli",
             "poll",
@@ -155,10 +172,31 @@ def reader_cycle(db: Path, urls: Path, work: Path, tag: str, figures: Figures) -
     return run
 
 
-def main() -> None:
-    sokbo, reader = Figures(), Figures()
+def newsboat_cycle(work: Path, urls: Path, tag: str, figures: Figures) -> None:
+    """``newsboat -x reload`` over the same URLs (16 threads), its own cache in ``work``."""
+    assert NEWSBOAT is not None
+    config = work / "newsboat.config"
+    config.write_text("reload-threads 16\ndownload-timeout 30\n", encoding="utf-8")
+    cache = work / "newsboat.db"
+    run = measure(
+        [NEWSBOAT, "-x", "reload", "-u", str(urls), "-c", str(cache), "-C", str(config)],
+        env={**env(), "HOME": str(work)},
+        cwd=work,
+        interval=0.05,
+    )
+    if run.returncode != 0:
+        raise SystemExit(f"newsboat exited {run.returncode}:\n{run.stderr[-3000:]}")
+    with sqlite3.connect(cache) as db:
+        entries = db.execute("SELECT count(*) FROM rss_item").fetchone()[0]
+    figures.add(f"{tag}.wall", run.wall)
+    figures.add(f"{tag}.cpu", run.cpu)
+    figures.add(f"{tag}.peak", run.peak_mb)
+    figures.add(f"{tag}.entries", entries)
+
+
+def _version(python: str) -> str:
     where = subprocess.run(
-        [SOKBO_PYTHON, "-c", "import bot, pathlib; print(pathlib.Path(bot.__file__).parents[1])"],
+        [python, "-c", "import bot, pathlib; print(pathlib.Path(bot.__file__).parents[1])"],
         capture_output=True,
         text=True,
         cwd="/",  # not this checkout: the venv's own sokbo
@@ -168,7 +206,36 @@ def main() -> None:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    print(f"sokbo: {where} at {commit[:100]}")
+    return f"{where} at {commit[:100]}"
+
+
+def _print_sokbo(name: str, tag: str, sokbo: Figures) -> None:
+    print(
+        f"  {name + ' poll --once (whole):':27} wall {sokbo.cell(f'{tag}.wall', 's')}, "
+        f"CPU {sokbo.cell(f'{tag}.cpu', 's')}, peak RSS {sokbo.cell(f'{tag}.peak', 'MB')}"
+    )
+    print(
+        f"    fetch-parse-store phase:  wall {sokbo.cell(f'{tag}.phase.wall', 's')}, "
+        f"CPU {sokbo.cell(f'{tag}.phase.cpu', 's')}, "
+        f"peak RSS {sokbo.cell(f'{tag}.phase.peak', 'MB')}; "
+        f"{sokbo.med(f'{tag}.new'):.0f} items new, {sokbo.med(f'{tag}.failed'):.0f} feeds "
+        f"failed, {sokbo.med(f'{tag}.processes'):.0f} processes at most"
+    )
+    print(
+        f"    pipeline:                 {sokbo.cell(f'{tag}.pipeline.s', 's')} for "
+        f"{sokbo.med(f'{tag}.pipeline.stories'):.0f} new stories grouped, "
+        f"{sokbo.med(f'{tag}.pipeline.summarized'):.0f} summarized, "
+        f"{sokbo.med(f'{tag}.pipeline.indexed'):.0f} indexed → "
+        f"{sokbo.cell(f'{tag}.pipeline.rate', 'stories/s')} summarized stories/s"
+    )
+
+
+def main() -> None:
+    sokbo, reader, baseline, newsboat = Figures(), Figures(), Figures(), Figures()
+    print(f"sokbo: {_version(SOKBO_PYTHON)}")
+    if BASELINE_PYTHON:
+        print(f"baseline sokbo: {_version(BASELINE_PYTHON)}")
+    print(f"newsboat: {NEWSBOAT or 'not installed (apt-get install newsboat)'}")
     print(
         f"bench-poll: {FEEDS} loopback feeds × {ITEMS} items ({len(SLOW)} slow 2 s, "
         f"{len(BROKEN)} broken); cold, then 80 % unchanged (1 in 5 feeds moved by {SLIDE} items, "
@@ -186,22 +253,52 @@ def main() -> None:
             work.mkdir()
             cfg = sokbo_config(work / "config.toml", work / "sokbo.db", urls, log="INFO")
             subscribe([SOKBO_PYTHON, str(BENCH / "sokbo_driver.py"), "cli"], cfg, work, env())
+            base_cfg = None
+            if BASELINE_PYTHON:
+                base_work = work / "baseline"
+                base_work.mkdir()
+                base_cfg = sokbo_config(
+                    base_work / "config.toml", base_work / "sokbo.db", urls, log="INFO"
+                )
+                subscribe(
+                    [BASELINE_PYTHON, str(BENCH / "sokbo_driver.py"), "cli"],
+                    base_cfg,
+                    base_work,
+                    env(),
+                )
             reader_db = work / "reader.sqlite"
             for cycle, tag in zip((1, 2), ("cold", "warm"), strict=True):
                 feeds.set_generation(cycle)
                 loads.append(load())
-                order = ["sokbo", "reader"] if n % 2 == 0 else ["reader", "sokbo"]
+                order = ["sokbo", "reader", "baseline", "newsboat"]
+                order = order[n % len(order) :] + order[: n % len(order)]
                 for who in order:
                     if who == "sokbo":
                         sokbo_cycle(cfg, work, tag, sokbo)
-                    else:
+                    elif who == "reader":
                         reader_cycle(reader_db, urls_file, work, tag, reader)
+                    elif who == "baseline" and base_cfg is not None:
+                        assert BASELINE_PYTHON is not None
+                        sokbo_cycle(base_cfg, base_cfg.parent, tag, baseline, BASELINE_PYTHON)
+                    elif who == "newsboat" and NEWSBOAT:
+                        newsboat_cycle(work, urls_file, tag, newsboat)
+                others = ""
+                if BASELINE_PYTHON:
+                    others += (
+                        f", baseline {baseline.values[f'{tag}.wall'][-1]:.1f} s "
+                        f"{baseline.values[f'{tag}.peak'][-1]:.0f} MB"
+                    )
+                if NEWSBOAT:
+                    others += (
+                        f", newsboat {newsboat.values[f'{tag}.wall'][-1]:.1f} s "
+                        f"{newsboat.values[f'{tag}.peak'][-1]:.0f} MB"
+                    )
                 print(
                     f"  run {n + 1} {tag}: sokbo {sokbo.values[f'{tag}.wall'][-1]:.1f} s "
                     f"(phase {sokbo.values[f'{tag}.phase.wall'][-1]:.1f} s) "
                     f"{sokbo.values[f'{tag}.peak'][-1]:.0f} MB, reader "
                     f"{reader.values[f'{tag}.wall'][-1]:.1f} s "
-                    f"{reader.values[f'{tag}.peak'][-1]:.0f} MB [{loads[-1]}]",
+                    f"{reader.values[f'{tag}.peak'][-1]:.0f} MB{others} [{loads[-1]}]",
                     flush=True,
                 )
     loads.append(load())
@@ -209,30 +306,22 @@ def main() -> None:
     verdicts = []
     for tag, cycle in zip(("cold", "warm"), CYCLES, strict=True):
         print(f"{FEEDS} feeds, {cycle}:")
-        print(
-            f"  sokbo poll --once (whole):  wall {sokbo.cell(f'{tag}.wall', 's')}, "
-            f"CPU {sokbo.cell(f'{tag}.cpu', 's')}, peak RSS {sokbo.cell(f'{tag}.peak', 'MB')}"
-        )
-        print(
-            f"    fetch-parse-store phase:  wall {sokbo.cell(f'{tag}.phase.wall', 's')}, "
-            f"CPU {sokbo.cell(f'{tag}.phase.cpu', 's')}, "
-            f"peak RSS {sokbo.cell(f'{tag}.phase.peak', 'MB')}; "
-            f"{sokbo.med(f'{tag}.new'):.0f} items new, {sokbo.med(f'{tag}.failed'):.0f} feeds "
-            f"failed, {sokbo.med(f'{tag}.processes'):.0f} processes at most"
-        )
-        print(
-            f"    pipeline:                 {sokbo.cell(f'{tag}.pipeline.s', 's')} for "
-            f"{sokbo.med(f'{tag}.pipeline.stories'):.0f} new stories grouped, "
-            f"{sokbo.med(f'{tag}.pipeline.summarized'):.0f} summarized, "
-            f"{sokbo.med(f'{tag}.pipeline.indexed'):.0f} indexed → "
-            f"{sokbo.cell(f'{tag}.pipeline.rate', 'stories/s')} summarized stories/s"
-        )
+        _print_sokbo("sokbo", tag, sokbo)
+        if BASELINE_PYTHON:
+            _print_sokbo("baseline", tag, baseline)
         print(
             f"  reader update_feeds(16):    wall {reader.cell(f'{tag}.wall', 's')}, "
             f"CPU {reader.cell(f'{tag}.cpu', 's')}, peak RSS {reader.cell(f'{tag}.peak', 'MB')}; "
             f"{reader.med(f'{tag}.entries'):.0f} entries stored, "
             f"{reader.med(f'{tag}.broken'):.0f} feeds broken"
         )
+        if NEWSBOAT:
+            print(
+                f"  newsboat -x reload (16):    wall {newsboat.cell(f'{tag}.wall', 's')}, "
+                f"CPU {newsboat.cell(f'{tag}.cpu', 's')}, "
+                f"peak RSS {newsboat.cell(f'{tag}.peak', 'MB')}; "
+                f"{newsboat.med(f'{tag}.entries'):.0f} entries stored"
+            )
         wall_ratio = reader.med(f"{tag}.wall") / sokbo.med(f"{tag}.wall")
         phase_ratio = reader.med(f"{tag}.wall") / sokbo.med(f"{tag}.phase.wall")
         rss_ratio = sokbo.med(f"{tag}.peak") / reader.med(f"{tag}.peak")
@@ -242,13 +331,27 @@ def main() -> None:
             f"phase {phase_ratio:.2f}×; sokbo CPU / reader {cpu_ratio:.2f}×; sokbo peak RSS / "
             f"reader {rss_ratio:.2f}×"
         )
+        if BASELINE_PYTHON:
+            print(
+                f"  baseline: reader wall / baseline whole "
+                f"{reader.med(f'{tag}.wall') / baseline.med(f'{tag}.wall'):.2f}×; baseline peak "
+                f"RSS / reader {baseline.med(f'{tag}.peak') / reader.med(f'{tag}.peak'):.2f}×; "
+                f"sokbo whole wall / baseline "
+                f"{sokbo.med(f'{tag}.wall') / baseline.med(f'{tag}.wall'):.2f}×"
+            )
+        if NEWSBOAT:
+            print(
+                f"  newsboat: newsboat wall / sokbo whole "
+                f"{newsboat.med(f'{tag}.wall') / sokbo.med(f'{tag}.wall'):.2f}×, / reader "
+                f"{newsboat.med(f'{tag}.wall') / reader.med(f'{tag}.wall'):.2f}×"
+            )
         verdicts += [
             f"{cycle}: whole cycle faster than reader: {'met' if wall_ratio > 1 else 'MISSED'}",
             f"{cycle}: peak RSS ≤ 3 × reader: {'met' if rss_ratio <= 3 else 'MISSED'}",
             f"{cycle}: phase peak ≤ 200 MB: "
             f"{'met' if sokbo.med(f'{tag}.phase.peak') <= 200 else 'MISSED'}",
-            f"{cycle}: pipeline ≥ 100 stories/s: "
-            f"{'met' if sokbo.med(f'{tag}.pipeline.rate') >= 100 else 'MISSED'}",
+            f"{cycle}: pipeline ≥ 500 stories/s: "
+            f"{'met' if sokbo.med(f'{tag}.pipeline.rate') >= 500 else 'MISSED'}",
         ]
     print("targets: " + "; ".join(verdicts))
 

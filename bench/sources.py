@@ -12,13 +12,15 @@ modules were imported; for attachments, which the bot parses in a child process 
   Document, contacts, store on SQLite); time per item = cycle / items;
 - page: ``FullText.full_text`` of a release page (robots.txt cached, fetch, trafilatura main
   text), then the item's Document and contacts;
-- hwpx / hwp / pdf: ``FullText.full_text`` of the attachment's URL (fetch, parse in a child
-  process under its limits), then the Document and contacts; "parse only" is the pure parser
-  in this process (no child, no fetch).
+- hwpx / hwp / pdf: ``FullText.full_text`` of the attachment's URL (fetch, parse in the
+  running worker process under its limits), then the Document and contacts; "parse only" is
+  the pure parser in this process (no worker, no fetch). The worker's start (once per worker,
+  not per file) is timed apart.
 
 Also printed: the page-extraction settings compared (trafilatura default, favor_precision,
-fast; the existing HTML converter on the whole page as the no-extraction baseline) — share of
-the release's paragraphs kept, menu/footer strings leaked, contacts equal to the file's.
+fast; readability-lxml when installed; the existing HTML converter on the whole page as the
+no-extraction baseline) — share of the release's paragraphs the Document keeps, menu/footer
+strings leaked, contacts equal to the file's.
 
 ``bench/sources.py [DIR] [--runs N]``: DIR defaults to ../shared/data/attachments.
 """
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -59,10 +62,10 @@ def measure(kind: str, folder: Path) -> dict[str, object]:
     """One kind in this (fresh) process: per-item seconds, peak MB over the imports."""
     from bot.clock import FixedClock
     from bot.config import FeedSettings, FullTextSettings
-    from bot.documents.attachments import text_from_attachment
+    from bot.documents.attachments import AttachmentError, text_from_attachment
     from bot.feeds.fetch import Fetcher
     from bot.feeds.poll import poll_cycle
-    from bot.fulltext.enrich import FullText, with_text
+    from bot.fulltext.enrich import PARSE_WORKERS, FullText, with_text
     from bot.store import create_engine
     from bot.store import feeds as feed_store
     from bot.store.migrate import upgrade
@@ -77,6 +80,7 @@ def measure(kind: str, folder: Path) -> dict[str, object]:
     base = _rss_mb("VmRSS")
     times: list[float] = []
     parse_only: list[float] = []
+    started: list[float] = []
 
     async def run(server: FeedServer) -> None:
         if kind == "feed":
@@ -115,6 +119,15 @@ def measure(kind: str, folder: Path) -> dict[str, object]:
                 targets.append(server.add(f"/file/{n}.{kind}", data, headers=octets))
         async with FullText(None, full, feeds, clock) as fulltext:  # type: ignore[arg-type]
             await fulltext.full_text(server.url("/robots.txt"), trusted=server.url("/"))  # warm
+            if kind != "page":  # the parser workers start once, before the first file
+
+                async def start() -> None:
+                    with contextlib.suppress(AttachmentError):
+                        await fulltext._parsers.read(b"", "start.txt")
+
+                began = time.perf_counter()
+                await asyncio.gather(*(start() for _ in range(PARSE_WORKERS)))
+                started.append(time.perf_counter() - began)
             for url in targets:
                 item = Article(1, url, url, "보도자료", "", clock.now(), "h")
                 began = time.perf_counter()
@@ -133,6 +146,7 @@ def measure(kind: str, folder: Path) -> dict[str, object]:
         "parse_only_ms": statistics.median(parse_only) * 1000 if parse_only else None,
         "peak_mb": _rss_mb("VmHWM") - base,
         "parser_mb": children if kind in ("hwpx", "hwp", "pdf") else None,
+        "worker_start_ms": started[0] * 1000 if started else None,
     }
 
 
@@ -146,37 +160,56 @@ def page_settings(folder: Path) -> None:
     from tests.test_fulltext import release_page
 
     chrome = ("기관소개", "공지사항", "개인정보처리방침", "대표전화", "Copyright")
-    variants = {
+    variants: dict[str, dict[str, bool] | None] = {
         "no extraction (whole page)": None,
         "trafilatura default": {},
         "trafilatura favor_precision (used)": {"favor_precision": True},
         "trafilatura fast": {"fast": True},
     }
-    releases = [text_from_attachment(p.read_bytes()) for p in _files(folder, "hwpx")]
-    print("\npage extraction on", len(releases), "release pages (menus, breadcrumb, footer around)")
-    for name, options in variants.items():
-        kept = leaks = agree = 0.0
-        took: list[float] = []
-        for md in releases:
-            html = release_page("보도자료", md)
-            began = time.perf_counter()
-            if options is None:
-                out = html
-            else:
-                out = trafilatura.extract(html, output_format="markdown", include_tables=True,
-                                          **options) or ""  # fmt: skip
-            took.append(time.perf_counter() - began)
-            text = build_document(out).text
-            paragraphs = [ln for ln in md.splitlines() if len(ln) > 30 and not ln.startswith("|")]
-            plain = out.replace("\\", "")  # markdown escapes (\*) are read away by the builder
-            kept += sum(1 for p in paragraphs if p in plain) / max(1, len(paragraphs))
-            leaks += sum(1 for c in chrome if c in text)
-            want = sorted((c.name, c.phone) for c in contacts_of(build_document(md)))
-            agree += want == sorted((c.name, c.phone) for c in contacts_of(build_document(out)))
-        n = len(releases)
-        print(f"  {name:36} paragraphs kept {kept / n:5.1%}  menu/footer strings "
-              f"{leaks / n:.1f}/page  contacts as the file {int(agree)}/{n}  "
-              f"{statistics.median(took) * 1000:.0f} ms")  # fmt: skip
+    full = [text_from_attachment(p.read_bytes()) for p in _files(folder, "hwpx")]
+    # a short release: its first two paragraphs and its contact rows only
+    short = [
+        "\n".join(
+            [ln for ln in md.splitlines() if len(ln) > 30 and not ln.startswith("|")][:2]
+            + [ln for ln in md.splitlines() if ln.startswith("|") and "담당" in ln]
+        )
+        for md in full
+    ]
+    try:  # readability-lxml (Apache-2.0) is not a dependency: measured when installed
+        from readability import Document as Readable
+    except ImportError:
+        Readable = None
+    if Readable is not None:
+        variants["readability-lxml (summary → HTML)"] = {"readability": True}
+    for label, releases in (("release pages", full), ("short release pages", short)):
+        print(f"\npage extraction on {len(releases)} {label} (menus, breadcrumb, footer around)")
+        for name, options in variants.items():
+            kept = leaks = agree = 0.0
+            took: list[float] = []
+            for md in releases:
+                html = release_page("보도자료", md)
+                began = time.perf_counter()
+                if options is None:
+                    out = html
+                elif options.get("readability"):
+                    out = Readable(html).summary(html_partial=True)
+                else:
+                    out = trafilatura.extract(html, output_format="markdown",
+                                              include_tables=True, **options) or ""  # fmt: skip
+                took.append(time.perf_counter() - began)
+                text = build_document(out).text
+                lines = [ln for ln in md.splitlines() if len(ln) > 30 and not ln.startswith("|")]
+                plain = text.replace("\\", "")  # as the Document reads it
+                found = sum(1 for p in lines if " ".join(p.split()) in plain)
+                kept += found / max(1, len(lines))
+                leaks += sum(1 for c in chrome if c in text)
+                want = sorted((c.name, c.phone) for c in contacts_of(build_document(md)))
+                got = sorted((c.name, c.phone) for c in contacts_of(build_document(out)))
+                agree += want == got
+            n = len(releases)
+            print(f"  {name:36} paragraphs kept {kept / n:5.1%}  menu/footer strings "
+                  f"{leaks / n:.1f}/page  contacts as the file {int(agree)}/{n}  "
+                  f"{statistics.median(took) * 1000:.0f} ms")  # fmt: skip
 
 
 def main() -> int:
@@ -210,6 +243,9 @@ def main() -> int:
               f"{statistics.median(only) if only else float('nan'):>14.1f} "
               f"{statistics.median(r['peak_mb'] for r in runs):>8.1f} "
               f"{statistics.median(child) if child else float('nan'):>10.1f}")  # fmt: skip
+    starts = [r["worker_start_ms"] for k in KINDS for r in rows[k] if r.get("worker_start_ms")]
+    start = statistics.median(starts)
+    print(f"attachment parser worker start (once per worker, not per file): {start:.0f} ms")
     page_settings(args.folder)
     return 0
 

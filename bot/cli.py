@@ -221,6 +221,8 @@ def setup_logging(level: str) -> None:
     root.setLevel(level)
     for noisy in QUIET_LIBRARIES:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # trafilatura warns "discarding data" for a page with little text: bot.fulltext says why
+    logging.getLogger("trafilatura").setLevel(max(logging.ERROR, root.level))
 
 
 # command → "module:function"; each handler takes (app, args) and returns the exit status.

@@ -82,6 +82,9 @@ class FullTextSettings(Section):
     # An item whose stored text is shorter than this (characters) is thin: title only, one line.
     min_chars: Annotated[int, Field(ge=0, le=100_000)] = 200
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    # At most this many thin items of one feed per cycle (the newest): a first poll of a long
+    # title-only feed does not hold its cycle for a fetch per old item.
+    max_per_feed: Annotated[int, Field(ge=0, le=1000)] = 10
     # One item's whole enrichment (robots.txt, page, attachment, parsing) within this deadline.
     deadline: PositiveSeconds = 45
     page_max_bytes: Annotated[int, Field(ge=1024, le=50_000_000)] = 3_000_000

@@ -14,6 +14,7 @@ are counted as "외 N건".
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -22,7 +23,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.matching import Rules, StoryFacts, matches
 from bot.messages import DailyDigest, DigestEntry, DigestSection
 from bot.topics import OTHER
-from bot.types import Contact
 
 FOCUS_AGENCIES = frozenset({"과기정통부", "중기부"})
 RECENCY_HOURS = 48.0
@@ -31,21 +31,17 @@ MAX_CONTACTS = 2
 
 @dataclass(frozen=True, slots=True)
 class DigestCandidate:
-    """A summarized story that may go into digests."""
+    """A summarized story that may go into digests: the entry a digest shows of it, and what
+    matching (``facts``) and ranking (``topics``, ``first_seen_at``) read besides."""
 
+    entry: DigestEntry
     facts: StoryFacts
-    headline: str
-    url: str
     topics: tuple[str, ...]
-    agencies: tuple[str, ...]
-    published_at: datetime
     first_seen_at: datetime
-    contacts: tuple[Contact, ...]
-    source_count: int = 1
 
     @property
     def story_id(self) -> int:
-        return self.facts.story_id
+        return self.entry.story_id
 
 
 def zone(name: str) -> ZoneInfo:
@@ -118,7 +114,7 @@ def next_digest_at(
 
 def score(candidate: DigestCandidate, rules: Rules, now: datetime) -> float:
     """The ranking rule of the module docstring."""
-    agencies = set(candidate.agencies)
+    agencies = set(candidate.entry.agencies)
     if agencies & rules.agencies:
         weight = 2.0
     elif agencies & FOCUS_AGENCIES:
@@ -127,7 +123,7 @@ def score(candidate: DigestCandidate, rules: Rules, now: datetime) -> float:
         weight = 0.5
     else:
         weight = 0.0
-    sources = 0.5 * min(max(candidate.source_count - 1, 0), 4)
+    sources = 0.5 * min(max(candidate.entry.source_count - 1, 0), 4)
     age_hours = max((now - candidate.first_seen_at).total_seconds() / 3600, 0.0)
     recency = max(0.0, 1.0 - age_hours / RECENCY_HOURS)
     return weight + sources + recency
@@ -176,15 +172,8 @@ def build_digest(
 
 
 def _entry(candidate: DigestCandidate) -> DigestEntry:
-    return DigestEntry(
-        story_id=candidate.story_id,
-        headline=candidate.headline,
-        url=candidate.url,
-        agencies=candidate.agencies,
-        published_at=candidate.published_at,
-        contacts=candidate.contacts[:MAX_CONTACTS],
-        source_count=candidate.source_count,
-    )
+    entry = candidate.entry
+    return dataclasses.replace(entry, contacts=entry.contacts[:MAX_CONTACTS])
 
 
 def digest_story_ids(digest: DailyDigest) -> list[int]:

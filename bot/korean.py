@@ -12,6 +12,7 @@ milliseconds, not minutes.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from dataclasses import dataclass
@@ -331,3 +332,164 @@ _UNIT_WORD = re.compile(r"^(?:[만억조천백십]|[가-힣]{1,2})(?=$|[\s,.)·~
 def _is_unit(text: str, tok: Token) -> bool:
     """A counter directly spelled after a number (2,000 만, 1 일), not a noun that follows it."""
     return bool(_UNIT_WORD.match(text[tok.start : tok.end])) and len(tok.form) <= 2
+
+
+# --- words split by a space the document itself writes whole ----------------------------
+
+_HANGUL_RUN = re.compile(r"[가-힣]+")
+# What may follow a word's stem inside the same word: particles and the plural 들.
+_WORD_TAIL = frozenset(
+    [
+        "은",
+        "는",
+        "이",
+        "가",
+        "을",
+        "를",
+        "의",
+        "에",
+        "에서",
+        "에서는",
+        "에게",
+        "로",
+        "으로",
+        "와",
+        "과",
+        "도",
+        "만",
+        "들",
+        "들이",
+        "들은",
+        "들을",
+        "들의",
+        "들에",
+        "들과",
+        "들도",
+        "이다",
+        "으로서",
+        "까지",
+        "부터",
+        "에는",
+        "에도",
+        "로서",
+        "로써",
+        "처럼",
+        "보다",
+    ]
+)
+
+
+def vocabulary(text: str) -> frozenset[str]:
+    """The Hangul words a document writes (runs of two syllables or more), and each run
+    without its particle (정부는 → 정부)."""
+    out: set[str] = set()
+    for run in _HANGUL_RUN.findall(text[: MAX_ANALYSIS * 4]):
+        if len(run) < 2:
+            continue
+        out.add(run)
+        for size in (1, 2, 3):
+            if len(run) - size >= 2 and run[-size:] in _WORD_TAIL:
+                out.add(run[:-size])
+    return frozenset(out)
+
+
+def _written_whole(joined: str, words: frozenset[str], ordered: list[str]) -> bool:
+    """``joined`` is a word the document writes: as it is, as a word plus a particle, or
+    (three syllables or more) as the start of a longer word (``ordered``: ``words`` sorted)."""
+    if joined in words:
+        return True
+    for cut in range(len(joined) - 1, 1, -1):
+        if joined[:cut] in words and joined[cut:] in _WORD_TAIL:
+            return True
+    if len(joined) < 3:
+        return False
+    at = bisect.bisect_right(ordered, joined)
+    return at < len(ordered) and ordered[at].startswith(joined)
+
+
+_PHONE_LIKE = re.compile(r"\d{2,4}\s?[-.)]\s?\d{3,4}\s?[-.]\s?\d{4}")
+
+
+@lru_cache(maxsize=8)
+def _sorted(words: frozenset[str]) -> list[str]:
+    return sorted(words)
+
+
+@lru_cache(maxsize=8)
+def _inner_parts(words: frozenset[str]) -> frozenset[str]:
+    """Three- to six-syllable pieces inside the document's words (중소기업의 → 기업의)."""
+    return frozenset(
+        w[i : i + k] for w in words for k in range(3, 7) for i in range(1, len(w) - k + 1)
+    )
+
+
+def join_split_words(text: str, words: frozenset[str]) -> str:
+    """Remove a space conversion put inside a word, where the document writes the word whole
+    elsewhere (``반 도체`` → ``반도체`` when it has ``반도체``; ``장치 들이`` → ``장치들이``).
+    Only a pair whose first part is one syllable, or whose second part starts with a particle
+    or 들, is a candidate: two real words (필요 시, 이 사업) stay apart."""
+    if " " not in text or not words:
+        return text
+    if "\n" in text:
+        return "\n".join(join_split_words(line, words) for line in text.split("\n"))
+    if _PHONE_LIKE.search(text):
+        return text  # a contact line: "사무관 이 경" is a rank and a name, not 사무관이
+    ordered = _sorted(words)
+
+    def joins(left: str, right: str) -> bool:
+        if right in _FREE_WORDS or not (
+            len(left) == 1 or right in _WORD_TAIL or right.startswith("들")
+        ):
+            return False
+        if _written_whole(left + right, words, ordered):
+            return True
+        return left + right in _inner_parts(words)
+
+    parts = text.split(" ")
+    out = [parts[0]]
+    for part in parts[1:]:
+        tail = re.search(r"[가-힣]+$", out[-1])
+        head = re.match(r"[가-힣]+", part)
+        # the left part must be a whole Hangul word after punctuation: "40만 원" stays
+        whole_left = tail is not None and (
+            tail.start() == 0 or not re.match(r"[0-9A-Za-z가-힣]", out[-1][tail.start() - 1])
+        )
+        if tail and head and whole_left and joins(tail.group(0), head.group(0)):
+            out[-1] += part
+        else:
+            out.append(part)
+    return " ".join(out)
+
+
+_LETTER_RUN = re.compile(r"(?<![가-힣])(?:[가-힣] ){2,}[가-힣](?![가-힣])")
+
+
+def respace_letter_spaced(text: str, words: frozenset[str]) -> str:
+    """Letter-spaced conversion text (``공 공 도 서 관 연 간``) re-spaced into the words the
+    document writes (``공공도서관 연간``): longest known word first, a particle joined to
+    the word before it; syllables no known word covers are joined together."""
+
+    def segment(m: re.Match[str]) -> str:
+        run = m.group(0).replace(" ", "")
+        out: list[str] = []
+        stray = False  # the last piece is made of syllables no known word covers
+        i = 0
+        while i < len(run):
+            size = next(
+                (n for n in range(min(8, len(run) - i), 1, -1) if run[i : i + n] in words), 0
+            )
+            if size:
+                out.append(run[i : i + size])
+                stray = False
+                i += size
+                continue
+            piece = run[i]
+            if out and (stray or piece in _WORD_TAIL):
+                out[-1] += piece  # a particle, or the next syllable of an unknown word
+            else:
+                out.append(piece)
+                stray = True
+            i += 1
+        return " ".join(out)
+
+    return _LETTER_RUN.sub(segment, text)

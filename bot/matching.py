@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bot.agencies import find_agencies, resolve_agency
+from bot.agencies import find_agencies, followed_agencies, resolve_agency
 from bot.korean import MAX_ANALYSIS, Token, tokens
 from bot.types import Summary
 
@@ -55,6 +55,8 @@ class Rules:
             if kind == "feed":
                 if value.isdigit():
                     feeds.add(int(value))
+            elif kind == "agency":  # a former name follows its successors (기재부: 재경부, 예산처)
+                sets[kind].update(followed_agencies(value))
             elif kind in sets:
                 sets[kind].add(normalize_word(value) if kind in ("keyword", "exclude") else value)
         return cls(

@@ -96,11 +96,13 @@ async def process_pending(
         if matched < limit:
             break
     report.corrections = await asyncio.to_thread(enqueue_corrections, engine, clock.now())
-    if console is not None and report.new_story_ids:
-        alerts = await asyncio.to_thread(load_alerts, engine, report.new_story_ids)
-        for story_id in report.new_story_ids:
-            if story_id in alerts:
-                await console.send(CONSOLE_CHAT, alerts[story_id])
+    if console is not None:  # a slice at a time: a cold cycle's alerts are not held at once
+        for start in range(0, len(report.new_story_ids), limit):
+            ids = report.new_story_ids[start : start + limit]
+            alerts = await asyncio.to_thread(load_alerts, engine, ids)
+            for story_id in ids:
+                if story_id in alerts:
+                    await console.send(CONSOLE_CHAT, alerts[story_id])
     log.info(
         "pipeline: %d new stories, %d merged, %d summarized, %d matched → %d deliveries",
         len(report.new_story_ids),

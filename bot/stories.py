@@ -46,8 +46,9 @@ SESSION_PARAMS = frozenset(
      "cftoken"}
 )  # fmt: skip
 # Names that are a session id only when the value looks like one (``sid=105`` may be a
-# section number; ``sid=9f8c2e…`` with 16+ token characters is a session).
-_MAYBE_SESSION = frozenset({"sid", "sess", "s"})
+# section number, a long run of digits an id; ``sid=9f8c2e…`` with 16+ token characters is a
+# session).
+_MAYBE_SESSION = frozenset({"sid", "sess"})
 _TOKEN = re.compile(r"[A-Za-z0-9._~!*\-]{16,}")
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/;?#]*", re.I)
 
@@ -63,7 +64,7 @@ def _incidental(name: str, value: str) -> bool:
     key = name.lower()
     if key in TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES) or key in SESSION_PARAMS:
         return True
-    return key in _MAYBE_SESSION and bool(_TOKEN.fullmatch(value))
+    return key in _MAYBE_SESSION and bool(_TOKEN.fullmatch(value)) and not value.isdigit()
 
 
 def without_session(url: str) -> str:
@@ -224,11 +225,19 @@ def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
 def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     """What keeps two similar articles apart, in words, or None.
 
+    - titles that name another round or period of a series (``1차`` vs ``2차``, ``3월`` vs
+      ``4월``), even when the bodies share the other one;
     - a figure of the same unit that both give, with no value in common (62개 vs 59개;
       2026년 vs 2025년; 1월 vs 12월 of a monthly statistic);
     - a different stage of a programme (a call for applicants vs its result vs an event);
     - agencies named by both with none in common.
     """
+    series_a, series_b = _by_unit(a.series), _by_unit(b.series)
+    for unit in sorted(series_a.keys() & series_b.keys()):
+        if not series_a[unit] & series_b[unit]:
+            return f"titles name another {unit}: {', '.join(sorted(series_a[unit]))} / " + (
+                ", ".join(sorted(series_b[unit]))
+            )
     units_a, units_b = _by_unit(a.figures), _by_unit(b.figures)
     for unit in sorted(units_a.keys() & units_b.keys()):
         if not units_a[unit] & units_b[unit]:
@@ -255,20 +264,35 @@ def _figures_not_dates(figures: frozenset[str]) -> set[str]:
     return {f for f in figures if figure_unit(f) not in DATE_UNITS}
 
 
+def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandidate) -> float:
+    """The similarity at which ``new`` is a near duplicate of ``candidate``; 0.0 if it is not.
+
+    Within :data:`NEAR_WINDOW`, similar enough (less is needed when figures are shared), and
+    nothing that keeps them apart (:func:`apart_because`).
+    """
+    if abs(published_at - candidate.published_at) > NEAR_WINDOW:
+        return 0.0
+    old = candidate.features
+    score = similarity(new, old)
+    if score < NEAR_SIMILARITY_WITH_FIGURES:
+        return 0.0
+    if score < NEAR_SIMILARITY and len(_figures_not_dates(new.figures & old.figures)) < (
+        FIGURES_SHARED
+    ):
+        return 0.0
+    if apart_because(new, old) is not None:
+        return 0.0
+    return score
+
+
 def near_match(
     new: StoryFeatures, published_at: datetime, candidate: NearCandidate
 ) -> NearMatch | None:
-    """The match if ``new`` is a near duplicate of ``candidate``, else None."""
-    if abs(published_at - candidate.published_at) > NEAR_WINDOW:
+    """The match if ``new`` is a near duplicate of ``candidate`` (with what they share)."""
+    score = near_score(new, published_at, candidate)
+    if not score:
         return None
     old = candidate.features
-    score = similarity(new, old)
-    shared_figures = _figures_not_dates(new.figures & old.figures)
-    enough = NEAR_SIMILARITY_WITH_FIGURES if len(shared_figures) >= FIGURES_SHARED else None
-    if score < (enough if enough is not None else NEAR_SIMILARITY):
-        return None
-    if apart_because(new, old) is not None:
-        return None
     return NearMatch(
         article_id=candidate.article_id,
         story_id=candidate.story_id,
@@ -286,21 +310,20 @@ def choose_near(
     *,
     refused: frozenset[int] = frozenset(),
 ) -> NearMatch | None:
-    """The most similar candidate ``new`` is a near duplicate of, or None.
+    """The most similar candidate ``new`` is a near duplicate of, or None (ties: the older
+    story).
 
     ``refused`` are stories this article was split from (``sokbo stories split``): it never
     joins them again.
     """
-    best: NearMatch | None = None
+    best: tuple[float, int, NearCandidate] | None = None
     for candidate in candidates:
         if candidate.story_id in refused:
             continue
-        match = near_match(new, published_at, candidate)
-        if match is None:
-            continue
-        if best is None or (match.similarity, -match.story_id) > (best.similarity, -best.story_id):
-            best = match
-    return best
+        score = near_score(new, published_at, candidate)
+        if score and (best is None or (score, -candidate.story_id) > best[:2]):
+            best = (score, -candidate.story_id, candidate)
+    return near_match(new, published_at, best[2]) if best else None
 
 
 # --- which article speaks for a story ----------------------------------------------------

@@ -21,22 +21,15 @@ from bot.agencies import find_agencies
 
 # How much of an article the features read: the title and the lead carry the event; the rest
 # of a long release (background, tables) dilutes the comparison with generic words.
-LEAD_CHARS = 1500
+LEAD_CHARS = 1000
 # Figures are read from the title and this much of the lead (where the key numbers sit).
 FIGURE_CHARS = 900
-# MinHash over the content words; LSH bands of ROWS hashes each.
+# MinHash over the content words (one-permutation hashing); LSH bands of ROWS values each.
 BANDS = 16
 ROWS = 2
 _PRIME = (1 << 61) - 1
-_COEFFS = tuple(
-    (
-        int.from_bytes(hashlib.blake2b(f"a{i}".encode(), digest_size=8).digest()) % _PRIME or 1,
-        int.from_bytes(hashlib.blake2b(f"b{i}".encode(), digest_size=8).digest()) % _PRIME,
-    )
-    for i in range(BANDS * ROWS)
-)
 
-# Content morphemes: common and proper nouns, Latin words, Hanja, roots, numerals.
+# Content morphemes: common and proper nouns, Latin words, Hanja, roots (figures are apart).
 _CONTENT_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "XR"})
 
 # --- figures -----------------------------------------------------------------------------
@@ -51,6 +44,8 @@ _FIGURE = re.compile(
 )
 # Units that say when, not how much: they tell a monthly series' months apart.
 DATE_UNITS = frozenset({"년", "월"})
+# Units that say which one of a series (a period, a round): in a title they name the release.
+SERIES_UNITS = frozenset({"년", "월", "차", "번째", "회"})
 _UNIT_ALIASES = {
     "퍼센트": "%",
     "%포인트": "%p",
@@ -102,17 +97,21 @@ def figure_unit(figure: str) -> str:
 
 
 def figure_display(figure: str) -> str:
-    """A :func:`find_figures` string for people: ``2.475e+11원`` → ``2,475억원``."""
+    """A :func:`find_figures` string for people: ``1.6903e+12원`` → ``1조 6,903억원``."""
     unit = figure_unit(figure)
     try:
         value = float(figure[: len(figure) - len(unit)])
     except ValueError:
         return figure
-    for magnitude, name in ((1e12, "조"), (1e8, "억")):
-        if value >= magnitude and unit in {"원", "달러"}:
-            return f"{value / magnitude:,.4g}{name}{unit}".replace(".0" + name, name)
-    text = f"{value:,.0f}" if value == int(value) else f"{value:g}"
-    return text.replace(",", "") + unit if unit in DATE_UNITS else text + unit
+    if unit in DATE_UNITS:
+        return f"{value:g}{unit}"
+    if value >= 1e8 and value == int(value):
+        jo, eok = divmod(int(value) // 10**8, 10**4)
+        rest = int(value) % 10**8
+        if not rest:
+            parts = ([f"{jo:,}조"] if jo else []) + ([f"{eok:,}억"] if eok else [])
+            return " ".join(parts) + unit
+    return (f"{value:,.0f}" if value == int(value) else f"{value:g}") + unit
 
 
 # --- stage -------------------------------------------------------------------------------
@@ -167,6 +166,7 @@ class StoryFeatures:
     figures: frozenset[str]
     agencies: frozenset[str]
     stages: frozenset[str]
+    series: frozenset[str] = frozenset()  # the title's figures in SERIES_UNITS (2차, 4월)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -175,6 +175,7 @@ class StoryFeatures:
                 "f": sorted(self.figures),
                 "a": sorted(self.agencies),
                 "s": sorted(self.stages),
+                "t": sorted(self.series),
             },
             ensure_ascii=False,
         )
@@ -187,6 +188,7 @@ class StoryFeatures:
             frozenset(data.get("f", ())),
             frozenset(data.get("a", ())),
             frozenset(data.get("s", ())),
+            frozenset(data.get("t", ())),
         )
 
 
@@ -200,6 +202,7 @@ def story_features(title: str, text: str) -> StoryFeatures:
         figures=find_figures(f"{title}\n{lead[:FIGURE_CHARS]}"),
         agencies=agencies,
         stages=find_stages(title, lead),
+        series=frozenset(f for f in find_figures(title) if figure_unit(f) in SERIES_UNITS),
     )
 
 
@@ -208,11 +211,31 @@ def _word_hash(word: str) -> int:
 
 
 def minhash(words: frozenset[str]) -> tuple[int, ...]:
-    """BANDS × ROWS MinHash values of a word set (all ``_PRIME`` for an empty set)."""
-    hashes = [_word_hash(w) for w in words]
-    if not hashes:
-        return (_PRIME,) * (BANDS * ROWS)
-    return tuple(min((a * h + b) % _PRIME for h in hashes) for a, b in _COEFFS)
+    """A MinHash signature of BANDS × ROWS values by one-permutation hashing.
+
+    Each word is hashed once; the hash picks one of the BANDS × ROWS bins and the bin keeps
+    its smallest value. An empty bin borrows the next filled bin's value, offset by the
+    distance (rotation densification), so two sets agree on a bin with a probability close
+    to their Jaccard similarity. One hash per word instead of one per word and bin: this
+    runs at ingest for every article.
+    """
+    size = BANDS * ROWS
+    bins: list[int | None] = [None] * size
+    for word in words:
+        h = _word_hash(word)
+        slot, value = h % size, h // size
+        current = bins[slot]
+        if current is None or value < current:
+            bins[slot] = value
+    if all(b is None for b in bins):
+        return (_PRIME,) * size
+    out = []
+    for i in range(size):
+        j, distance = i, 0
+        while (found := bins[j]) is None:
+            j, distance = (j + 1) % size, distance + 1
+        out.append(found * size + distance)
+    return tuple(out)
 
 
 def _key(kind: str, value: str) -> int:

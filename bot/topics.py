@@ -6,6 +6,7 @@ The taxonomy is extendable in config (``[topics] extra``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -76,25 +77,43 @@ class Taxonomy:
         key = word.strip().lower().replace(" ", "")
         return self.aliases.get(key) or self.aliases.get(key.replace("·", ""))
 
-    def classify(self, title: str, text: str, *, limit: int = 3) -> list[str]:
-        """The ``limit`` strongest topics plus any the title names; ``기타`` when none fits."""
+    def classify(
+        self, title: str, text: str, *, limit: int = 3, lead: str | None = None
+    ) -> list[str]:
+        """The ``limit`` strongest topics plus any the title names; ``기타`` when none fits.
+
+        With ``lead`` (the release's subtitle and first sentences), a topic also needs one of
+        its terms in the title or the lead: one mention in a footnote does not make a topic.
+        Latin terms (AI, ICT) count as whole words only (not the "ai" of "main")."""
         scores: dict[str, int] = {}
         lowered_title, lowered_text = title.lower(), text.lower()
+        lowered_lead = lowered_title + "\n" + (lead or "").lower()
         for name, words in self.keywords.items():
             score = 0
+            in_front = lead is None
             for word in words:
                 w = word.lower()
-                score += 3 * lowered_title.count(w) + min(lowered_text.count(w), 5)
-            if score >= 2:
+                score += 3 * _count(lowered_title, w) + min(_count(lowered_text, w), 5)
+                in_front = in_front or _count(lowered_lead, w) > 0
+            if score >= 2 and in_front:
                 scores[name] = score
         ranked = sorted(scores, key=lambda n: (-scores[n], self.names.index(n)))
         chosen = ranked[:limit]
         # A topic the headline names is always kept, even when the body talks more of others:
         # "지능형 반도체 혁신" must reach 반도체 subscribers.
         chosen += [
-            n for n in ranked[limit:] if any(w.lower() in lowered_title for w in self.keywords[n])
+            n
+            for n in ranked[limit:]
+            if any(_count(lowered_title, w.lower()) for w in self.keywords[n])
         ]
         return chosen or [OTHER]
+
+
+def _count(text: str, word: str) -> int:
+    """Occurrences of ``word`` in ``text``; a Latin word only where no letter touches it."""
+    if re.fullmatch(r"[a-z0-9&+.\- ]+", word):
+        return len(re.findall(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text))
+    return text.count(word)
 
 
 def build_taxonomy(extra: Mapping[str, Sequence[str]] | None = None) -> Taxonomy:

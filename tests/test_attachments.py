@@ -112,6 +112,20 @@ def test_pdf_wrapped_lines_are_joined_and_new_units_kept() -> None:
     ]
 
 
+def test_pdf_contact_block_split_from_the_sentence_and_spaced_title_rejoined() -> None:
+    raw = [
+        "조치를 강구해 나갈 예정이다. 끝.담당 부서 영사안전국 책임자 과 ",
+        "장 김보람 (02-2100-7576)",
+        "재외국민보호과 담당자 사무관 강경랑 (02-2100-6918)",
+    ]
+    from bot.documents.attachments.pdf import _BLOCK_AFTER_SENTENCE
+
+    lines = join_wrapped(_BLOCK_AFTER_SENTENCE.sub("\n", "\n".join(raw)).split("\n"))
+    assert lines[1] == "담당 부서 영사안전국 책임자 과 장 김보람 (02-2100-7576)"
+    assert ("김보람", "02-2100-7576") in _contacts("\n".join(lines))
+    assert ("강경랑", "02-2100-6918") in _contacts("\n".join(lines))
+
+
 def _zip(parts: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -143,3 +143,33 @@ async def test_help_start_digest_search_never_fail(engine: Engine, clock: FixedC
     assert reply.search is not None and reply.text
     mention = await c.handle(ME, "alice", "/subscribe@sokbo_bot", is_admin=True, is_group=False)
     assert mention.topic_choices
+
+
+async def test_keyword_no_story_contains_gets_the_closest_word(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """Issue 19: "반도채" is in no stored story; the hint names the indexed "반도체"."""
+    from bot.config import FeedSource
+    from bot.store import articles as article_store
+    from bot.store import feeds as feed_store
+    from bot.types import Article
+
+    [feed] = feed_store.sync_sources(
+        engine, [FeedSource(name="가", url="https://a.kr/")], clock.now()
+    )
+    article_store.upsert_articles(
+        engine,
+        [Article(feed_id=feed.id, guid="g", url="https://a.kr/g", title="반도체 수출 역대 최대",
+                 text="반도체 수출이 늘었다.", published_at=clock.now(), content_hash="h")],
+        clock.now(),
+    )  # fmt: skip
+    from bot.search.index import index_pending
+    from bot.store.stories import assign_pending
+
+    assign_pending(engine, clock.now())
+    index_pending(engine)
+    c = core(engine, clock)
+    text = await say(c, "/subscribe 반도채")
+    assert "반도채가 없어요" in text and "반도체로 구독할까요?" in text
+    assert "없어요" not in await say(c, "/subscribe 수출")  # a word the stories contain
+    assert "양자컴퓨터가 없어요. 나오면" in await say(c, "/subscribe 양자컴퓨터")  # nothing near

@@ -108,6 +108,9 @@ class MemoryStore:
     def search(self, query: str, *, now: datetime, limit: int, half_life_days: float) -> SearchPage:
         return SearchPage(query=query, hits=(), offset=0, has_more=False)
 
+    def recent_words(self, limit: int) -> list[str]:
+        return []
+
 
 def memory_core(clock: FixedClock, store: MemoryStore, **delivery: int) -> CommandCore:
     settings = Settings(delivery=DeliverySettings(**delivery))

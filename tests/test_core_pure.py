@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.digest import DigestCandidate, build_digest, digest_due, next_digest_at, score
 from bot.matching import Matcher, Rules, matches, story_facts
+from bot.messages import DigestEntry
 from bot.stories import canonical_url, normalize_title, story_keys
 from bot.types import Contact, Summary
 
@@ -112,16 +113,20 @@ def candidate(
     age_hours: float = 1.0,
 ) -> DigestCandidate:
     summary = Summary(headline=title, bullets=[], topics=topics)
-    return DigestCandidate(
-        facts=story_facts(story_id, title, summary),
+    entry = DigestEntry(
+        story_id=story_id,
         headline=title,
         url=f"https://example.kr/{story_id}",
-        topics=tuple(topics),
         agencies=agencies,
         published_at=KST_8AM - timedelta(hours=age_hours),
-        first_seen_at=KST_8AM - timedelta(hours=age_hours),
         contacts=(Contact(department="반도체과", phone="044-202-0000"),),
         source_count=sources,
+    )
+    return DigestCandidate(
+        entry=entry,
+        facts=story_facts(story_id, title, summary),
+        topics=tuple(topics),
+        first_seen_at=KST_8AM - timedelta(hours=age_hours),
     )
 
 

@@ -4,8 +4,10 @@ PDF releases from tests/data/attachments), and broken, huge and slow ones; polle
 
 from __future__ import annotations
 
+import io
 import logging
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -16,14 +18,16 @@ from sqlalchemy.engine import Engine
 from bot.clock import FixedClock
 from bot.config import FeedSettings, FullTextSettings
 from bot.documents import build_document
-from bot.documents.attachments import text_from_attachment
+from bot.documents.attachments import AttachmentError, text_from_attachment
 from bot.documents.contacts import contacts_of
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poll import CycleReport, poll_cycle
+from bot.fulltext.attachments import AttachmentParsers
 from bot.fulltext.enrich import FullText
 from bot.store import articles as article_store
 from bot.store import create_engine
 from bot.store import feeds as feed_store
+from bot.types import Article
 from tests.feed_server import FeedServer, rss
 
 DATA = Path(__file__).parent / "data" / "attachments"
@@ -218,3 +222,76 @@ async def test_robots_unreachable_means_no_page_fetch(
     assert [a.title for a in report.new] == ["글"] and report.new[0].text == ""
     assert server.hits("/view/1") == []
     assert "robots.txt answered 503" in caplog.text
+
+
+async def test_attachments_an_item_carries_are_read_first(
+    server: FeedServer, db: Engine, clock: FixedClock
+) -> None:
+    """The OpenAPI gives attachment URLs with a release whose page may say nothing."""
+    site(server)
+    feed_url = server.add("/openapi", "")
+    feed = feed_store.add_feed(db, feed_url, "정책브리핑", clock.now())
+    item = Article(feed.id, "156755044", server.url("/gone"), "인도적 지원", "", clock.now(),
+                   "h", attachments=(server.url("/files/broken.hwpx"),
+                                     server.url("/files/44.pdf")))  # fmt: skip
+    async with FullText(db, FULL, FEED, clock) as fulltext:
+        (enriched,) = await fulltext.enrich(feed, [item])
+    assert ("임혜림", "02-2100-8460") in [(c.name, c.phone) for c in enriched.contacts]
+    assert server.hits("/gone") == []  # the second attachment gave the text
+
+
+async def test_attachment_workers_are_reused_killed_at_the_deadline_and_say_why() -> None:
+    pdf = (DATA / "156755044.pdf").read_bytes()
+    async with AttachmentParsers(1, timeout=30) as parsers:
+        first = await parsers.read(pdf, "a.pdf")
+        pid = parsers._all[0].process.pid
+        assert await parsers.read(pdf, "a.pdf") == first
+        assert parsers._all[0].process.pid == pid  # one process served both
+        with pytest.raises(AttachmentError, match="HWPX is not a readable zip"):
+            await parsers.read(b"PK\x03\x04application/hwp+zip", "x.hwpx")
+        assert parsers._all[0].process.pid == pid  # a bad file costs no restart
+    async with AttachmentParsers(1, timeout=0.01) as parsers:
+        with pytest.raises(AttachmentError, match=r"parsing took longer than 0.01 s \(stopped\)"):
+            await parsers.read(pdf, "a.pdf")
+        assert parsers._all == []  # killed
+    # 63 KB of zip that inflates to 27 MB of tiny XML elements: the tree outgrows 120 MB
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/hwp+zip")
+        archive.writestr("Contents/section0.xml",
+                         b"<s>" + b"<p><run><t>x</t></run></p>" * 1_000_000 + b"</s>")  # fmt: skip
+    async with AttachmentParsers(1, timeout=30, memory_mb=120) as parsers:
+        with pytest.raises(AttachmentError, match=r"ran out of its memory limit \(120 MB\)"):
+            await parsers.read(buffer.getvalue(), "bomb.hwpx")
+        assert await parsers.read(pdf, "a.pdf") == first  # and the worker goes on
+    async with AttachmentParsers(1, timeout=30, memory_mb=16) as parsers:  # cannot even start
+        with pytest.raises(AttachmentError, match=r"attachment parser stopped \(exit 1"):
+            await parsers.read(pdf, "a.pdf")
+
+
+async def test_at_most_max_per_feed_items_the_newest(
+    server: FeedServer, db: Engine, clock: FixedClock
+) -> None:
+    site(server)
+    items = [{"title": f"글 {n}", "guid": f"g{n}", "link": "/view/1",
+              "pubDate": f"Tue, {10 + n} Apr 2026 09:00:00 +0900"} for n in range(4)]  # fmt: skip
+    feed_store.add_feed(db, server.add("/rss", rss(items)), "부처", clock.now())
+    report = await poll(db, clock, FULL.model_copy(update={"max_per_feed": 2}))
+    enriched = sorted(a.title for a in report.new if a.contacts)
+    assert enriched == ["글 2", "글 3"]  # the newest two
+
+
+async def test_an_euc_kr_page_that_says_so_only_in_a_meta(
+    server: FeedServer, db: Engine, clock: FixedClock
+) -> None:
+    site(server)
+    text = text_from_attachment((DATA / "156755015.hwpx").read_bytes())
+    page = release_page("보도자료", text).replace(
+        "<meta charset='utf-8'>",
+        "<meta http-equiv='Content-Type' content='text/html; charset=euc-kr'>",
+    )
+    server.add("/euc", page.encode("cp949", "replace"), headers={"Content-Type": "text/html"})
+    feed_store.add_feed(db, server.add("/rss", rss([{"title": "글", "guid": "e", "link": "/euc"}])),
+                        "부처", clock.now())  # fmt: skip
+    (article,) = (await poll(db, clock)).new
+    assert [c.name for c in article.contacts] == ["박근우", "임은경"]

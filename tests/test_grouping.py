@@ -7,10 +7,12 @@ the release becomes its primary, no second alert; a wrong merge split stays spli
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -89,7 +91,11 @@ def test_hard_negatives_stay_apart(clock: FixedClock) -> None:
     assert near_match(feats(PLASTIC), clock.now(), budget) is None  # type: ignore[arg-type]
     # a monthly series, the next month (same day here: content alone must tell)
     march, feb = feats(REWRITES["monthly_march"]), feats(REWRITES["monthly_february"])
-    assert (apart_because(march, feb) or "").startswith("figures in")  # type: ignore[arg-type]
+    assert (apart_because(march, feb) or "").startswith("titles name another 월")  # type: ignore[arg-type]
+    # a round of a series: the same body, another round in the title
+    one = story_features(f"{BUDGET[0]} (1차)", BUDGET[1])
+    two = story_features(f"{BUDGET[0]} (2차)", BUDGET[1])
+    assert apart_because(one, two) is not None
     assert near_match(march, clock.now(), candidate(REWRITES["monthly_february"], clock)) is None  # type: ignore[arg-type]
 
 
@@ -188,3 +194,83 @@ async def test_one_release_three_routes_one_story_one_alert(
         conn.execute(articles.update().where(articles.c.id == release_id).values(story_id=None))
     assign_pending(engine, clock.now())
     assert article_story_ids(engine, [release_id])[release_id] != story_id
+
+
+async def test_routes_in_one_cycle_the_release_is_primary(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """The rewrite and the release arrive in the same cycle, the rewrite first."""
+    from tests.core_helpers import TitleSummarizer
+
+    news = add_feed(engine, "뉴스1", clock.now())
+    ministry = add_feed(engine, "중기부", clock.now())
+    rewrite = REWRITES["blog_rewrite"]
+    first = _add(
+        engine, news, "b1", "https://blog.example.com/5", rewrite["title"], rewrite["text"],
+        clock.now(),
+    )  # fmt: skip
+    release_id = _add(
+        engine, ministry, "m1", "https://www.mss.go.kr/site/smba/ex/bbs/View.do?bcIdx=1060",
+        BUDGET[0], BUDGET[1], clock.now(),
+    )  # fmt: skip
+    console = FakeAdapter()
+    report = await process_pending(
+        engine, summarizer=TitleSummarizer(), clock=clock, console=console
+    )
+    assert len(report.new_story_ids) == 1 and len(console.sent) == 1
+    [story_id] = report.new_story_ids
+    assert article_story_ids(engine, [first, release_id]) == {first: story_id, release_id: story_id}
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(stories).where(stories.c.id == story_id)).one()
+    assert row.primary_article_id == release_id and row.source_count == 2
+    assert row.title == BUDGET[0]
+    doc = story_documents(engine, [story_id])[story_id]
+    assert doc.source == "중기부"
+
+
+def test_cli_jsonl_story_explain_and_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As a user runs it: poll --once --format jsonl gives each item's story; explain says
+    why; split takes the release out, and a poll after it leaves it out."""
+    from bot.cli import main
+    from tests.feed_server import FeedServer, rss
+    from tests.test_cli_ingest import write_config
+
+    def rss_item(guid: str, url: str, title: str, text: str) -> dict[str, str]:
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+        return {
+            "title": html.escape(title), "guid": guid, "link": html.escape(url),
+            "pubDate": "Sat, 11 Apr 2026 09:00:00 +0900", "content": paragraphs,
+        }  # fmt: skip
+
+    rewrite = REWRITES["news_rewrite"]
+    with FeedServer() as server:
+        news = server.add(
+            "/news",
+            rss([rss_item("n1", "https://www.news1.kr/e/1", rewrite["title"], rewrite["text"])]),
+        )
+        ministry = server.add(
+            "/mss", rss([rss_item("m1", "https://www.mss.go.kr/v?b=1", BUDGET[0], BUDGET[1])])
+        )
+        config = write_config(
+            tmp_path / "c.toml", tmp_path / "db.sqlite", {"뉴스1": news, "중기부": ministry}
+        )
+        assert main(["poll", "--once", "--format", "jsonl", "--config", str(config)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(records) == 2 and records[0]["story"] == records[1]["story"]
+    story, release = records[0]["story"], records[1]["id"]
+
+    assert main(["stories", "explain", str(story), "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "2 articles from 2 sources (뉴스1, 중기부)" in out
+    assert "near: 기사 #" in out and "같은 수치: 1조 6,903억원" in out
+    assert f"* #{release}" in out  # the release is the primary
+
+    assert main(["stories", "split", str(release), "--config", str(config)]) == 0
+    assert f"split from story {story}" in capsys.readouterr().out
+    assert main(["stories", "split", str(release), "--config", str(config)]) == 1
+    assert main(["stories", "explain", "999", "--config", str(config)]) == 1
+    capsys.readouterr()
+    assert main(["stories", "explain", str(story), "--config", str(config)]) == 0
+    assert "1 article from 1 source (뉴스1)" in capsys.readouterr().out

@@ -17,7 +17,6 @@ from sqlalchemy.engine import Engine
 from bot.adapters.console import ConsoleAdapter
 from bot.clock import FixedClock
 from bot.config import FeedSettings, FeedSource, LLMSettings
-from bot.documents.contacts import extract_contacts
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poll import poll_cycle
 from bot.pipeline import process_pending, summarize_pending
@@ -100,9 +99,7 @@ async def test_invented_addresses_names_and_phones_never_reach_a_reader(
     settings = FeedSettings(sources=(FeedSource(name="중기부 보도자료", url=url),))
     feed_store.sync_sources(engine, settings.sources, clock.now())
     async with Fetcher(settings) as fetcher:
-        report = await poll_cycle(
-            engine, fetcher, settings, clock, extract_contacts=extract_contacts
-        )
+        report = await poll_cycle(engine, fetcher, settings, clock)
     assert report.outcomes[0].new == 1
     console = io.StringIO()
     llm = summarizer(llm_server, engine, clock)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,13 +16,13 @@ from bot.config import LLMSettings
 from bot.documents.source import read_document
 from bot.store import create_engine
 from bot.store import summaries as store
-from bot.store.schema import stories
-from bot.store.stories import assign_pending, load_summary
+from bot.store.schema import articles, stories
+from bot.store.stories import load_summary
 from bot.summarize.base import Document
 from bot.summarize.llm import EVENT_COUNTS, LLMSummarizer, extract_json, retry_pending
 from bot.summarize.prompts import load_prompt
 from bot.topics import DEFAULT_TAXONOMY
-from tests.core_helpers import add_article, add_feed
+from tests.core_helpers import add_article, add_feed, add_story
 from tests.llm_server import LLMServer, Reply
 
 DOCS = Path(__file__).parent / "data" / "docs"
@@ -219,13 +218,15 @@ async def test_429_honours_retry_after_and_resummarizes_later(
     the store, asks the LLM and writes the new digests back: no caller in between."""
     now = FixedClock().now()
     feed = add_feed(sqlite_engine, "mss", now)
-    for n in (1, 2):
-        title = f"{doc().title} ({n}차)"
-        add_article(sqlite_engine, feed, title, f"https://x.kr/{n}", now, f"{n}차.\n{doc().text}")
-    first, second = (await asyncio.to_thread(assign_pending, sqlite_engine, now)).new_story_ids or [
-        0,
-        0,
-    ]
+    first, second = (add_story(sqlite_engine, f"{doc().title} ({n}차)", now) for n in (1, 2))
+    for n, story_id in ((1, first), (2, second)):  # one article each, the release's text
+        article = add_article(
+            sqlite_engine, feed, doc().title, f"https://x.kr/{n}", now, f"{n}차.\n{doc().text}"
+        )
+        with sqlite_engine.begin() as conn:
+            conn.execute(
+                articles.update().where(articles.c.id == article).values(story_id=story_id)
+            )
     clock = FakeMonotonic()
     llm = make(server, sqlite_engine, clock)
     server.push(

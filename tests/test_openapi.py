@@ -21,9 +21,10 @@ from sqlalchemy.engine import Engine
 
 from bot.cli import main
 from bot.clock import KST, FixedClock
-from bot.config import FeedSettings, FeedSource
+from bot.config import FeedSettings, FeedSource, FullTextSettings
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poll import CycleReport, poll_cycle
+from bot.fulltext.enrich import FullText
 from bot.pipeline import process_pending
 from bot.search import search
 from bot.sources import openapi
@@ -35,6 +36,7 @@ from bot.store.schema import articles, deliveries, stories
 from bot.store.stories import digest_candidates
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.web import queries
+from tests.feed_server import FeedServer
 from tests.openapi_server import KEY, PATH, OpenApiServer, gateway_error, release_from_doc
 
 DOCS = Path(__file__).resolve().parent / "data" / "docs"
@@ -133,11 +135,16 @@ def test_error_answers_are_one_korean_line() -> None:
     with pytest.raises(OpenApiError, match="요청 한도 초과"):
         openapi.parse_page(gateway_error("LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR", "22"))
     wrong = (
+        b"<response><header><resultCode>10</resultCode>"
+        b"<resultMsg>INVALID_REQUEST_PARAMETER_ERROR</resultMsg></header></response>"
+    )
+    with pytest.raises(OpenApiError, match="오류 10: INVALID_REQUEST_PARAMETER_ERROR"):
+        openapi.parse_page(wrong)
+    nothing = (
         b"<response><header><resultCode>03</resultCode><resultMsg>NODATA_ERROR</resultMsg>"
         b"</header></response>"
     )
-    with pytest.raises(OpenApiError, match="오류 03: NODATA_ERROR"):
-        openapi.parse_page(wrong)
+    assert openapi.parse_page(nothing).releases == ()  # a day without releases is no error
     with pytest.raises(OpenApiError, match="XML이 아닙니다"):
         openapi.parse_page(b"<html><body>maintenance")
     with pytest.raises(OpenApiError, match="서비스 키를 거부"):
@@ -271,7 +278,7 @@ async def test_a_revision_replaces_and_a_withdrawal_hides(
     assert search(engine, "동행축제", now=clock.now()).hits == ()
     assert search(engine, "플라스틱", now=clock.now()).hits != ()
     candidates = digest_candidates(engine, clock.now() - timedelta(days=3), clock.now())
-    assert all("동행축제" not in c.headline for c in candidates) and candidates
+    assert all("동행축제" not in c.entry.headline for c in candidates) and candidates
 
     # an older copy (ModifyId 0) listed again changes nothing; the withdrawal is final
     revised.update(ModifyId="0", ContentsStatus="I", DataContents="<p>옛 본문</p>")
@@ -355,3 +362,51 @@ async def test_feeds_list_says_what_is_wrong_with_the_key(
     checked = capsys.readouterr().out
     assert "ok: 4 releases (정책브리핑 OpenAPI)" in checked and KEY not in checked
     assert KEY not in out.out + out.err and openapi.encoded_key(KEY) not in out.out + out.err
+
+
+async def test_a_release_without_a_body_gets_the_text_of_its_listed_attachment(
+    engine: Engine, server: OpenApiServer
+) -> None:
+    """DataContents empty, the attachment URL given: the HWPX it points to (a real release,
+    tests/data/attachments/156755015) becomes the article's Document, contacts included."""
+    data = Path(__file__).resolve().parent / "data" / "attachments"
+    meta = json.loads((data / "156755015.metadata.json").read_text(encoding="utf-8"))
+    clock = FixedClock(NOW.astimezone(UTC))
+    feeds = settings().model_copy(update={"allow_private_hosts": True})  # files on loopback
+    with FeedServer() as files:
+        url = files.add(
+            "/common/download.do",
+            (data / "156755015.hwpx").read_bytes(),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        approved = NOW.strftime("%m/%d/%Y %H:%M:%S")
+        server.releases = [
+            {
+                "NewsItemId": meta["news_item_id"],
+                "Title": meta["title"],
+                "MinisterCode": meta["department"],
+                "ApproveDate": approved,
+                "ModifyDate": approved,
+                "ContentsStatus": "I",
+                "ModifyId": "0",
+                "DataContents": "",
+                "OriginalUrl": meta["original_url"],
+                "files": [("보도자료.hwpx", url)],
+            }
+        ]
+        feed_store.sync_sources(
+            engine, [FeedSource(name="정책브리핑", url=server.url)], clock.now()
+        )
+        async with (
+            Fetcher(feeds) as fetcher,
+            FullText(engine, FullTextSettings(), feeds, clock) as fulltext,
+        ):
+            report = await poll_cycle(
+                engine, fetcher, feeds, clock, feeds=feed_store.list_feeds(engine),
+                service_key=KEY, fulltext=fulltext,
+            )  # fmt: skip
+    [article] = report.new
+    assert article.attachments == (url,) and article.author == "고용노동부"
+    assert "한국해운조합" in article.text and len(article.text) > 1000
+    assert article.contacts and any(c.phone for c in article.contacts)
+    assert files.hits("/common/download.do")  # the listed file, not the korea.kr page

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -170,9 +171,10 @@ async def test_a_command_waiting_on_the_database_does_not_delay_other_chats(
     sqlite_url: str, emulator: Emulator
 ) -> None:
     """One chat's ``/pause`` waits on a write lock another connection holds (a busy
-    database); meanwhile another Telegram chat's ``/list`` and a Slack channel's
-    ``/sokbo list`` are answered within a second, and the waiting command finishes once the
-    lock goes. Commands reach the database from a worker thread, never the event loop."""
+    database) while the loop's default thread pool is full; meanwhile another Telegram chat's
+    ``/list`` and a Slack channel's ``/sokbo list`` are answered within a second, and the
+    waiting command finishes once the lock goes. Commands reach the database from their own
+    worker threads, never the event loop."""
     api = SlackApi()
     await api.start()
     api.add_channel("C100", creator="UCREATOR")
@@ -202,6 +204,9 @@ async def test_a_command_waiting_on_the_database_does_not_delay_other_chats(
                 assert await _telegram_list(emulator, chat) < 5
             assert await _slack_list(http, url, api, 1) < 5
             lock.execute("BEGIN IMMEDIATE")  # the write lock, held until released below
+            # and the loop's default thread pool full, as a poll resolving page hosts fills it
+            release = threading.Event()
+            blockers = [asyncio.create_task(asyncio.to_thread(release.wait)) for _ in range(40)]
             before = len(emulator.bot_messages(waiting["id"]))
             emulator.send(waiting, waiting["id"], "/pause")
             await asyncio.sleep(0.3)  # the /pause is now waiting on the lock
@@ -210,6 +215,8 @@ async def test_a_command_waiting_on_the_database_does_not_delay_other_chats(
             assert len(emulator.bot_messages(waiting["id"])) == before, "/pause did not wait"
             released = time.perf_counter()
             lock.execute("ROLLBACK")
+            release.set()
+            await asyncio.gather(*blockers)
             answers = await emulator.arrived(waiting["id"], before + 1)
             paused_after = time.perf_counter() - released
     finally:

@@ -92,6 +92,9 @@ async def test_index_lists_digests_newest_first_and_pages(
     ids = [int(x) for x in re.findall(r'<h2><a href="/stories/(\d+)">', first.text)]
     assert ids == [archive["script"], archive["quantum"]]  # page_size 2, newest first
     assert "044-202-4745" in first.text and "창업진흥과 홍길동" in first.text  # 문의처
+    # a phone is a tel: link that never wraps mid-number (issue 19)
+    assert '<a class="tel" href="tel:0442024745">044-202-4745</a>' in first.text
+    assert ".tel { white-space: nowrap; }" in first.text
     assert "2026-04-10 (금)" in first.text  # KST
     assert 'href="/?page=2"' in first.text
     second = await site.get("/?page=2")

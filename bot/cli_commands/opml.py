@@ -7,13 +7,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-
 from bot.app import App
 from bot.errors import FeedError
 from bot.opml import OpmlError, OpmlFeed, export_opml, parse_opml
 from bot.store import feeds as feed_store
-from bot.store.schema import articles
+from bot.store.articles import newest_article_urls
 
 
 def _site(url: str) -> str | None:
@@ -28,17 +26,7 @@ def cmd_feeds_export(app: App, args: argparse.Namespace) -> int:
         app.migrate()
         feed_store.sync_sources(app.engine, app.settings.feeds.sources, app.clock.now())
         feeds = feed_store.list_feeds(app.engine, include_disabled=False)
-        with app.engine.connect() as conn:
-            newest = {
-                row.feed_id: row.url
-                for row in conn.execute(
-                    sa.select(articles.c.feed_id, articles.c.url).where(
-                        articles.c.id.in_(
-                            sa.select(sa.func.max(articles.c.id)).group_by(articles.c.feed_id)
-                        )
-                    )
-                )
-            }
+        newest = newest_article_urls(app.engine)
     finally:
         app.engine.dispose()
     entries = [

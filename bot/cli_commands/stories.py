@@ -21,9 +21,9 @@ def cmd_stories_explain(app: App, args: argparse.Namespace) -> int:
         print(f"sokbo stories explain: no story {args.id}", file=sys.stderr)
         return 1
     names = source_names(members)
-    print(
-        f"story {args.id}: {len(members)} articles from {len(names)} sources ({', '.join(names)})"
-    )
+    articles = f"{len(members)} article" + ("s" if len(members) > 1 else "")
+    sources = f"{len(names)} source" + ("s" if len(names) > 1 else "")
+    print(f"story {args.id}: {articles} from {sources} ({', '.join(names)})")
     for m in members:
         mark = "*" if m.primary else " "
         when = m.published_at.astimezone(KST).strftime("%Y-%m-%d %H:%M")

@@ -32,21 +32,27 @@ def _read(source: str, app: App) -> tuple[str, str]:
     return Path(source).read_text(encoding="utf-8", errors="replace"), ""
 
 
-def render_text(summary: Summary, published_at: datetime | None, now: datetime) -> str:
-    """Through the console renderer (bot/render/text.py), as a chat would show it; the
-    header shows when the release was published (its 배포/보도시점), now only when it says
-    nothing."""
+def render_text(
+    summary: Summary, published_at: datetime | None, now: datetime, source: str = ""
+) -> str:
+    """Through the console renderer (bot/render/text.py), as a chat would show it. The
+    header is Korean: who issued it (the release's 부처 or first agency, else 보도자료) and
+    when it was published (its 배포/보도시점), ``시각 미상`` when it says nothing; no
+    ``[속보]`` on an old release."""
+    from bot.agencies import full_name
+    from bot.locales import t
     from bot.messages import Alert
     from bot.render.text import render_alert
 
+    issuer = source or (full_name(summary.agencies[0]) if summary.agencies else "")
     alert = Alert(
         story_id=0,
         summary=summary,
-        source=summary.summarizer,
+        source=issuer or t("ko", "render.release"),
         published_at=published_at or now,
         url=summary.source_url,
     )
-    return render_alert(alert)
+    return render_alert(alert, now=now, time_known=published_at is not None)
 
 
 def cmd_summarize(app: App, args: argparse.Namespace) -> int:
@@ -74,5 +80,5 @@ def cmd_summarize(app: App, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(summary.model_dump_json(indent=2))
     else:
-        print(render_text(summary, doc.published_at, app.clock.now()))
+        print(render_text(summary, doc.published_at, app.clock.now(), doc.organization or ""))
     return 0

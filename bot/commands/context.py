@@ -79,6 +79,10 @@ class CommandStore(Protocol):
         """One page of hits; CommandError when the query cannot be searched."""
         ...
 
+    def recent_words(self, limit: int) -> list[str]:
+        """Words of the latest stored titles and digests, most frequent first (hints)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Context:

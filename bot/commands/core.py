@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import difflib
+import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from bot import metrics
@@ -48,6 +50,9 @@ HANDLERS: dict[str, Handler] = {
     "sources": info.sources,
     "lang": info.lang,
 }
+# Commands at once across every chat and platform; more wait for a free thread.
+_COMMAND_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sokbo-command")
+
 if set(HANDLERS) != {spec.name for spec in COMMANDS}:
     raise RuntimeError("bot.commands: every command in names.COMMANDS needs exactly one handler")
 
@@ -82,11 +87,14 @@ class CommandCore:
 
         The command runs in a worker thread: its store calls are synchronous SQL, and one
         chat's slow query (a broad search, a busy database) must not hold the event loop that
-        answers every other chat and runs the poll and the outbox."""
+        answers every other chat and runs the poll and the outbox. The threads are the
+        commands' own, so a poll filling the loop's default pool (page fetches resolving
+        names, parsing, storing) never queues a reply behind it."""
         metrics.count_command(chat.platform)
-        return await asyncio.to_thread(
+        run = functools.partial(
             self._handle, chat, user, text, is_admin=is_admin, is_group=is_group
         )
+        return await asyncio.get_running_loop().run_in_executor(_COMMAND_THREADS, run)
 
     def _handle(
         self, chat: ChatRef, user: str, text: str, *, is_admin: bool, is_group: bool

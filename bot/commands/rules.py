@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from bot.agencies import resolve_agency
+from bot.agencies import followed_agencies, resolve_agency, rule_value
 from bot.commands.parse import MAX_KEYWORD, shown
 from bot.errors import CommandError
 from bot.locales import t
@@ -39,7 +39,7 @@ def rule_for(word: str, taxonomy: Taxonomy, has_feed: Callable[[int], bool]) -> 
     topic = taxonomy.resolve(word)
     if topic is not None:
         return Rule("topic", topic)
-    agency = resolve_agency(word)
+    agency = rule_value(word)
     if agency is not None:
         return Rule("agency", agency)
     return Rule("keyword", keyword(word))
@@ -79,7 +79,11 @@ def describe(
             same = normalize_word(word).replace("·", "") == normalize_word(rule.value).replace(
                 "·", ""
             )
-            parts.append(rule.value if same else f"{shown(word)}({rule.value})")
+            value = rule.value
+            if rule.kind == "agency" and (successors := followed_agencies(value)) != (value,):
+                value = "·".join(successors)  # 기재부 → 재경부·예산처: what it follows now
+                same = False
+            parts.append(value if same else f"{shown(word)}({value})")
         else:
             parts.append(label)
     return ", ".join(parts)

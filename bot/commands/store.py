@@ -16,6 +16,7 @@ from bot.commands.context import NewChat
 from bot.digest import DigestCandidate
 from bot.errors import StoreError
 from bot.messages import SearchPage
+from bot.store import articles as article_store
 from bot.store import chats as chat_store
 from bot.store import feeds as feed_store
 from bot.store.chats import Chat
@@ -120,6 +121,12 @@ class SqlCommandStore:
     def digest_candidates(self, since: datetime, until: datetime) -> list[DigestCandidate]:
         with _database():
             return digest_candidates(self.engine, since, until)
+
+    def recent_words(self, limit: int) -> list[str]:
+        from bot.hints import words_of
+
+        with _database():
+            return words_of(article_store.recent_titles(self.engine, limit))
 
     def search(self, query: str, *, now: datetime, limit: int, half_life_days: float) -> SearchPage:
         from bot import search  # imported on first search: the index code is not needed before

@@ -58,6 +58,7 @@ def subscribe(ctx: Context, store: CommandStore) -> Reply:
     if already:
         lines.append(ctx.say("subscribe.already", items=describe(ctx.lang, already, known, typed)))
     lines.extend(problems[:5])
+    lines.extend(_hints(ctx, store, [r for r in added if r.kind == "keyword"], known))
     if chat.paused:
         lines.append(ctx.say("subscribe.paused_note"))
     announce = None
@@ -68,6 +69,37 @@ def subscribe(ctx: Context, store: CommandStore) -> Reply:
             items=describe(ctx.lang, added, known, typed),
         )
     return Reply("\n".join(lines), announce=announce)
+
+
+HINT_WORDS = 3000  # latest titles whose words a hint may suggest
+
+
+def _hints(
+    ctx: Context, store: CommandStore, keywords: list[Rule], known: dict[Rule, str]
+) -> list[str]:
+    """A keyword no stored story ever contained gets a hint: the closest word the stories
+    do contain ("반도채 → 반도체로 구독할까요?"), or a note that none has it yet."""
+    from bot.hints import closest_word
+
+    lines: list[str] = []
+    if not keywords:
+        return lines
+    words = store.recent_words(HINT_WORDS)
+    if not words:
+        return lines  # nothing stored yet: every keyword would get the same note
+    for rule in keywords[:3]:
+        try:
+            page = store.search(rule.value, now=ctx.now, limit=1, half_life_days=3650)
+        except CommandError:
+            continue  # a keyword search cannot answer is no reason to refuse the rule
+        if page.hits:
+            continue
+        label = known.get(rule, rule.value)
+        if near := closest_word(rule.value, words):
+            lines.append(ctx.say("subscribe.hint", word=label, closest=near))
+        else:
+            lines.append(ctx.say("subscribe.hint_none", word=label))
+    return lines
 
 
 def _topic_choices(ctx: Context, store: CommandStore) -> Reply:

@@ -16,6 +16,7 @@ from bot.documents.model import FIELD_NAMES, Block, Document, Section, field_key
 from bot.documents.names import is_title_word
 from bot.documents.phones import PHONE_IN_BLOCK
 from bot.documents.titles import FIELD, same_title, split_title, title_like
+from bot.korean import respace_letter_spaced, vocabulary
 
 _URL = re.compile(r"https?://[^\s)<>\"']+")
 _CONTACT_HEADING = re.compile(
@@ -72,6 +73,8 @@ def _contact_line(block: Block) -> bool:
     text = block.text
     if re.match(r"^\s*<?\s*(담당\s*부서|담당\s*기관|책임자|담당자)\s*>?\s*[:：/]", text):
         return True
+    if re.search(r"(다|요)\s*[.!]?\s*$", text) and not re.search(r"문의|담당|연락|☎", text):
+        return False  # a sentence of the body with a number in it, not a desk
     if re.search(r"(책임자|담당자)\s*[:：/]?\s", text) and PHONE_IN_BLOCK.search(text):
         return True
     # "주무관 / 노태훈 / (044-201-3248)", "<총괄>: 재정담당관 / 담당자 …"
@@ -85,10 +88,16 @@ def assemble(blocks: list[Block], *, title: str, url: str, source: str | None) -
     fields = _header_fields(blocks)
     found_title = title
     if not found_title:
-        found_title = next(
-            (b.text for b in blocks if b.kind == "heading" and b.level == 1 and title_like(b.text)),
-            "",
-        )
+        first = next(
+            (i for i, b in enumerate(blocks)
+             if b.kind == "heading" and b.level == 1 and title_like(b.text)),
+            None,
+        )  # fmt: skip
+        # the title under the header wins over a banner heading above it (the first
+        # heading stays when both are the same title: it is usually the cleaner copy)
+        heading = blocks[first].text if first is not None else ""
+        after = _title_after_header(blocks)
+        found_title = heading if not after or same_title(heading, after) else after
     if not found_title:
         found_title = next(
             (b.text for b in blocks[:60] if b.kind == "heading" and title_like(b.text)), ""
@@ -166,6 +175,54 @@ def assemble(blocks: list[Block], *, title: str, url: str, source: str | None) -
         contact_block=tuple(contact),
         attachments=tuple(attachments),
     )
+
+
+def _is_header(block: Block) -> bool:
+    """A block of the release's header: 보도시점/배포 fields (a line, a bare label or a
+    table)."""
+    if block.kind == "table":
+        return any(
+            field_key(c.split("\n")[0]) in ("보도시점", "배포") for r in block.rows for c in r
+        )
+    text = block.text.strip()
+    if _is_field_block(block) or field_key(text) in ("보도시점", "배포"):
+        return True
+    return bool(re.match(r"^\s*(보\s*도\s*시\s*점|배\s*포)\b", text)) and len(text) < 120
+
+
+def _title_after_header(blocks: list[Block]) -> str:
+    """The release's own title where the header says it is: the first title-like heading,
+    line or box right after the 보도시점/배포 header at the top (letter-spaced conversion
+    text re-spaced into the document's words; a 【관련 …】 note after it left out).
+    Banners above the header and attachment headings further down are not it."""
+    top = blocks[:20]
+    ends = [i for i, b in enumerate(top) if _is_header(b)]
+    if not ends:
+        return ""
+    words: frozenset[str] | None = None
+    for block in top[ends[-1] + 1 : ends[-1] + 6]:
+        if block.kind == "table":
+            if len(block.rows[0]) != 1:
+                continue
+            line = block.rows[0][0].split("\n")[0]
+        elif block.kind in ("heading", "paragraph"):
+            line = block.text
+        else:
+            continue
+        if _LETTER_SPACED.search(line):
+            if words is None:
+                words = vocabulary("\n".join(b.plain for b in blocks))
+            line = _SPACE_BEFORE_MARK.sub(r"\1", respace_letter_spaced(line, words))
+        line = re.split(r"\s*【", line, maxsplit=1)[0]
+        if title_like(line):
+            return line
+        if ENDS_SENTENCE.search(line):
+            break  # the body began: no title between header and text
+    return ""
+
+
+_LETTER_SPACED = re.compile(r"(?:(?<![가-힣])[가-힣] ){4,}")
+_SPACE_BEFORE_MARK = re.compile(r"\s+([,.)])")
 
 
 def _header_table(block: Block) -> bool:

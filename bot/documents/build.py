@@ -84,4 +84,4 @@ def structure(doc: Document) -> Document:
         story_id=doc.story_id,
         contacts=doc.contacts,
     )
-    return replace(built, content_hash=doc.content_hash or built.content_hash)
+    return replace(built, content_hash=doc.content_hash or built.content_hash, author=doc.author)

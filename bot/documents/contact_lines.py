@@ -196,11 +196,22 @@ def _items(line: str, *, local_ok: bool, default_org: str | None) -> list[tuple[
         gap = re.sub(r"^\s*(,|、|와|과|및|/)\s*", " ", gap) if continues else gap
         words = re.sub(r"[,.;:：|]", " , ", gap).split()
         item = _item_from_words(words, phones, carry_org if continues else default_org)
+        if item and _fragment(item[0], line):
+            item = None  # "기대효과 사무관 장기 044-…": body text around a number, not a desk
         if item:
             out.append(item)
             carry_org = item[0].organization
         prev_end = end
     return out
+
+
+def _fragment(contact: Contact, line: str) -> bool:
+    """A person (a name) found on a line that is a sentence of the body: it ends like one and
+    has no 문의/담당/연락 cue. A desk number in a sentence without a person stays."""
+    if not contact.name:
+        return False
+    cue = re.search(r"문의|담당|연락|☎|전화|Tel|TEL", line)
+    return not cue and re.search(r"(다|요)\s*[.!]?\s*$", line.strip()) is not None
 
 
 def contacts_in_lines(text: str, organization: str | None) -> list[Contact]:

@@ -197,6 +197,8 @@ def markup_lines(raw: str) -> list[str]:
     raw = re.sub(
         r"(?m)^[ \t]*\|.*$", lambda m: re.sub(r"<br\s*/?>", "\u2028", m.group(0), flags=re.I), raw
     )
+    # A markdown heading is one line: its <br> (a title set on two lines) is a space.
+    raw = re.sub(r"(?m)^[ \t]*#{1,6}[ \t].*$", lambda m: re.sub(r"<br\s*/?>", " ", m.group(0)), raw)
     parser = _Lines()
     # Markdown line structure survives: newlines outside tags become line breaks.
     parser.feed(_protect_text_brackets(raw).replace("\n", "<br>"))

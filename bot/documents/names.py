@@ -18,6 +18,11 @@ TITLES = (
     "주임", "팀원", "연구원", "선임연구원", "책임연구원", "수석연구원", "전문위원", "위원",
     "매니저", "책임", "수석", "과장대리", "전문경력관", "연구위원", "감독관", "조사관",
     "기술서기관", "공업사무관", "시설사무관", "행정사무관", "전산사무관", "보건사무관",
+    # military, fire, police and prosecution ranks: never a person's name
+    "소위", "중위", "대위", "소령", "중령", "대령", "준장", "준위", "원사", "상사", "중사",
+    "하사", "소방사", "소방교", "소방장", "소방위", "소방경", "소방령", "소방정", "소방준감",
+    "경무관", "치안감", "검사", "수사관", "외무행정관", "책임컨설턴트", "컨설턴트", "교수",
+    "이사관", "부이사관", "서기보", "사무원", "실무관", "전문연구원", "부연구위원",
 )  # fmt: skip
 TITLE_SET = frozenset(TITLES)
 DESIGNATIONS = ("책임자", "담당자")
@@ -94,6 +99,9 @@ def is_title_word(text: str) -> bool:
     return bool(_TITLE_WORD.search(text))
 
 
+_PARTICLE_END = frozenset("이가은는을를의과와께도")
+
+
 def is_name(word: str, *, after_title: bool = False) -> bool:
     """A Korean personal name by its shape: a surname, 2–4 syllables, not a unit word.
 
@@ -101,6 +109,8 @@ def is_name(word: str, *, after_title: bool = False) -> bool:
     w = squash(word)
     if not re.fullmatch(r"[가-힣]{2,4}", w) or is_title(w) or w in DESIGNATIONS:
         return False
+    if w[:-1] in TITLE_SET and w[-1] in _PARTICLE_END:
+        return False  # a title with its particle (사무관이), a fragment of body text
     if not (w[0] in SURNAMES or w[:2] in SURNAMES2):
         return False
     if resolve_agency(w) is not None or w.endswith(INSTITUTION_END):

@@ -134,6 +134,18 @@ def _solid(atoms: list[_Atom], indices: Iterable[int]) -> _Atom | None:
     return None
 
 
+def _name_shaped(word: str) -> bool:
+    """Between a title and a phone (``원장 | 박상국 | 041-…``) a name may end like a unit
+    (국, 원): the place decides; an organisation or department word still is not one."""
+    w = word.replace(" ", "")
+    return (
+        re.fullmatch(r"[가-힣]{3}", w) is not None
+        and w[0] in SURNAMES
+        and not is_organization(w)
+        and not w.endswith(("과", "팀", "실", "단", "센터"))
+    )
+
+
 def _names(atoms: list[_Atom]) -> list[_Atom]:
     """Mark names: a name-shaped word after a title, a designation or another name, or
     right before a phone. ``김 곤`` (surname, space, given name) is joined."""
@@ -142,20 +154,29 @@ def _names(atoms: list[_Atom]) -> list[_Atom]:
         atom = atoms[i]
         prev = _solid(out, range(len(out) - 1, -1, -1))
         after_title = prev is not None and prev.kind in ("title", "desig", "name")
-        spaced = (
-            len(atom.text) == 1
-            and atom.text in SURNAMES
-            and i + 1 < len(atoms)
-            and atoms[i + 1].kind == "word"
-            and re.fullmatch(r"[가-힣]{1,2}", atoms[i + 1].text) is not None
-        )
-        if spaced and after_title:
-            out.append(_Atom("name", f"{atom.text} {atoms[i + 1].text}"))
-            return 2
+        # a surname set apart (김 곤, 김 민수) or a letter-spaced name (정 유 진): joined
+        parts = [atom.text]
+        if len(atom.text) == 1 and atom.text in SURNAMES:
+            j = i + 1
+            while j < len(atoms) and atoms[j].kind == "word":
+                piece = atoms[j].text
+                single = re.fullmatch(r"[가-힣]", piece) is not None
+                first_pair = j == i + 1 and re.fullmatch(r"[가-힣]{2}", piece) is not None
+                if not (single or first_pair) or len("".join(parts)) + len(piece) > 4:
+                    break
+                parts.append(piece)
+                j += 1
+                if first_pair:
+                    break
+        if len(parts) > 1 and after_title and is_name("".join(parts), after_title=True):
+            out.append(_Atom("name", "".join(parts)))
+            return len(parts)
         nxt = _solid(atoms, range(i + 1, len(atoms)))
         before_phone = nxt is not None and nxt.kind == "phone"
-        if (after_title and is_name(atom.text, after_title=True)) or (
-            before_phone and is_name(atom.text)
+        if (
+            (after_title and is_name(atom.text, after_title=True))
+            or (before_phone and is_name(atom.text))
+            or (after_title and before_phone and _name_shaped(atom.text))
         ):
             out.append(_Atom("name", atom.text))
         else:

@@ -18,8 +18,11 @@ _EDITION_PREFIX = re.compile(
     r"[0-9.\s월일()/~·,:화수목금토일월요조간석간즉시보도엠바고온라인시분오전후-]{1,30}[\])】]\s*"
 )
 _TAG_ONLY = re.compile(
-    r"^[\s\[(<]*(보\s*도\s*(참\s*고\s*)?자\s*료|참\s*고\s*자\s*료|설\s*명\s*자\s*료)[\s\])>]*$"
+    r"^[\s\[(<]*([가-힣]{1,4}\s*)?(보\s*도\s*(참\s*고\s*)?자\s*료|참\s*고\s*자\s*료|설\s*명\s*자\s*료|"
+    r"해\s*명\s*자\s*료)[\s\])>]*$"
 )
+# An attachment's or appendix's heading (붙임 1, [참고 2], 별첨): never the release's title.
+_ATTACHMENT_HEAD = re.compile(r"^[\s\[(<【]*(붙\s*임|별\s*첨|별\s*지|참\s*고\s*\d)")
 
 
 def split_title(title: str) -> tuple[str, str]:
@@ -41,8 +44,8 @@ def split_title(title: str) -> tuple[str, str]:
 def title_like(line: str) -> bool:
     """A line that can be the title: words, not a field, a tag, figures or site chrome."""
     line = split_title(line.strip())[1]  # [보도참고자료], [4.14.화.조간] are not the title
-    if _TAG_ONLY.match(line) or FIELD.match(line):
-        return False  # a field or a tag, not a title
+    if _TAG_ONLY.match(line) or FIELD.match(line) or _ATTACHMENT_HEAD.match(line):
+        return False  # a field, a tag or an attachment's heading, not a title
     # a title starts with a word, a quote or a year (2026년, ’26년) — not a bullet, a bracket
     # note (【관련 국정과제】), a table fragment (△37.9%) …) or a number
     if not re.match(r"^(?:[가-힣A-Za-z‘’'\"“「『]|\d{2,4}\s*년|\d{1,2}\s*월)", line):

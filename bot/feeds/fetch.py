@@ -19,6 +19,7 @@ import json
 import os
 import socket
 import ssl
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -72,6 +73,8 @@ class Fetcher:
         self._clients = [_client(settings, tls, transport) for _ in range(count)]
         self._idle: list[httpx.AsyncClient] = list(self._clients)
         self._host: dict[int, str] = {}  # id(client) → the origin its connection last served
+        # (host, port) → (when looked up, its addresses): see _resolve
+        self._resolved: dict[tuple[str, int], tuple[float, asyncio.Future[list[IPAddress]]]] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -219,12 +222,9 @@ class Fetcher:
         except ValueError:
             try:
                 async with asyncio.timeout(self.settings.connect_timeout):
-                    infos = await asyncio.get_running_loop().getaddrinfo(
-                        host, port, type=socket.SOCK_STREAM
-                    )
+                    found = await asyncio.shield(self._resolve(host, port))
             except (OSError, TimeoutError):
                 raise FetchError(f"redirect to an unknown host refused ({host})") from None
-            found = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
         for address in found:
             if not _public(address):
                 where = host if host == str(address) else f"{host} is {address}"
@@ -232,6 +232,23 @@ class Fetcher:
                     f"redirect to a private address refused ({where}); "
                     "set [feeds] allow_private_hosts = true to allow it"
                 )
+
+    def _resolve(self, host: str, port: int) -> asyncio.Future[list[IPAddress]]:
+        """The host's addresses, looked up once per ``RESOLVED_FOR`` seconds and shared by every
+        check meanwhile (5,000 links to one site: one lookup, not 5,000 — each lookup holds a
+        thread of the default executor, which the store's writes need too). A failed lookup
+        is remembered as long."""
+        key = (host.lower(), port)
+        now = time.monotonic()
+        kept = self._resolved.get(key)
+        if kept is not None and now - kept[0] < RESOLVED_FOR:
+            return kept[1]
+        if len(self._resolved) >= 1024:
+            self._resolved.clear()
+        future = asyncio.ensure_future(_addresses(host, port))
+        future.add_done_callback(_seen)
+        self._resolved[key] = (now, future)
+        return future
 
     async def _read(self, url: str, response: httpx.Response) -> FetchResult:
         headers = {k.lower(): v for k, v in response.headers.items()}
@@ -266,6 +283,21 @@ class Fetcher:
             etag=headers.get("etag"),
             last_modified=headers.get("last-modified"),
         )
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+RESOLVED_FOR = 60.0  # seconds a host's addresses (or its lookup's failure) are reused
+
+
+async def _addresses(host: str, port: int) -> list[IPAddress]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+def _seen(future: asyncio.Future[list[IPAddress]]) -> None:
+    """Mark a failed lookup's error as read: every waiter gets it, none may be left."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _allowed_instead(response: httpx.Response, method: str) -> str | None:

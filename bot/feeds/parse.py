@@ -28,6 +28,7 @@ from bot.feeds.dates import first_date
 from bot.feeds.encoding import as_utf8_document, decode
 from bot.feeds.silence import rhythm
 from bot.hygiene import clean_text
+from bot.korean import join_split_words, vocabulary
 from bot.stories import canonical_url, normalize_title, without_session
 from bot.types import Article, Contact
 
@@ -191,15 +192,20 @@ def _article(
         guid = stable_id(url, title)
     url = secure_like(url, base_url)
     published = first_date(entry) or default_date or _UNDATED
+    # The hash is of the text as built: the spacing repair below may improve later without
+    # every stored item reading as edited.
+    digest = content_hash(title, text)
+    contacts = tuple(_contacts(doc, built, text))
+    words = vocabulary(f"{title}\n{text}")
     return Article(
         feed_id=feed_id,
         guid=guid[:1000],
         url=(url or base_url)[:2000],
-        title=title,
-        text=text,
+        title=join_split_words(title, words),
+        text=join_split_words(text, words),
         published_at=published,
-        content_hash=content_hash(title, text),
-        contacts=tuple(_contacts(doc, built, text)),
+        content_hash=digest,
+        contacts=contacts,
         author=entry_author(entry),
     )
 
@@ -257,7 +263,8 @@ def secure_like(url: str, feed_url: str) -> str:
 # and HWP clipboard leftovers (conditional comments, <xml> blocks, o:/v:/w: tags): markup no
 # reader should see.
 _DOUBLED_ENTITY = re.compile(r"&amp;(#\d{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
-_ESCAPED_COMMENT = re.compile(r"&lt;!--.*?(?:--&gt;|(?=&lt;|<)|\Z)", re.S)
+_ESCAPED_COMMENT = re.compile(r"&lt;!--.*?--&gt;", re.S)
+_OPEN_ESCAPED_COMMENT = re.compile(r"&lt;!--.*?(?=<|\Z)", re.S)  # cut off: to the next tag
 _OPEN_COMMENT = re.compile(r"<!--(?:(?!-->).)*?(?=<|\Z)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _ESCAPED_BLOCK = re.compile(r"&lt;(xml|style)\b.*?&lt;/\1\s*&gt;", re.S | re.I)
@@ -276,7 +283,8 @@ def without_debris(markup: str) -> str:
         if undoubled == text:
             break
         text = undoubled
-    text = _ESCAPED_BLOCK.sub("", _ESCAPED_COMMENT.sub("", text))
+    text = _ESCAPED_COMMENT.sub("", text)
+    text = _ESCAPED_BLOCK.sub("", _OPEN_ESCAPED_COMMENT.sub("", text))
     text = _COMMENT.sub("", text)
     text = _OPEN_COMMENT.sub("", text)
     text = _OFFICE_BLOCK.sub("", text)

@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.config import FeedSettings
 from bot.errors import FeedError, SokboError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.silence import rhythm
 from bot.feeds.timeline import Timeline
 from bot.feeds.worker import ParseWorkers
 from bot.feeds.writer import CycleWriter
@@ -33,7 +34,7 @@ from bot.sources.openapi import fetch_articles, is_openapi
 from bot.store import feeds as feed_store
 from bot.store.errors import in_words
 from bot.store.feeds import FeedFailure, FeedSuccess
-from bot.types import Article, Contact, Feed
+from bot.types import Article, Feed
 
 if TYPE_CHECKING:
     from bot.fulltext.enrich import FullText
@@ -45,7 +46,6 @@ FeedStatus = Literal["ok", "not_modified", "partial", "failed"]
 # a small one parses in a thread, where starting a process would cost more than it saves.
 PARSE_IN_PROCESS_FROM = 64
 PARSE_WORKERS = max(0, min(2, (os.cpu_count() or 1) - 1))
-ContactExtractor = Callable[[str], Sequence[Contact]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,20 @@ class CycleReport:
     def failed(self) -> tuple[FeedOutcome, ...]:
         return tuple(o for o in self.outcomes if o.status == "failed")
 
+    @property
+    def new_count(self) -> int:
+        """New items stored (the feeds' counts: right for a report without its items too)."""
+        return sum(o.new for o in self.outcomes)
+
+    @property
+    def edited_count(self) -> int:
+        return sum(o.edited for o in self.outcomes)
+
+    def without_items(self) -> CycleReport:
+        """This report without the new and edited articles, whose bodies a cold cycle holds
+        by the megabyte: the outcomes and counts stay."""
+        return replace(self, new=(), edited=())
+
     def feed_name(self, feed_id: int) -> str:
         for outcome in self.outcomes:
             if outcome.feed.id == feed_id:
@@ -90,7 +104,6 @@ async def poll_cycle(
     clock: Clock,
     *,
     feeds: Sequence[Feed] | None = None,
-    extract_contacts: ContactExtractor | None = None,
     timeline: Timeline | None = None,
     service_key: str | None = None,
     fulltext: FullText | None = None,
@@ -127,7 +140,6 @@ async def poll_cycle(
                 settings,
                 clock,
                 feed,
-                extract_contacts,
                 timeline,
                 service_key,
                 fulltext,
@@ -158,7 +170,6 @@ async def _poll_feed(
     settings: FeedSettings,
     clock: Clock,
     feed: Feed,
-    extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
     service_key: str | None = None,
     fulltext: FullText | None = None,
@@ -170,9 +181,7 @@ async def _poll_feed(
                 fetcher, bounds[0], clock, feed, service_key
             )
         else:
-            fetched = await _fetch_and_parse(
-                fetcher, parser, writer, bounds, clock, feed, extract_contacts, timeline
-            )
+            fetched = await _fetch_and_parse(fetcher, parser, writer, bounds, clock, feed, timeline)
         if fetched is not None and fulltext is not None:  # thin items: their page's/file's text
             fetched = (await fulltext.enrich(feed, fetched[0]), fetched[1])
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
@@ -228,7 +237,6 @@ async def _fetch_and_parse(
     bounds: tuple[asyncio.Semaphore, asyncio.Semaphore],
     clock: Clock,
     feed: Feed,
-    extract_contacts: ContactExtractor | None,
     timeline: Timeline | None = None,
 ) -> tuple[tuple[Article, ...], FeedSuccess] | None:
     """The feed's items and what to record with them; None for a 304. Raises FeedError."""
@@ -269,8 +277,6 @@ async def _fetch_and_parse(
     if not parsed.articles and parsed.error:
         raise FeedError(parsed.error)
     items = parsed.articles
-    if extract_contacts is not None:
-        items = await asyncio.to_thread(_with_contacts, items, extract_contacts)
     return tuple(items), FeedSuccess(
         feed.id,
         result.etag,
@@ -295,25 +301,16 @@ async def _fetch_openapi(
     its pages fetched in the feed's slot, read and built into Documents off the loop."""
     async with in_flight:
         items, warning = await fetch_articles(fetcher, feed, service_key, clock.now())
-    return items, FeedSuccess(feed.id, None, None, warning)
+    # Its newest release and rhythm tell when it went quiet; an empty day window is no
+    # silence (a Sunday), so the item count is not recorded.
+    dates = [a.published_at for a in items if a.published_at <= clock.now()]
+    return items, FeedSuccess(
+        feed.id, None, None, warning, newest=max(dates, default=None), rhythm=rhythm(dates)
+    )
 
 
 def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:
     return FeedOutcome(feed, status, next_poll_at=now + timedelta(seconds=settings.poll_interval))
-
-
-def _with_contacts(
-    items: Sequence[Article], extract_contacts: ContactExtractor
-) -> tuple[Article, ...]:
-    out = []
-    for item in items:
-        try:
-            contacts = tuple(extract_contacts(item.text))
-        except Exception:  # contacts are a bonus; an extractor bug must not drop the article
-            log.exception("contact extraction failed for %s", item.url)
-            contacts = ()
-        out.append(replace(item, contacts=contacts))
-    return tuple(out)
 
 
 async def run_polling(
@@ -323,7 +320,6 @@ async def run_polling(
     stop: asyncio.Event,
     after_poll: Callable[[CycleReport], Awaitable[None]],
     *,
-    extract_contacts: ContactExtractor | None = None,
     min_sleep: float = 1.0,
     service_key: str | None = None,
     fulltext: FullText | None = None,
@@ -331,9 +327,7 @@ async def run_polling(
     """Poll each feed on its own rhythm until ``stop`` is set; see :class:`FeedScheduler`."""
     await asyncio.to_thread(feed_store.sync_sources, engine, settings.sources, clock.now())
     async with Fetcher(settings) as fetcher:
-        scheduler = FeedScheduler(
-            engine, fetcher, settings, clock, after_poll, extract_contacts, min_sleep
-        )
+        scheduler = FeedScheduler(engine, fetcher, settings, clock, after_poll, min_sleep)
         scheduler.service_key, scheduler.fulltext = service_key, fulltext
         await scheduler.run(stop)
 
@@ -361,12 +355,10 @@ class FeedScheduler:
         settings: FeedSettings,
         clock: Clock,
         after_poll: Callable[[CycleReport], Awaitable[None]],
-        extract_contacts: ContactExtractor | None = None,
         min_sleep: float = 1.0,
     ) -> None:
         self.engine, self.fetcher, self.settings, self.clock = engine, fetcher, settings, clock
         self.after_poll = after_poll
-        self.extract_contacts = extract_contacts
         self.min_sleep = min_sleep
         self.service_key: str | None = None  # the 정책브리핑 OpenAPI's, for its feeds
         self.fulltext: FullText | None = None
@@ -434,7 +426,6 @@ class FeedScheduler:
                 self.settings,
                 self.clock,
                 feeds=feeds,
-                extract_contacts=self.extract_contacts,
                 timeline=timeline,
                 service_key=self.service_key,
                 fulltext=self.fulltext,

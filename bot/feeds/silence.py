@@ -74,12 +74,13 @@ def silence(
 ) -> Silence | None:
     """The silence of a feed whose last fetch worked, or None when it is fine or unknown.
 
-    ``newest_item_at`` is the newest item date the feed ever gave; ``last_new_at`` when a
-    poll last stored a new item (for feeds without dates).
+    ``newest_item_at`` is the newest item date the feed ever gave (its own word, so a feed
+    still serving last summer's list is quiet from its first poll); ``last_new_at`` when a
+    poll last stored a new item, for feeds whose items carry no dates.
     """
     if item_count == 0:
         return Silence("emptied" if had_items else "empty")
-    since = max((t for t in (newest_item_at, last_new_at) if t is not None), default=None)
+    since = newest_item_at if newest_item_at is not None else last_new_at
     if since is None:
         return None
     quiet_for = now - since

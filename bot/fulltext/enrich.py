@@ -6,8 +6,9 @@ the page's address must pass the feeds' private-address rule (the feed's own ori
 hosts only), robots.txt must allow it (:mod:`bot.fulltext.robots`), the page is fetched with
 the feeds' limits, and its main text kept (:mod:`bot.fulltext.page`); when that is thin too
 and the page links an HWPX/HWP/PDF (or the link itself is one), the attachment is fetched the
-same way and parsed in a child process (:mod:`bot.fulltext.attachments`). The text becomes the
-item's Document exactly as a feed body would (same builder, same contact extractor).
+same way and parsed in a worker process under its limits (:mod:`bot.fulltext.attachments`).
+The text becomes the item's Document exactly as a feed body would (same builder, same contact
+extractor).
 
 An enriched item keeps the content hash of what its feed said, so the next poll of the same
 thin item finds it unchanged and fetches nothing. Every failure is logged with its reason and
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -30,12 +32,12 @@ from sqlalchemy.engine import Engine
 from bot.clock import Clock
 from bot.config import FeedSettings, FullTextSettings
 from bot.documents import build_document, stored_text
-from bot.documents.attachments import AttachmentError, attachment_kind
+from bot.documents.attachments import AttachmentError, AttachmentKind, attachment_kind
 from bot.documents.contacts import contacts_of, extract_contacts
 from bot.errors import FetchError
 from bot.feeds.encoding import decode
 from bot.feeds.fetch import Fetcher, FetchResult
-from bot.fulltext.attachments import read_attachment
+from bot.fulltext.attachments import AttachmentParsers
 from bot.fulltext.page import attachment_links, is_thin, main_text
 from bot.fulltext.robots import MAX_ROBOTS, RobotsCache
 from bot.hygiene import clean_text
@@ -44,7 +46,8 @@ from bot.types import Article, Feed
 
 log = logging.getLogger(__name__)
 
-ATTACHMENTS_TRIED = 2  # links of one page tried in turn (best format first)
+ATTACHMENTS_TRIED = 2  # files of one item or page tried in turn (best format first)
+PARSE_WORKERS = max(1, min(2, os.cpu_count() or 1))  # attachment parser processes kept running
 _STATUS = re.compile(r"^HTTP (\d{3})\b")
 _HTML_TYPES = ("text/html", "application/xhtml")
 
@@ -91,6 +94,11 @@ class FullText:
         )
         self._robots = RobotsCache(self._fetch_robots, clock, feeds.user_agent, settings.robots_ttl)
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self._parsers = AttachmentParsers(
+            min(settings.concurrency, PARSE_WORKERS),
+            timeout=settings.parse_timeout,
+            memory_mb=settings.parse_memory_mb,
+        )
 
     async def __aenter__(self) -> FullText:
         return self
@@ -106,6 +114,7 @@ class FullText:
     async def aclose(self) -> None:
         await self._pages.aclose()
         await self._files.aclose()
+        await self._parsers.aclose()
 
     async def enrich(self, feed: Feed, items: Sequence[Article]) -> tuple[Article, ...]:
         """``items`` with the thin new or changed ones given their full text where found."""
@@ -115,7 +124,8 @@ class FullText:
             item
             for item in items
             if is_thin(item.text, self.settings.min_chars)
-            and item.url.startswith(("http://", "https://"))
+            and not item.withdrawn  # the OpenAPI's D: nothing to read
+            and (item.url.startswith(("http://", "https://")) or item.attachments)
         ]
         if not thin:
             return tuple(items)
@@ -125,6 +135,12 @@ class FullText:
         todo = [item for item in thin if stored.get(item.guid) != item.content_hash]
         if not todo:
             return tuple(items)
+        cap = self.settings.max_per_feed
+        if len(todo) > cap:  # a first poll of a long feed: the newest releases matter
+            todo.sort(key=lambda item: item.published_at, reverse=True)
+            log.info("feed %d: %d thin items; full text for the newest %d, the rest kept as "
+                     "the feed gave them", feed.id, len(todo), cap)  # fmt: skip
+            todo = todo[:cap]
         done = await asyncio.gather(*(self._one(feed, item) for item in todo))
         by_guid = {item.guid: item for item in done}
         return tuple(by_guid.get(item.guid, item) for item in items)
@@ -134,7 +150,9 @@ class FullText:
         async with self._slots:
             try:
                 async with asyncio.timeout(deadline):
-                    found = await self.full_text(item.url, trusted=feed.url)
+                    found = await self.full_text(
+                        item.url, trusted=feed.url, attachments=item.attachments
+                    )
             except TimeoutError:
                 reason = f"gave up at the {deadline:g} s deadline"
             except (FetchError, AttachmentError) as e:
@@ -156,16 +174,35 @@ class FullText:
                     feed.id, item.url, reason)  # fmt: skip
         return item
 
-    async def full_text(self, url: str, *, trusted: str) -> FullTextFound | None:
-        """The main text at ``url`` (a release page or an attachment), found from ``trusted``
-        (the configured feed URL it came from). Raises FetchError / AttachmentError."""
+    async def full_text(
+        self, url: str, *, trusted: str, attachments: Sequence[str] = ()
+    ) -> FullTextFound | None:
+        """The main text of a release: its ``attachments`` (URLs a source gave, e.g. the
+        OpenAPI's) first, else the page at ``url`` (or the file it is), else a file that page
+        links; found from ``trusted`` (the configured feed URL). Raises FetchError /
+        AttachmentError with the last reason when nothing gave text."""
+        error: FetchError | AttachmentError | None = None
+        for link in attachments[:ATTACHMENTS_TRIED]:
+            try:
+                return await self._attachment(link, trusted)
+            except (FetchError, AttachmentError) as e:
+                log.info("attachment %s of %s: %s", link, url, e)
+                error = e
+        try:
+            return await self._page(url, trusted)
+        except (FetchError, AttachmentError):
+            if error is None:
+                raise
+            raise error from None
+
+    async def _page(self, url: str, trusted: str) -> FullTextFound | None:
         result = await self._get(url, trusted, self._files)
         kind = attachment_kind(result.body[:2048], _filename(result))
         if kind is not None and not _is_html(result):
             return await self._parse(result, kind)
         if len(result.body) > self.settings.page_max_bytes:
             raise FetchError(f"page larger than {self.settings.page_max_bytes} bytes")
-        html, _ = decode(result.body, result.headers.get("content-type", ""))
+        html, _ = decode(result.body, _content_type(result))
         text = await asyncio.to_thread(main_text, html, result.url)
         if not is_thin(text, self.settings.min_chars):
             return FullTextFound(text, "page", result.url)
@@ -173,9 +210,7 @@ class FullText:
         error: FetchError | AttachmentError | None = None
         for link in links[:ATTACHMENTS_TRIED]:
             try:
-                found = await self._get(link.url, trusted, self._files)
-                sniffed = attachment_kind(found.body[:2048], _filename(found) or link.name)
-                return await self._parse(found, sniffed or link.kind, link.name)
+                return await self._attachment(link.url, trusted, link.name, link.kind)
             except (FetchError, AttachmentError) as e:
                 log.info("attachment %s of %s: %s", link.url, url, e)
                 error = e
@@ -183,14 +218,19 @@ class FullText:
             raise error
         return FullTextFound(text, "page", result.url) if text else None
 
-    async def text_of_attachment(self, url: str, *, trusted: str, name: str = "") -> str:
-        """An attachment's text by URL (the OpenAPI gives these), with the same checks and
-        limits; raises FetchError / AttachmentError."""
+    async def _attachment(
+        self, url: str, trusted: str, name: str = "", kind: AttachmentKind | None = None
+    ) -> FullTextFound:
         result = await self._get(url, trusted, self._files)
-        kind = attachment_kind(result.body[:2048], _filename(result) or name)
-        if kind is None:
+        sniffed = attachment_kind(result.body[:2048], _filename(result) or name) or kind
+        if sniffed is None or _is_html(result):
             raise AttachmentError(f"not an HWPX, HWP or PDF file ({name or url})")
-        return (await self._parse(result, kind, name)).text
+        return await self._parse(result, sniffed, name)
+
+    async def text_of_attachment(self, url: str, *, trusted: str, name: str = "") -> str:
+        """One attachment's text by URL, with the same checks and limits (for a source that
+        wants it outside the poll hook); raises FetchError / AttachmentError."""
+        return (await self._attachment(url, trusted, name)).text
 
     async def _get(self, url: str, trusted: str, fetcher: Fetcher) -> FetchResult:
         try:
@@ -202,13 +242,10 @@ class FullText:
             raise NotAllowed(refusal)
         return await fetcher.fetch(url)
 
-    async def _parse(self, result: FetchResult, kind: str, name: str = "") -> FullTextFound:
-        text = await read_attachment(
-            result.body,
-            _filename(result) or name or f"attachment.{kind}",
-            timeout=self.settings.parse_timeout,
-            memory_mb=self.settings.parse_memory_mb,
-        )
+    async def _parse(
+        self, result: FetchResult, kind: AttachmentKind, name: str = ""
+    ) -> FullTextFound:
+        text = await self._parsers.read(result.body, _filename(result) or name or f"file.{kind}")
         return FullTextFound(text, kind, result.url)
 
     async def _fetch_robots(self, url: str) -> tuple[int, bytes]:
@@ -253,6 +290,18 @@ def _filename(result: FetchResult) -> str:
         except (UnicodeEncodeError, UnicodeDecodeError):
             return unquote(raw)
     return unquote(urlsplit(result.url).path.rsplit("/", 1)[-1])
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.I)
+
+
+def _content_type(result: FetchResult) -> str:
+    """The page's Content-Type, its charset taken from a ``<meta>`` when the header has none
+    (EUC-KR pages of ministries often say it only there)."""
+    content_type = result.headers.get("content-type", "")
+    if "charset" not in content_type.lower() and (m := _META_CHARSET.search(result.body[:4096])):
+        return f"text/html; charset={m.group(1).decode('ascii')}"
+    return content_type
 
 
 def _is_html(result: FetchResult) -> bool:

@@ -92,6 +92,9 @@ MESSAGES: dict[str, str] = {
     "or agencies, e.g. /subscribe 반도체 과기정통부\nTopics: {topics}",
     "subscribe.added": "You now follow {items}.",
     "subscribe.excluded": "News mentioning {items} will be left out.",
+    "subscribe.hint": "No story so far contains ‘{word}’. Did you mean ‘{closest}’? "
+    "(/subscribe {closest})",
+    "subscribe.hint_none": "No story so far contains ‘{word}’; you will hear when one does.",
     "subscribe.already": "You already follow {items}.",
     "subscribe.nothing": "Please write what to follow, e.g. /subscribe 반도체",
     "subscribe.too_many_words": "Only the first {limit} were read.",
@@ -243,6 +246,8 @@ MESSAGES: dict[str, str] = {
     "render.search.more": "(more: next page)",
     "render.search.more_slack": "There are more results. Try narrower words.",
     "render.time": "{month_name} {day} {hhmm} KST",
+    "render.time_unknown": "time unknown",
+    "render.release": "press release",
     "render.time_year": "{month_name} {day}, {year} {hhmm} KST",
     "render.more_people": "and {count} more",
     "render.all_contacts": "All contacts",

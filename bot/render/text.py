@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
-from bot.render.common import contact_text, first_contact, full_stamp, sources_text, stamp
+from bot.render.common import contact_text, first_contact, sources_text, stamp
 from bot.types import Contact
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -33,12 +34,22 @@ def contact_lines(contacts: Iterable[Contact], lang: str = "ko") -> list[str]:
     return [line for line in (contact_line(c, lang) for c in contacts) if line]
 
 
-def render_alert(alert: Alert, lang: str = "ko") -> str:
+FRESH = timedelta(days=2)  # an alert older than this is not news: no [속보] in front
+
+
+def render_alert(
+    alert: Alert, lang: str = "ko", *, now: datetime | None = None, time_known: bool = True
+) -> str:
+    """The alert as text. The header gives the release's own time (``시각 미상`` when the
+    release says none); ``[속보]`` only for a release published within :data:`FRESH` of
+    ``now`` (always when ``now`` is not given: a live alert)."""
     s = alert.summary
+    fresh = now is None or (time_known and now - alert.published_at <= FRESH)
+    prefix = f"{t(lang, 'render.alert.prefix')} " if fresh else ""
+    when = stamp(alert.published_at, lang=lang) if time_known else t(lang, "render.time_unknown")
     lines = [
-        f"{t(lang, 'render.alert.prefix')} {clean(s.headline)}",
-        f"{clean(sources_text(alert.source, alert.sources, lang))} · "
-        f"{full_stamp(alert.published_at, lang)}",
+        f"{prefix}{clean(s.headline)}",
+        f"{clean(sources_text(alert.source, alert.sources, lang))} · {when}",
     ]
     if s.agencies:
         lines.append(f"{t(lang, 'render.agencies')}: " + ", ".join(clean(a) for a in s.agencies))

@@ -250,11 +250,15 @@ def ended_notice(url: str) -> str | None:
 _told: set[str] = set()
 
 
-def tell_ended_once(feeds: Iterable[tuple[int, str, str]], log: logging.Logger) -> None:
-    """Log the ended-service notice once per process for each (id, name, url) that needs it."""
+def tell_ended_once(
+    feeds: Iterable[tuple[int, str, str]], log: logging.Logger, told: set[str] | None = None
+) -> None:
+    """Log the ended-service notice once (per process, or per ``told``) for each
+    (id, name, url) that needs it."""
+    told = _told if told is None else told
     for feed_id, name, url in feeds:
-        if url in _told:
+        if url in told:
             continue
         if notice := ended_notice(url):
-            _told.add(url)
+            told.add(url)
             log.warning("피드 %d %s (%s): %s", feed_id, name, url, notice)

@@ -18,7 +18,8 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
@@ -172,6 +173,8 @@ def parse_page(body: bytes) -> Page:
         raise _gateway_error(root)
     header = _child(root, "header")
     code = _text(header, "resultCode") if header is not None else ""
+    if code.lstrip("0") == "3":  # NODATA_ERROR: nothing approved in the window (a holiday)
+        return Page(total_count=0, page_no=1, num_rows=0, releases=())
     if code and code not in _NORMAL:
         message = _text(header, "resultMsg") or "알 수 없는 오류"
         raise OpenApiError(f"정책브리핑 OpenAPI 오류 {code}: {message}")
@@ -410,10 +413,43 @@ async def fetch_articles(
     return latest_versions(found), warning
 
 
+class BuiltReleases:
+    """Articles already built from releases, by (feed, NewsItemId) and the release's exact
+    fields: the OpenAPI has no conditional GET, so every poll reads its whole window again,
+    and building each Document again would cost most of the poll. A release whose fields
+    changed in any way is built anew. Bounded: the oldest entries go first."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self._built: dict[tuple[int, str], tuple[Release, Article]] = {}
+        self._lock = threading.Lock()  # pages of several feeds are read in threads
+
+    def clear(self) -> None:
+        with self._lock:
+            self._built.clear()
+
+    def article(self, release: Release, *, feed_id: int, now: datetime) -> Article:
+        key = (feed_id, release.news_item_id)
+        with self._lock:
+            held = self._built.get(key)
+        if held is not None and held[0] == release:
+            return held[1]
+        article = release_article(release, feed_id=feed_id, now=now)
+        with self._lock:
+            self._built.pop(key, None)
+            self._built[key] = (release, article)
+            while len(self._built) > self.limit:
+                del self._built[next(iter(self._built))]
+        return article
+
+
+BUILT = BuiltReleases()  # one per process: what `sokbo run` built in its earlier polls
+
+
 def _read_page(body: bytes, feed_id: int, now: datetime) -> tuple[Page, list[Article]]:
     """One page read and its releases built (in a thread: building Documents takes CPU)."""
     page = parse_page(body)
-    return page, [release_article(r, feed_id=feed_id, now=now) for r in page.releases]
+    return page, [BUILT.article(r, feed_id=feed_id, now=now) for r in page.releases]
 
 
 def _fetch_failed(message: str, error: FetchError) -> OpenApiError:
@@ -422,7 +458,3 @@ def _fetch_failed(message: str, error: FetchError) -> OpenApiError:
     return OpenApiError(
         f"정책브리핑 OpenAPI에 연결하지 못했습니다: {message}", retry_after=error.retry_after
     )
-
-
-def withdrawn_guids(articles: Sequence[Article]) -> list[str]:
-    return [a.guid for a in articles if a.withdrawn]

@@ -3,9 +3,8 @@ reported as edited, so the pipeline can notice corrections."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +13,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from bot.store import from_db, revisions, to_db
+from bot.store.codec import (
+    attachments_from_json,
+    attachments_to_json,
+    contacts_from_json,
+    contacts_to_json,
+)
 from bot.store.schema import articles
-from bot.types import Article, Contact
+from bot.types import Article
 
 _CHUNK = 500
 
@@ -27,21 +32,6 @@ class UpsertResult:
     unchanged: int = 0
     note: str | None = None  # items the database refused, in words (the rest were stored)
     withdrawn: tuple[Article, ...] = ()  # stored articles their source withdrew now
-
-
-def contacts_to_json(contacts: Sequence[Contact]) -> str | None:
-    return json.dumps([asdict(c) for c in contacts], ensure_ascii=False) if contacts else None
-
-
-def contacts_from_json(raw: str | None) -> tuple[Contact, ...]:
-    if not raw:
-        return ()
-    try:
-        items = json.loads(raw)
-    except ValueError:
-        return ()
-    fields = set(Contact.__dataclass_fields__)
-    return tuple(Contact(**{k: v for k, v in item.items() if k in fields}) for item in items)
 
 
 def _article(row: Any) -> Article:
@@ -63,18 +53,6 @@ def _article(row: Any) -> Article:
         withdrawn=row.withdrawn_at is not None,
         attachments=attachments_from_json(row.attachments),
     )
-
-
-def attachments_to_json(urls: Sequence[str]) -> str | None:
-    return json.dumps(list(urls), ensure_ascii=False) if urls else None
-
-
-def attachments_from_json(raw: str | None) -> tuple[str, ...]:
-    try:
-        items = json.loads(raw) if raw else []
-    except ValueError:
-        return ()
-    return tuple(str(u) for u in items) if isinstance(items, list) else ()
 
 
 def upsert_articles(engine: Engine, items: Iterable[Article], now: datetime) -> UpsertResult:
@@ -255,3 +233,20 @@ def count_articles(engine: Engine, feed_id: int | None = None) -> int:
         query = query.where(articles.c.feed_id == feed_id)
     with engine.connect() as conn:
         return int(conn.scalar(query) or 0)
+
+
+def recent_titles(engine: Engine, limit: int) -> list[str]:
+    """The titles of the latest ``limit`` stored articles, newest first (word hints)."""
+    query = sa.select(articles.c.title).order_by(articles.c.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return [str(t) for t in conn.execute(query).scalars()]
+
+
+def newest_article_urls(engine: Engine) -> dict[int, str]:
+    """Each feed's newest article's link, by feed id (feeds without articles are left out)."""
+    newest = sa.select(sa.func.max(articles.c.id)).group_by(articles.c.feed_id)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(articles.c.feed_id, articles.c.url).where(articles.c.id.in_(newest))
+        )
+        return {row.feed_id: row.url for row in rows}

@@ -1,8 +1,11 @@
-"""Frozen dataclasses ⇄ JSON, driven by their type hints (for values the store keeps whole).
+"""Values the store keeps as JSON text: an article's contacts and attachment links (the one
+place each is read back, unreadable parts left out), and frozen dataclasses ⇄ JSON
+driven by their type hints (:func:`dump`, :func:`load`, for values the store keeps whole).
 
-Handles what the message types are made of: str, int, float, bool, None, date, datetime
-(ISO 8601 with offset), tuples and lists, ``X | None`` and nested dataclasses. A field the
-stored JSON lacks takes its default, so a value stored by an older version still loads.
+The dataclass codec handles what the message types are made of: str, int, float, bool, None,
+date, datetime (ISO 8601 with offset), tuples and lists, ``X | None`` and nested dataclasses.
+A field the stored JSON lacks takes its default, so a value stored by an older version still
+loads.
 """
 
 from __future__ import annotations
@@ -11,10 +14,50 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from bot.types import Contact
+
 T = TypeVar("T")
+
+
+def contacts_to_json(contacts: Sequence[Contact]) -> str | None:
+    """An article's contacts as stored (None when it has none)."""
+    return dump(list(contacts)) if contacts else None
+
+
+def contacts_from_json(raw: str | None) -> tuple[Contact, ...]:
+    """An article's contacts as stored; anything unreadable (not JSON, not a list, an entry
+    that is not an object or names nothing) is left out, never raised: a row written by an
+    older version or by hand must not stop a page, a digest or a poll."""
+    try:
+        items = json.loads(raw or "[]")
+    except ValueError:
+        return ()
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            fields = {k: item.get(k) for k in Contact.__slots__}
+            if any(isinstance(v, str) and v for v in fields.values()):
+                out.append(
+                    Contact(**{k: v if isinstance(v, str) else None for k, v in fields.items()})
+                )
+    return tuple(out)
+
+
+def attachments_to_json(urls: Sequence[str]) -> str | None:
+    """An article's attachment links as stored (None when it has none)."""
+    return json.dumps(list(urls), ensure_ascii=False) if urls else None
+
+
+def attachments_from_json(raw: str | None) -> tuple[str, ...]:
+    try:
+        items = json.loads(raw or "[]")
+    except ValueError:
+        return ()
+    return tuple(str(u) for u in items) if isinstance(items, list) else ()
 
 
 def dump(value: object) -> str:

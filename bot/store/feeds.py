@@ -122,9 +122,10 @@ def feeds_to_watch(engine: Engine, now: datetime) -> list[Feed]:
     longer than the shortest quiet limit) or follow a service that ended: the few /healthz
     names. The caller decides with bot.sources.health."""
     cutoff = to_db(now - QUIET_FLOOR)
-    newest_old = sa.or_(feeds.c.newest_item_at.is_(None), feeds.c.newest_item_at < cutoff)
-    new_old = sa.or_(feeds.c.last_new_at.is_(None), feeds.c.last_new_at < cutoff)
-    known = sa.or_(feeds.c.newest_item_at.is_not(None), feeds.c.last_new_at.is_not(None))
+    quiet = sa.or_(
+        feeds.c.newest_item_at < cutoff,
+        sa.and_(feeds.c.newest_item_at.is_(None), feeds.c.last_new_at < cutoff),
+    )
     ended = [
         feeds.c.url.like(f"%//{host}{service.path_prefix}%")
         for service in catalog().ended
@@ -138,7 +139,7 @@ def feeds_to_watch(engine: Engine, now: datetime) -> list[Feed]:
                 sa.and_(
                     feeds.c.consecutive_failures == 0,
                     feeds.c.last_success_at.is_not(None),
-                    sa.or_(feeds.c.item_count == 0, sa.and_(known, newest_old, new_old)),
+                    sa.or_(feeds.c.item_count == 0, quiet),
                 ),
                 *ended,
             )

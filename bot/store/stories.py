@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.digest import DigestCandidate
 from bot.matching import LEAD_CHARS, StoryFacts, story_facts
-from bot.messages import Alert
+from bot.messages import Alert, DigestEntry
 from bot.store import from_db, from_db_required
 from bot.store.schema import (
     UtcDateTime,
@@ -59,11 +59,12 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
     """Give every article without a story one: a story sharing an exact key, a story with a
     near duplicate of it, or a new one.
 
-    Features are computed once per article and stored with its index keys; candidates for
-    the whole batch are read by key in a few statements. A story that gains an article from
-    another feed counts one more source; it is never delivered again (deliveries are made
-    once, when the story is matched). When the new article is a better source (an official
-    release after a rewrite) it becomes the story's primary and the digest is redone.
+    Features are computed once per article and stored with its index keys. The batch's
+    exact keys and index keys are each read in a few statements, whatever the batch's size;
+    per article only a new story is one INSERT. A story that gains an article from another
+    feed counts one more source; it is never delivered again (deliveries are made once,
+    when the story is matched). When a better source joins (an official release after a
+    rewrite) it becomes the story's primary and the digest is redone.
     """
     report = GroupingReport()
     with engine.begin() as conn:
@@ -76,18 +77,17 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
                 articles.c.text,
                 articles.c.published_at,
                 articles.c.content_hash,
-                feeds.c.url.label("feed_url"),
             )
-            .join(feeds, feeds.c.id == articles.c.feed_id)
             .where(articles.c.story_id.is_(None))
             .order_by(articles.c.id)
             .limit(limit)
         )
         if conn.dialect.name == "postgresql":
-            query = query.with_for_update(of=articles, skip_locked=True)
+            query = query.with_for_update(skip_locked=True)
         rows = conn.execute(query).all()
         if not rows:
             return report
+        ids = [r.id for r in rows]
         features = _features_for(conn, rows)
         keys_of = {row.id: bucket_keys(features[row.id]) for row in rows}
         published = [from_db_required(r.published_at) for r in rows]
@@ -97,39 +97,40 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
             since=min(published) - NEAR_WINDOW,
             until=max(published) + NEAR_WINDOW,
         )
-        refused = _refused(conn, [r.id for r in rows])
+        refused = _refused(conn, ids)
+        exact_keys = {r.id: story_keys(r.url, r.title, r.content_hash) for r in rows}
+        exact = _ExactIndex(_sharing_any(conn, list(exact_keys.values())))
         # An article grouped again (its story was reset) is linked and indexed afresh.
         for table in (story_links, grouping_keys):
-            conn.execute(table.delete().where(table.c.article_id.in_([r.id for r in rows])))
+            conn.execute(table.delete().where(table.c.article_id.in_(ids)))
         batch: dict[int, list[NearCandidate]] = {}
         index_rows: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
+        joined: set[int] = set()  # stories that gained an article, new ones included
         for row in rows:
             published_at = from_db_required(row.published_at)
-            keys = story_keys(row.url, row.title, row.content_hash)
-            sharing = _sharing(conn, keys)
+            keys = exact_keys[row.id]
+            no = refused.get(row.id, frozenset())
+            sharing = [c for c in exact.sharing(keys) if c.id not in no]
             story_id = choose_story(keys, len(row.text or ""), sharing, now)
-            link: dict[str, Any] = {"reason": "first"}
+            link: dict[str, Any] = {"reason": "first", "via_article_id": None}
+            link.update(similarity=None, shared=None)
             if story_id is not None:
-                link = {"reason": _exact_reason(keys, sharing, story_id)}
+                link["reason"] = _exact_reason(keys, sharing, story_id)
             else:
                 found: dict[int, NearCandidate] = {}
                 for key in keys_of[row.id]:
                     for cand in (*stored.get(key, ()), *batch.get(key, ())):
                         found[cand.article_id] = cand
-                match = choose_near(
-                    features[row.id],
-                    published_at,
-                    found.values(),
-                    refused=refused.get(row.id, frozenset()),
-                )
+                match = choose_near(features[row.id], published_at, found.values(), refused=no)
                 if match is not None:
                     story_id = match.story_id
                     report.near_joined += 1
-                    link = {
-                        "reason": "near",
-                        "via_article_id": match.article_id,
-                        "similarity": match.similarity,
-                        "shared": json.dumps(
+                    link.update(
+                        reason="near",
+                        via_article_id=match.article_id,
+                        similarity=match.similarity,
+                        shared=json.dumps(
                             {
                                 "figures": match.shared_figures,
                                 "agencies": match.shared_agencies,
@@ -137,25 +138,152 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
                             },
                             ensure_ascii=False,
                         ),
-                    }
+                    )
             if story_id is None:
                 story_id = _create_story(conn, row, keys, now)
                 report.new_story_ids.append(story_id)
+                exact.add(StoryCandidate(story_id, keys.canonical_url, keys.norm_title,
+                                         keys.content_hash, now))  # fmt: skip
             else:
-                _join(conn, story_id, row, report)
-            conn.execute(articles.update().where(articles.c.id == row.id).values(story_id=story_id))
-            conn.execute(
-                story_links.insert().values(
-                    article_id=row.id, story_id=story_id, created_at=now, **link
-                )
-            )
+                joined.add(story_id)
+                if story_id not in report.new_story_ids + report.merged_story_ids:
+                    report.merged_story_ids.append(story_id)
+            links.append({"article_id": row.id, "story_id": story_id, "created_at": now, **link})
             cand = NearCandidate(row.id, story_id, published_at, features[row.id])
             for key in keys_of[row.id]:
                 batch.setdefault(key, []).append(cand)
                 index_rows.append({"key": key, "article_id": row.id, "published_at": published_at})
+        conn.execute(
+            articles.update()
+            .where(articles.c.id == sa.bindparam("a_id"))
+            .values(story_id=sa.bindparam("s_id")),
+            [{"a_id": link["article_id"], "s_id": link["story_id"]} for link in links],
+        )
+        conn.execute(story_links.insert(), links)
         if index_rows:
             conn.execute(grouping_keys.insert(), index_rows)
+        if joined:
+            report.resummarize = _settle(conn, sorted(joined))
     return report
+
+
+class _ExactIndex:
+    """Stories by each exact key, for one batch: those stored and those the batch creates."""
+
+    def __init__(self, found: Sequence[StoryCandidate]) -> None:
+        self._by: dict[tuple[str, str], list[StoryCandidate]] = {}
+        for story in found:
+            self.add(story)
+
+    def add(self, story: StoryCandidate) -> None:
+        for kind, value in (
+            ("url", story.canonical_url),
+            ("title", story.norm_title),
+            ("hash", story.content_hash),
+        ):
+            if value:
+                self._by.setdefault((kind, value), []).append(story)
+
+    def sharing(self, keys: StoryKeys) -> list[StoryCandidate]:
+        found: dict[int, StoryCandidate] = {}
+        for kind, value in (
+            ("url", keys.canonical_url),
+            ("title", keys.norm_title),
+            ("hash", keys.content_hash),
+        ):
+            for story in self._by.get((kind, value), ()) if value else ():
+                found[story.id] = story
+        return list(found.values())
+
+
+def _sharing_any(conn: Connection, keys: Sequence[StoryKeys]) -> list[StoryCandidate]:
+    """Stored stories sharing any exact key with any of ``keys`` (a few statements)."""
+    never = datetime.min.replace(tzinfo=UTC)
+    out: dict[int, StoryCandidate] = {}
+    for start in range(0, len(keys), 300):
+        chunk = keys[start : start + 300]
+        urls = sorted({k.canonical_url for k in chunk})
+        titles = sorted({k.norm_title for k in chunk if k.norm_title})
+        hashes = sorted({k.content_hash for k in chunk if k.content_hash})
+        same = [stories.c.canonical_url.in_(urls)]
+        if titles:
+            same.append(stories.c.norm_title.in_(titles))
+        if hashes:
+            same.append(stories.c.content_hash.in_(hashes))
+        for r in conn.execute(
+            sa.select(
+                stories.c.id,
+                stories.c.canonical_url,
+                stories.c.norm_title,
+                stories.c.content_hash,
+                stories.c.first_seen_at,
+            ).where(sa.or_(*same))
+        ):
+            out[r.id] = StoryCandidate(
+                r.id,
+                r.canonical_url,
+                r.norm_title,
+                r.content_hash,
+                from_db(r.first_seen_at) or never,
+            )
+    return sorted(out.values(), key=lambda c: c.id)
+
+
+def _settle(conn: Connection, story_ids: Sequence[int]) -> list[int]:
+    """After stories gained articles: count their feeds again and give each the best source
+    as its primary. Returns the stories whose primary changed (their digest is redone)."""
+    ids = sorted(set(story_ids))
+    changed: list[int] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        members: dict[int, list[Any]] = {}
+        primary_of: dict[int, int | None] = {}
+        for r in conn.execute(
+            sa.select(
+                articles.c.id,
+                articles.c.story_id,
+                articles.c.feed_id,
+                articles.c.url,
+                articles.c.title,
+                feeds.c.url.label("feed_url"),
+                stories.c.primary_article_id,
+            )
+            .join(feeds, feeds.c.id == articles.c.feed_id)
+            .join(stories, stories.c.id == articles.c.story_id)
+            .where(articles.c.story_id.in_(chunk), articles.c.withdrawn_at.is_(None))
+            .order_by(articles.c.id)
+        ):
+            members.setdefault(r.story_id, []).append(r)
+            primary_of[r.story_id] = r.primary_article_id
+        counts = []
+        for story_id, rows in members.items():
+            counts.append({"s_id": story_id, "n": len({r.feed_id for r in rows})})
+            current = primary_of[story_id] or rows[0].id
+            ranked = {r.id: (source_rank(r.url, r.feed_url), r.id) for r in rows}
+            best = min(rows, key=lambda r: ranked[r.id])
+            if current not in ranked or ranked[best.id] < ranked[current]:
+                conn.execute(
+                    stories.update()
+                    .where(stories.c.id == story_id)
+                    .values(
+                        primary_article_id=best.id,
+                        title=best.title,
+                        url=best.url,
+                        summary=None,
+                        summarized_at=None,
+                        summary_claim=None,
+                        summary_claimed_at=None,
+                    )
+                )
+                changed.append(story_id)
+        if counts:
+            conn.execute(
+                stories.update()
+                .where(stories.c.id == sa.bindparam("s_id"))
+                .values(source_count=sa.bindparam("n")),
+                counts,
+            )
+    return changed
 
 
 def _features_for(conn: Connection, rows: Sequence[Any]) -> dict[int, StoryFeatures]:
@@ -263,85 +391,6 @@ def _exact_reason(keys: StoryKeys, sharing: Sequence[StoryCandidate], story_id: 
     if story.norm_title == keys.norm_title:
         return "title"
     return "text"
-
-
-def _join(conn: Connection, story_id: int, row: Any, report: GroupingReport) -> None:
-    """``row`` joins ``story_id``: one more source if from a new feed; primary if better."""
-    feed_ids = set(
-        conn.execute(sa.select(articles.c.feed_id).where(articles.c.story_id == story_id)).scalars()
-    )
-    if row.feed_id not in feed_ids:
-        conn.execute(
-            stories.update()
-            .where(stories.c.id == story_id)
-            .values(source_count=stories.c.source_count + 1)
-        )
-    if story_id not in report.new_story_ids and story_id not in report.merged_story_ids:
-        report.merged_story_ids.append(story_id)
-    primary = conn.execute(
-        sa.select(articles.c.url, feeds.c.url.label("feed_url"))
-        .join(feeds, feeds.c.id == articles.c.feed_id)
-        .where(articles.c.story_id == story_id)
-        .order_by(_primary_first(story_id), articles.c.id)
-        .limit(1)
-    ).first()
-    if primary is None:
-        return
-    if source_rank(row.url, row.feed_url) < source_rank(primary.url, primary.feed_url):
-        conn.execute(
-            stories.update()
-            .where(stories.c.id == story_id)
-            .values(
-                primary_article_id=row.id,
-                title=row.title,
-                url=row.url,
-                summary=None,
-                summarized_at=None,
-                summary_claim=None,
-                summary_claimed_at=None,
-            )
-        )
-        report.resummarize.append(story_id)
-
-
-def _primary_first(story_id: int) -> sa.ColumnElement[int]:
-    """An ORDER BY term putting the story's primary article first (0), the others after (1)."""
-    primary = (
-        sa.select(stories.c.primary_article_id).where(stories.c.id == story_id).scalar_subquery()
-    )
-    return sa.case((articles.c.id == primary, 0), else_=1)
-
-
-def primary_article_order(story_id: int) -> tuple[sa.ColumnElement[Any], ...]:
-    """ORDER BY for a story's articles: its primary first, then in arrival order."""
-    return (_primary_first(story_id), articles.c.id)
-
-
-def _sharing(conn: Connection, keys: StoryKeys) -> list[StoryCandidate]:
-    """Stories sharing any key with ``keys`` (choose_story decides which, if any, it joins)."""
-    same = [stories.c.canonical_url == keys.canonical_url]
-    if keys.norm_title:
-        same.append(stories.c.norm_title == keys.norm_title)
-    if keys.content_hash:
-        same.append(stories.c.content_hash == keys.content_hash)
-    rows = conn.execute(
-        sa.select(
-            stories.c.id,
-            stories.c.canonical_url,
-            stories.c.norm_title,
-            stories.c.content_hash,
-            stories.c.first_seen_at,
-        )
-        .where(sa.or_(*same))
-        .order_by(stories.c.id)
-    )
-    never = datetime.min.replace(tzinfo=UTC)
-    return [
-        StoryCandidate(
-            r.id, r.canonical_url, r.norm_title, r.content_hash, from_db(r.first_seen_at) or never
-        )
-        for r in rows
-    ]
 
 
 def _create_story(conn: Connection, row: Any, keys: StoryKeys, now: datetime) -> int:
@@ -470,15 +519,18 @@ def digest_candidates(
         )
     return [
         DigestCandidate(
+            entry=DigestEntry(
+                story_id=r.id,
+                headline=summary.headline,
+                url=r.url,
+                agencies=tuple(sorted(facts.agencies)),
+                published_at=from_db(r.published_at) or until,
+                contacts=tuple(summary.contacts),
+                source_count=r.source_count,
+            ),
             facts=facts,
-            headline=summary.headline,
-            url=r.url,
             topics=tuple(summary.topics),
-            agencies=tuple(sorted(facts.agencies)),
-            published_at=from_db(r.published_at) or until,
             first_seen_at=from_db(r.first_seen_at) or until,
-            contacts=tuple(summary.contacts),
-            source_count=r.source_count,
         )
         for r, summary, facts in found
     ]

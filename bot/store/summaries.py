@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.documents.model import Document
 from bot.store import from_db, to_db
-from bot.store.articles import contacts_from_json
+from bot.store.codec import contacts_from_json
 from bot.store.schema import articles, feeds, llm_cache, llm_usage, stories, summary_retries
 
 _CHUNK = 500  # ids per IN (...) list
@@ -43,16 +43,20 @@ def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Docum
     with engine.connect() as conn:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
-            earliest = (
+            first = (
                 sa.select(sa.func.min(articles.c.id))
-                .where(articles.c.story_id == stories.c.id, articles.c.withdrawn_at.is_(None))
-                .scalar_subquery()
+                .where(articles.c.story_id.in_(chunk), articles.c.withdrawn_at.is_(None))
+                .group_by(articles.c.story_id)
             )
-            first = sa.select(sa.func.coalesce(stories.c.primary_article_id, earliest)).where(
-                stories.c.id.in_(chunk)
+            primary = (
+                sa.select(stories.c.primary_article_id)
+                .join(articles, articles.c.id == stories.c.primary_article_id)
+                .where(stories.c.id.in_(chunk), articles.c.withdrawn_at.is_(None))
             )
             rows = conn.execute(
                 sa.select(
+                    articles.c.id,
+                    stories.c.primary_article_id,
                     articles.c.story_id,
                     articles.c.title,
                     articles.c.text,
@@ -64,9 +68,12 @@ def story_documents(engine: Engine, story_ids: Sequence[int]) -> dict[int, Docum
                     feeds.c.name,
                 )
                 .join(feeds, feeds.c.id == articles.c.feed_id)
-                .where(articles.c.id.in_(first))
+                .join(stories, stories.c.id == articles.c.story_id)
+                .where(sa.or_(articles.c.id.in_(first), articles.c.id.in_(primary)))
             )
             for row in rows:
+                if row.story_id in out and row.id != row.primary_article_id:
+                    continue  # the story's primary is among the rows and wins
                 out[row.story_id] = Document(
                     title=row.title,
                     text=row.text,

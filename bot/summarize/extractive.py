@@ -14,15 +14,15 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.agencies import find_agencies
+from bot.agencies import agencies_in_name, find_agencies, ranked_agencies, title_agencies
 from bot.documents import split_title, structure
 from bot.documents.contacts import contacts_of
 from bot.documents.phones import PHONE
-from bot.korean import repair_spacing, split_sentences
+from bot.korean import join_split_words, repair_spacing, split_sentences, vocabulary
 from bot.summarize.base import Document
 from bot.summarize.facts import find_amounts, find_dates, find_regions
 from bot.topics import DEFAULT_TAXONOMY, Taxonomy
-from bot.types import Summary
+from bot.types import Contact, Labeled, Summary
 
 log = logging.getLogger(__name__)
 
@@ -117,21 +117,22 @@ def fit_sentence(sentence: str, limit: int = BULLET_MAX) -> str | None:
 
 
 def headline_of(title: str, fallback: str) -> str:
-    """The title without edition prefixes (``[4.14.화.조간]``); a 보도참고자료-like tag kept
-    in front; within 60 characters by dropping asides, then the subtitle, never mid-word."""
+    """The release's own title without edition prefixes (``[4.14.화.조간]``); a
+    보도참고자료-like tag kept in front; within 60 characters by dropping asides, else cut
+    between phrases (never mid-word) and ended with "…" (only then)."""
     tag, title = split_title(title)
     title = _SPACES.sub(" ", title).strip() or _SPACES.sub(" ", fallback).strip() or "제목 없음"
     prefix = f"[{tag}] " if tag else ""
     limit = HEADLINE_MAX - len(prefix)
     fitted = fit_sentence(title, limit)
-    if fitted is None:
-        for sep in (" - ", " – ", "…", " : ", ", ", "·", " "):
-            head = title[:limit]
+    if fitted is None:  # shortened: cut between phrases, then between words, and marked
+        head = title[: limit - 1]
+        for sep in (" - ", " – ", " ··· ", "…", " : ", ", ", "·", " "):
             at = head.rfind(sep)
             if at >= limit // 2:
-                fitted = head[:at].rstrip(" ,·:-–")
+                fitted = head[:at].rstrip(" ,·:-–") + "…"
                 break
-        fitted = fitted or title[:limit]
+        fitted = fitted or head.rstrip() + "…"
     return (prefix + fitted)[:HEADLINE_MAX] or "제목 없음"
 
 
@@ -159,7 +160,7 @@ def clean_unit(text: str) -> str:
 def tidy_unit(text: str) -> str:
     """:func:`clean_unit` without the tagger's spacing repair, which costs most of a digest's
     time: candidates are tidied, and only what is shown (bullets, facts) is repaired."""
-    text = text.replace("**", "")
+    text = text.replace("**", "").replace("\xad", "")  # soft hyphens of converted text
     text = _MARKER.sub("", text.strip())
     text = _FOOTNOTE.sub("", text)
     text = _SPACE_BEFORE.sub(r"\1", text)
@@ -168,16 +169,68 @@ def tidy_unit(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_ANNOUNCES = re.compile(r"(?:다음과|아래와)\s*같|다음\s*\d+\s*가지|[:：]$")
+
+
+def announced_lists(doc: Document) -> dict[str, list[str]]:
+    """Paragraphs that announce a list ("…다음과 같다", "아래와 같이 지시했다") → the list's
+    items that follow them (the next item blocks, tidied)."""
+    blocks = list(doc.body_blocks())
+    out: dict[str, list[str]] = {}
+    for i, block in enumerate(blocks):
+        if block.kind not in ("paragraph", "item") or not _ANNOUNCES.search(block.text):
+            continue
+        items = []
+        for nxt in blocks[i + 1 : i + 12]:
+            if nxt.kind != "item" or (block.kind == "item" and nxt.level <= block.level):
+                break
+            items.append(tidy_unit(nxt.text))
+        if items:
+            out[tidy_unit(block.text)] = items
+    return out
+
+
+def condensed(items: list[str], room: int) -> str:
+    """List items in one line within ``room`` characters: each item's head (before its
+    aside or colon), as many whole items as fit; "등" when some were left out."""
+    heads = []
+    for item in items:
+        head = re.split(r"\s*[(:：]|\s[-–]\s", item, maxsplit=1)[0].strip(" .,")
+        if len(head) > 40:
+            cut = head[:40].rfind(" ")
+            head = head[: cut if cut > 10 else 40].rstrip(" ,")
+        if head:
+            heads.append(head)
+    shown: list[str] = []
+    for head in heads:
+        if len(", ".join([*shown, head])) + 3 > room:
+            break
+        shown.append(head)
+    if not shown:
+        return ""
+    return ", ".join(shown) + (" 등" if len(shown) < len(heads) else "")
+
+
+def with_list(bullet: str, items: list[str], limit: int = BULLET_MAX) -> str:
+    """A bullet that announces a list, with the list's items after a colon."""
+    room = limit - len(bullet) - 1
+    listed = condensed(items, room) if room > 10 else ""
+    return f"{bullet.rstrip().rstrip('.')}: {listed}" if listed else bullet
+
+
 def _candidates(doc: Document) -> list[str]:
     """Body sentences worth reading: whole sentences of paragraphs and list items, never
     tables, headings, contact lines, notes (※, *) or boilerplate."""
     out: list[str] = []
     title_grams = _bigrams(doc.title)
+    subtitles = {re.sub(r"\W", "", x) for x in doc.lead}
     budget = MAX_INPUT  # characters analysed in all; the lead matters most
     for block in doc.body_blocks():
         if block.kind not in ("paragraph", "item") or budget <= 0:
             continue
         raw = block.text.strip()[:UNIT_MAX]
+        if re.sub(r"\W", "", raw) in subtitles and not _ENDED_SENTENCE.search(raw):
+            continue  # a subtitle line repeated in the body: a fragment, not a sentence
         budget -= len(raw)
         if not raw or raw.startswith(("※", "*", "|", "<", "[", "#")) or raw.endswith(">"):
             continue
@@ -241,6 +294,76 @@ def pick_bullets(sentences: list[str], title: str, weights: Weights = DEFAULT_WE
     return [repair_spacing(b) for i in sorted(chosen) if (b := fitted[i])]
 
 
+def _rejoined(bullets: list[str], words: frozenset[str], doc: Document) -> list[str]:
+    """Bullets with split words rejoined, each kept as the source wrote it when the joined
+    form would read to the grounding check as something the source does not say (a word
+    and its particle taken for a name)."""
+    out = []
+    facts = None
+    for bullet in bullets:
+        joined = join_split_words(bullet, words)
+        if joined != bullet:
+            from bot.summarize.grounding import SourceFacts, ungrounded
+
+            facts = facts or SourceFacts.of(doc.text, doc.contacts or ())
+            if len(ungrounded(joined, facts)) > len(ungrounded(bullet, facts)):
+                joined = bullet
+        out.append(joined)
+    return out
+
+
+def _joined(fact: Labeled, words: frozenset[str]) -> Labeled:
+    return Labeled(label=fact.label, value=join_split_words(fact.value, words))
+
+
+def _with_announced(bullet: str, lists: dict[str, list[str]]) -> str:
+    """The bullet with its list when its sentence announces one."""
+    if not _ANNOUNCES.search(bullet.rstrip(".")) and not bullet.rstrip().endswith(":"):
+        return bullet
+    squashed = re.sub(r"\s", "", bullet)[:30]
+    for lead, items in lists.items():
+        if squashed and squashed in re.sub(r"\s", "", to_news_style(lead)):
+            return with_list(bullet, items)
+    return bullet
+
+
+def fallback_bullets(doc: Document) -> list[str]:
+    """Bullets for a release with no whole sentence to pick (a list of appointees, a notice
+    of items): its subtitle lines, else its first list items or lines, tidied and fitted."""
+    lines = [tidy_unit(x) for x in doc.lead]
+    if not lines:
+        lines = [tidy_unit(b.text) for b in doc.body_blocks() if b.kind == "item"]
+    if not lines:
+        lines = [tidy_unit(b.text) for b in doc.body_blocks() if b.kind == "paragraph"]
+    out: list[str] = []
+    for line in lines:
+        if len(re.findall(r"[가-힣]", line)) < 4 or _NOISE.search(line) or PHONE.search(line):
+            continue
+        fitted = fit_sentence(to_news_style(line)) or shorten(line, BULLET_MAX)
+        if fitted and fitted not in out:
+            out.append(repair_spacing(fitted))
+        if len(out) == MAX_BULLETS:
+            break
+    return out
+
+
+def lead_of(doc: Document, body: str) -> str:
+    """The release's front: its subtitle lines and the first lines of its body."""
+    return "\n".join((*doc.lead, *body.split("\n")[:3]))
+
+
+def agencies_of(doc: Document, contacts: list[Contact], body: str) -> list[str]:
+    """The release's agencies from every signal, most trusted first: who the source says
+    issued it (OpenAPI MinisterCode / feed author), the feed's name (catalog feeds are named
+    by the ministry), the header's 부처, the title's prefix, the contact block's
+    organisations; then the title and lead, or the whole text when nothing else named one."""
+    signals = [doc.author, doc.source or "", doc.organization or "", *title_agencies(doc.title)]
+    for contact in contacts:
+        signals += [contact.organization or "", contact.department or ""]
+    lead = "\n".join((doc.title, *doc.lead, *body.split("\n")[:3]))
+    return ranked_agencies(signals, lead=lead, text=f"{doc.title}\n{body}")
+
+
 class ExtractiveSummarizer:
     """Summarizer protocol without any network: the offline default and the LLM's fallback."""
 
@@ -272,28 +395,37 @@ class ExtractiveSummarizer:
     def _summarize(self, doc: Document) -> Summary:
         doc = structure(doc)
         title = doc.title.strip()
+        words = vocabulary(f"{title}\n{doc.text}")
         sentences = _candidates(doc)[:400]
         bullets = pick_bullets(sentences, title, self.weights)
+        lists = announced_lists(doc)
+        if lists:
+            bullets = [_with_announced(b, lists) for b in bullets]
+        if not bullets:
+            bullets = fallback_bullets(doc)
+        bullets = _rejoined(bullets, words, doc)
         facts_from = [title, *sentences]
         body = doc.body_text()[:MAX_INPUT]
         organization = doc.organization
-        if organization is None and doc.source and find_agencies(doc.source):
-            organization = doc.source
+        for named in (doc.author, doc.source or ""):
+            if organization is None and named and agencies_in_name(named):
+                organization = named
         contacts = (
             list(doc.contacts)
             if doc.contacts is not None
             else contacts_of(doc, organization=organization)
         )
+        title = join_split_words(repair_spacing(title), words)
         return Summary(
             headline=headline_of(
                 f"[{doc.tag}] {title}" if doc.tag else title, bullets[0] if bullets else ""
             ),
             bullets=bullets,
-            topics=self.taxonomy.classify(title, body),
-            agencies=find_agencies(f"{title}\n{body}")[:5],
+            topics=self.taxonomy.classify(title, body, lead=lead_of(doc, body)),
+            agencies=agencies_of(doc, contacts, body),
             regions=find_regions(f"{title}\n{body}"),
-            key_dates=find_dates(facts_from),
-            amounts=find_amounts(facts_from),
+            key_dates=[_joined(f, words) for f in find_dates(facts_from)],
+            amounts=[_joined(f, words) for f in find_amounts(facts_from)],
             contacts=contacts,
             source_url=doc.url,
             summarizer="extractive",

@@ -62,15 +62,6 @@ DIGEST_SCHEMA: dict[str, Any] = {
 }
 
 
-class _LLMContact(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    organization: str | None = None
-    department: str | None = None
-    role: str | None = None
-    name: str | None = None
-    phone: str | None = None
-
-
 class _LLMLabeled(BaseModel):
     model_config = ConfigDict(extra="ignore")
     label: str
@@ -88,7 +79,7 @@ class LLMDigest(BaseModel):
     regions: list[str] = []
     key_dates: list[_LLMLabeled] = []
     amounts: list[_LLMLabeled] = []
-    contacts: list[_LLMContact] = []
+    contacts: list[Contact] = []  # a stdlib dataclass: keys it lacks are ignored
 
 
 class InvalidOutput(SummarizeError):
@@ -152,7 +143,7 @@ def digest_to_summary(digest: LLMDigest, *, model: str, prompt_version: str, url
         regions=[r.strip() for r in digest.regions if r.strip()][:5],
         key_dates=labeled(digest.key_dates),
         amounts=labeled(digest.amounts),
-        contacts=[Contact(**c.model_dump()) for c in digest.contacts[:10]],
+        contacts=digest.contacts[:10],
         source_url=url,
         summarizer=model,
         prompt_version=prompt_version,

@@ -7,7 +7,6 @@ entries (``search_docs`` of kind ``summary``), whose names are already canonical
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.render.common import why_grouped
 from bot.sources.health import feed_health
 from bot.store import from_db
+from bot.store.codec import contacts_from_json
 from bot.store.feeds import feeds_to_watch
 from bot.store.schema import articles, feeds, search_docs, stories
 from bot.store.stories import STORY_HEAD, load_summary, story_members
@@ -120,7 +120,7 @@ def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
             .where(articles.c.story_id.in_(ids), articles.c.withdrawn_at.is_(None))
             .order_by(articles.c.published_at, articles.c.id)
         ):
-            contacts[story_id].extend(_contacts(raw))
+            contacts[story_id].extend(contacts_from_json(raw))
     out = []
     for r in rows:
         rid = int(r.id)
@@ -149,23 +149,6 @@ def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
             )
         )
     return tuple(out)
-
-
-def _contacts(raw: str | None) -> list[Contact]:
-    """An article's contacts as stored (JSON list); unreadable entries are left out."""
-    try:
-        items = json.loads(raw or "[]")
-    except ValueError:
-        return []
-    out = []
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict):
-            fields = {k: item.get(k) for k in Contact.__slots__}
-            if any(isinstance(v, str) and v for v in fields.values()):
-                out.append(
-                    Contact(**{k: v if isinstance(v, str) else None for k, v in fields.items()})
-                )
-    return out
 
 
 def merge_contacts(first: Sequence[Contact], more: Sequence[Contact]) -> tuple[Contact, ...]:
@@ -255,7 +238,7 @@ def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval
         "silent": silent,
         "notices": notices,
     }
-    if silent and not counts["feeds_ok"] and not counts["feeds_never_polled"]:
+    if silent and not counts["feeds_ok"]:  # a parser's empty list is no proof of health
         return Health(False, True, "every feed is failing or silent (see feeds.silent)",
                       last_poll, last_success, **counts)  # fmt: skip
     window = timedelta(seconds=3 * poll_interval)

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.engine import Engine
 
@@ -30,10 +31,12 @@ from bot import metrics
 from bot.agencies import resolve_agency
 from bot.clock import KST, Clock
 from bot.config import Settings
+from bot.documents.phones import PHONE_IN_BLOCK, phone_digits
 from bot.errors import CommandError
 from bot.render.common import contact_text, full_stamp, safe_url
 from bot.search import search
 from bot.topics import Taxonomy
+from bot.types import Contact
 from bot.web import RouteHandler, queries
 from bot.web.atom import atom_feed
 from bot.web.cache import CachedPage, PageCache
@@ -66,6 +69,21 @@ class BadRequest(Exception):
         self.extra = extra
 
 
+def contact_html(contact: Contact) -> Markup:
+    """A contact line for the pages: its words escaped, each phone number a ``tel:`` link
+    that never wraps mid-number (``.tel`` is ``white-space: nowrap``)."""
+    text = contact_text(contact)
+    out: list[str] = []
+    at = 0
+    for m in PHONE_IN_BLOCK.finditer(text):
+        digits = phone_digits(m.group(0))
+        out.append(str(escape(text[at : m.start()])))
+        out.append(f'<a class="tel" href="tel:{digits}">{escape(m.group(0))}</a>')
+        at = m.end()
+    out.append(str(escape(text[at:])))
+    return Markup("".join(out))
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -75,6 +93,7 @@ def _environment() -> Environment:
     )
     env.filters["kst"] = full_stamp
     env.filters["contact"] = contact_text
+    env.filters["contact_html"] = contact_html
     env.filters["href"] = safe_url  # the link rule every renderer uses; None: shown unlinked
     env.filters["path"] = lambda value: quote(str(value), safe="")
     env.filters["iso"] = lambda value: value.astimezone(KST).isoformat()

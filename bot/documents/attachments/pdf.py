@@ -16,6 +16,7 @@ import pypdfium2 as pdfium
 from bot.documents.attachments.errors import AttachmentError
 from bot.documents.attachments.lines import clean_line
 from bot.documents.blocks import ENDS_SENTENCE
+from bot.documents.names import UNIT_END
 
 MAX_PAGES = 300
 MAX_CHARS = 2_000_000
@@ -27,7 +28,13 @@ _HANGUL = re.compile(r"[가-힣]")
 _LABEL = re.compile(r"^(담당\s*부서|담당자|책임자|문의|붙임|참고|첨부)")
 # PDFium sets a contact block's first row on the line of the sentence before it ("… 끝.
 # 담당 부서 …"): a block label after a finished sentence starts a line of its own.
-_BLOCK_AFTER_SENTENCE = re.compile(r"(?<=[다.!?])\s+(?=(?:담당\s*부서|문의처?)\s)")
+_BLOCK_AFTER_SENTENCE = re.compile(r"(?<=[다.!?])\s*(?=(?:담당\s*부서|문의처?)\s)")
+# A letter-spaced word (과 장, 주 무 관) the layout broke between two lines.
+_SPACED_TAIL = re.compile(r"(?:^|\s)[가-힣]$")
+_DEPARTMENT = re.compile(r"^담당\s*부서\b")
+_ANY_PHONE = re.compile(r"\d{2,4}-\d{3,4}-?\d{0,4}")
+_PHONE_END = re.compile(r"\d{3,4}-\d{4}\)?$")  # a contact row ends there, not a sentence
+_SPACED_HEAD = re.compile(r"^[가-힣](?:\s|$)")
 
 
 def pdf_lines(data: bytes) -> list[str]:
@@ -63,7 +70,25 @@ def pdf_lines(data: bytes) -> list[str]:
         document.close()
     if not any(line.strip() for line in raw):
         raise AttachmentError("PDF has no text layer (scanned image?)")
-    return join_wrapped(raw)
+    return join_units(join_wrapped(raw))
+
+
+def join_units(lines: list[str]) -> list[str]:
+    """A contact block's department set over two lines (``담당 부서 중소기업정책실`` /
+    ``기업구조개선과``) as one line again: a line of unit names only (words ending like
+    과, 실, 국, 팀, 센터 …) goes onto a 담당 부서 line that has no phone yet (pure)."""
+    out: list[str] = []
+    for line in lines:
+        words = line.split()
+        units_only = 0 < len(words) <= 3 and all(
+            len(w) >= 3 and w.endswith(UNIT_END) and re.fullmatch(r"[가-힣·]+", w) for w in words
+        )
+        previous = out[-1] if out else ""
+        if units_only and _DEPARTMENT.match(previous) and not _ANY_PHONE.search(previous):
+            out[-1] = f"{previous} {line}"
+        else:
+            out.append(line)
+    return out
 
 
 def _joint(before: str, after: str, gap: bool) -> str:
@@ -84,11 +109,15 @@ def join_wrapped(raw: list[str]) -> list[str]:
         if not piece.strip():
             continue  # page ends; a paragraph may go on onto the next page
         line = clean_line(piece)
-        if out and joinable and not _UNIT_START.match(piece) and not _LABEL.match(line):
+        if out and _SPACED_TAIL.search(out[-1]) and _SPACED_HEAD.match(line):
+            out[-1] = f"{out[-1]} {line}"
+        elif out and joinable and not _UNIT_START.match(piece) and not _LABEL.match(line):
             out[-1] = out[-1] + _joint(out[-1], line, gap) + line
         else:
             out.append(line)
         gap = piece.endswith((" ", "\u3000"))
         last = out[-1]
-        joinable = len(last) >= 25 and not ENDS_SENTENCE.search(last)
+        joinable = (
+            len(last) >= 25 and not ENDS_SENTENCE.search(last) and not _PHONE_END.search(last)
+        )
     return out

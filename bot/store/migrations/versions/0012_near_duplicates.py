@@ -10,7 +10,7 @@
   release over a rewrite); NULL on older rows means the first article, as before.
 
 Revision ID: 0012_near_duplicates
-Revises: 0008_summary_claims
+Revises: 0010_feed_sources
 """
 
 from __future__ import annotations
