@@ -24,6 +24,7 @@ from bot.cli import main
 from bot.clock import SystemClock
 from bot.config import FeedSettings, FeedSource, LLMSettings, Secrets, Settings, SlackSettings
 from bot.feeds.poll import CycleReport, run_polling
+from bot.summarize.llm import LLMSummarizer
 from bot.types import ChatRef
 from bot.web.queries import health
 from tests.feed_server import FeedServer, rss
@@ -272,6 +273,9 @@ async def test_what_the_llm_invents_never_reaches_slack(
                 break
             await asyncio.sleep(0.1)
     finally:
+        summarizer = app.summarizer()
+        if isinstance(summarizer, LLMSummarizer):
+            await summarizer.close()
         await api.stop()
         llm.stop()
         app.engine.dispose()
