@@ -70,6 +70,42 @@ def tokens(text: str, limit: int = MAX_ANALYSIS) -> list[Token]:
     return fast if fast is not None else _tokens_from_objects(tagger, text)
 
 
+def tagged_forms(text: str, limit: int = MAX_ANALYSIS) -> list[tuple[str, str]]:
+    """(form, first tag) of each morpheme of ``text[:limit]``: :func:`tokens` without spans.
+
+    For callers that only keep words by tag (grouping features, once per article): reading
+    MeCab's text output without building a :class:`Token` and its compound parts halves the
+    Python share of the analysis. Same forms and tags as :func:`tokens`, which it falls back to.
+    """
+    text = text[:limit]
+    if not text.strip():
+        return []
+    tagger = _load()
+    try:
+        from mecab.mecab import create_lattice
+
+        lattice = create_lattice(text)
+        if not tagger._tagger.parse(lattice):
+            return [(t.form, t.tags[0]) for t in tokens(text, limit)]
+        output = lattice.to_string()
+    except (ImportError, AttributeError):
+        return [(t.form, t.tags[0]) for t in tokens(text, limit)]
+    out: list[tuple[str, str]] = []
+    at = 0
+    find = text.find
+    for line in output.split("\n"):
+        surface, tab, feature = line.partition("\t")
+        if not tab:
+            continue  # EOS and the empty last line
+        start = find(surface, at)
+        if start < 0 or feature.count(",") != 7 or (start > at and text[at:start].strip()):
+            return [(t.form, t.tags[0]) for t in tokens(text, limit)]  # what tokens() reads
+        pos = feature[: feature.index(",")]
+        out.append((surface, "" if pos == "*" else pos.split("+", 1)[0]))
+        at = start + len(surface)
+    return out
+
+
 def _tokens_from_objects(tagger: Any, text: str) -> list[Token]:
     """Tokens through python-mecab-ko's public ``parse`` (one Python object per morpheme)."""
     out: list[Token] = []

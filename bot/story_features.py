@@ -150,9 +150,9 @@ def content_words(text: str) -> frozenset[str]:
     """
     cleaned = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     words = {
-        t.form.lower()
-        for t in korean.tokens(cleaned)
-        if t.tags[0] in _CONTENT_TAGS and (len(t.form) > 1 or t.tags[0] == "SH")
+        form.lower()
+        for form, tag in korean.tagged_forms(cleaned)
+        if tag in _CONTENT_TAGS and (len(form) > 1 or tag == "SH")
     }
     return frozenset(words)
 
