@@ -217,9 +217,14 @@ class NearMatch:
 
 
 def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
-    """Jaccard similarity of two articles' content words."""
-    union = len(a.words | b.words)
-    return len(a.words & b.words) / union if union else 0.0
+    """Jaccard similarity of two articles' content words.
+
+    The union's size is counted, not built (|a| + |b| - |a & b|): this runs for every
+    candidate of every new article.
+    """
+    shared = len(a.words & b.words)
+    union = len(a.words) + len(b.words) - shared
+    return shared / union if union else 0.0
 
 
 def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
