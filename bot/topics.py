@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 OTHER = "기타"
 
@@ -111,9 +112,19 @@ class Taxonomy:
 
 def _count(text: str, word: str) -> int:
     """Occurrences of ``word`` in ``text``; a Latin word only where no letter touches it."""
-    if re.fullmatch(r"[a-z0-9&+.\- ]+", word):
-        return len(re.findall(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text))
+    pattern = _whole_word(word)
+    if pattern is not None:
+        return len(pattern.findall(text))
     return text.count(word)
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern[str] | None:
+    """The pattern a Latin ``word`` is counted by (None for others): decided and compiled once
+    per keyword, not for each of the taxonomy's words in every article."""
+    if re.fullmatch(r"[a-z0-9&+.\- ]+", word):
+        return re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])")
+    return None
 
 
 def build_taxonomy(extra: Mapping[str, Sequence[str]] | None = None) -> Taxonomy:
