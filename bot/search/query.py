@@ -32,6 +32,7 @@ MAX_BODY_TOKENS = 16_000  # PostgreSQL keeps positions up to 16383; both engines
 
 _RUN = re.compile(r"[0-9a-z]+|[^\W0-9a-z_]+")
 _LATIN = re.compile(r"[0-9a-z]+")
+_LATIN_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟«»「」『』＂″"})
 # Characters that are operators somewhere (FTS5, tsquery, regex) and never part of a word.
 _NOISE = re.compile(r"[()\[\]{}<>*^:;|!?~\\/=@#$%]")
@@ -53,10 +54,11 @@ def index_tokens(text: str, limit: int = MAX_BODY_TOKENS) -> list[str]:
     """The tokens stored for ``text``, in order (at most ``limit``)."""
     tokens: list[str] = []
     for run in _runs(text):
-        if _LATIN.fullmatch(run) or len(run) == 1:
+        # a run is all Latin/digits or has none of them (_RUN): its first letter tells which
+        if len(run) == 1 or run[0] in _LATIN_CHARS:
             tokens.append(run)
         else:
-            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+            tokens.extend([run[i : i + 2] for i in range(len(run) - 1)])
         if len(tokens) >= limit:
             return tokens[:limit]
     return tokens
