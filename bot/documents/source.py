@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Iterable
 
 from bot.documents.model import Document
 
@@ -46,7 +47,11 @@ def html_to_text(raw: str) -> str:
 def tidy(text: str) -> str:
     """Control characters out, runs of spaces kept per line but trimmed, ≤ 1 blank line."""
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [line.rstrip().replace("\u00a0", " ") for line in text.split("\n")]
+    return joined_lines(line.rstrip().replace("\u00a0", " ") for line in text.split("\n"))
+
+
+def joined_lines(lines: Iterable[str]) -> str:
+    """The lines as one text with at most one blank line in a row, none at either end."""
     out: list[str] = []
     for line in lines:
         if not line.strip():

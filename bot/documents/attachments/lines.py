@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.documents.source import joined_lines
+
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002-\u200a]+")
 
 
@@ -68,11 +70,4 @@ def table_lines(table: Table) -> list[str]:
 
 def to_text(lines: Sequence[str]) -> str:
     """The lines as one markdown text, at most one blank line in a row."""
-    out: list[str] = []
-    for line in lines:
-        if not line.strip():
-            if out and out[-1] != "":
-                out.append("")
-            continue
-        out.append(line)
-    return "\n".join(out).strip("\n")
+    return joined_lines(lines)
