@@ -191,7 +191,7 @@ async def test_feeds_list_shows_errors(
     )
     assert await asyncio.to_thread(main, ["poll", "--once", "--config", str(config)]) == 0
     out = capsys.readouterr()
-    assert "[속보] 중기부 추경 확정" in out.out
+    assert "중기부 추경 확정" in out.out and "[속보] 중기부" not in out.out  # April: old news
     assert "깨진 피드: not a feed (HTML page)" in out.err
     assert await asyncio.to_thread(main, ["feeds", "list", "--config", str(config)]) == 0
     listing = capsys.readouterr().out

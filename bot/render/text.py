@@ -135,10 +135,11 @@ def render_reply(reply: Reply) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def render(message: Message) -> str:
-    """Any outgoing message as text."""
+def render(message: Message, *, now: datetime | None = None) -> str:
+    """Any outgoing message as text (``now``: an alert older than :data:`FRESH` gets no
+    ``[속보]``)."""
     if isinstance(message, Alert):
-        return render_alert(message)
+        return render_alert(message, now=now)
     if isinstance(message, DailyDigest):
         return render_digest(message)
     return render_notice(message)
