@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import itertools
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from bot.clock import KST
 from bot.sources.catalog import catalog
+from tests.feed_server import LoopbackServer
 
 # The world's "now": after every release below.
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=KST).astimezone(UTC)
@@ -409,7 +408,7 @@ class Asked:
 Route = Callable[[Asked], Answer]
 
 
-class MinistryWorld:
+class MinistryWorld(LoopbackServer):
     """The world's HTTP server; ``url(name)`` is the loopback address of a catalog feed."""
 
     def __init__(self, *, first_byte: float = 0.6, plain: bool = False) -> None:
@@ -452,18 +451,14 @@ class MinistryWorld:
                 if answer.body and method != "HEAD":
                     self.wfile.write(answer.body)
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._serve(Handler)
         self._build()
 
     # --- addresses ------------------------------------------------------------------------
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def url(self, body: str) -> str:
         """The loopback address of the body's main catalog feed (same path and query)."""
@@ -658,29 +653,6 @@ class MinistryWorld:
             return _xml(_rss2(f"{body} 보도자료", items))
 
         return route
-
-    # --- running --------------------------------------------------------------------------
-
-    def __enter__(self) -> MinistryWorld:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # every feed of a cycle connects at once
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Clients that hang up early are expected here."""
 
 
 def _path(url: str) -> str:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 from datetime import date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.feed_server import LoopbackServer
 
 PATH = "/1371000/pressReleaseService/pressReleaseList"
 KEY = "tEsT+kEy/with=Reserved==chars"  # a decoded key: '+', '/' and '=' must be encoded once
@@ -130,7 +130,7 @@ def gateway_error(auth: str, code: str) -> bytes:
     ).encode()
 
 
-class OpenApiServer:
+class OpenApiServer(LoopbackServer):
     """The fixture service in a thread; use as a context manager."""
 
     def __init__(self, key: str = KEY) -> None:
@@ -162,13 +162,11 @@ class OpenApiServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._serve(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}{PATH}"
+        return f"http://127.0.0.1:{self.port}{PATH}"
 
     def answer(self, query: str) -> bytes:
         """What the service answers to one query string."""
@@ -213,16 +211,3 @@ class OpenApiServer:
             if day is not None and start <= day <= end:
                 return True
         return False
-
-    def __enter__(self) -> OpenApiServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
