@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,8 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.poll import CycleReport, poll_cycle, run_polling
 from bot.feeds.writer import CycleWriter
 from bot.store import articles as article_store
+from bot.store import create_engine, schema
 from bot.store import feeds as feed_store
-from bot.store import schema
 from bot.store.articles import UpsertResult
 from bot.store.feeds import FeedFailure, FeedSuccess
 from bot.types import Article, Contact
@@ -199,6 +200,20 @@ async def test_feeds_list_shows_errors(
     assert "좋은 피드" in listing and "status:       silent: nothing new for" in listing
     assert "last error:   not a feed (HTML page)" in listing
     assert "failing (1 consecutive failures)" in listing
+    assert "recovered since" not in listing
+    # the broken feed works again: its old error stays visible, said to be behind it
+    engine = create_engine(db_url)
+    try:
+        broken_feed = next(f for f in feed_store.list_feeds(engine) if f.name == "깨진 피드")
+        feed_store.record_success(
+            engine, broken_feed.id, datetime.now(UTC), poll_interval=300, etag=None,
+            last_modified=None,
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+    assert await asyncio.to_thread(main, ["feeds", "list", "--config", str(config)]) == 0
+    listing = capsys.readouterr().out
+    assert "not a feed (HTML page)" in listing and ", recovered since)" in listing
 
 
 async def test_run_polling_service_stops_and_reports(

@@ -222,7 +222,13 @@ def cmd_feeds_list(app: App, args: argparse.Namespace) -> int:
             print(f"    notice:       {health.notice}")
         print(f"    last success: {_when(feed.last_success_at)}")
         if feed.last_error:
-            print(f"    last error:   {feed.last_error} ({_when(feed.last_error_at)})")
+            recovered = (
+                feed.last_success_at is not None
+                and feed.last_error_at is not None
+                and feed.last_success_at > feed.last_error_at
+            )
+            after = ", recovered since" if recovered else ""
+            print(f"    last error:   {feed.last_error} ({_when(feed.last_error_at)}{after})")
         else:
             print("    last error:   none")
         if feed.enabled:
