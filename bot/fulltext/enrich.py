@@ -23,7 +23,6 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -103,12 +102,7 @@ class FullText:
     async def __aenter__(self) -> FullText:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
