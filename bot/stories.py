@@ -235,6 +235,7 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     - a figure of the same unit that both give, with no value in common (62개 vs 59개;
       2026년 vs 2025년; 1월 vs 12월 of a monthly statistic);
     - a different stage of a programme (a call for applicants vs its result vs an event);
+    - one tells its event as coming (a preview, a plan), the other as held (a report);
     - agencies named by both with none in common.
     """
     series_a, series_b = _by_unit(a.series), _by_unit(b.series)
@@ -251,6 +252,8 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
             return f"figures in {unit} differ: {left} / {right}"
     if a.stages and b.stages and not a.stages & b.stages:
         return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
+    if a.aspect and b.aspect and a.aspect != b.aspect:
+        return f"one tells the event as {min(a.aspect)}, the other as {min(b.aspect)}"
     if a.agencies and b.agencies and not a.agencies & b.agencies:
         return "agencies differ"
     return None
