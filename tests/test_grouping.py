@@ -28,7 +28,7 @@ from bot.store.stories import (
 )
 from bot.store.summaries import story_documents
 from bot.stories import NearCandidate, apart_because, choose_near, near_match, source_rank
-from bot.story_features import find_figures, story_features
+from bot.story_features import find_aspect, find_figures, story_features
 from bot.web.queries import story as story_view
 from tests.core_helpers import FakeAdapter, add_feed
 
@@ -47,6 +47,7 @@ def release(name: str) -> tuple[str, str]:
 
 BUDGET = release("release_156754060.txt")
 PLASTIC = release("release_156754194.txt")
+FESTIVAL = release("release_156754259.txt")  # the report of an opening ceremony
 
 
 def feats(item: tuple[str, str] | dict[str, str]) -> object:
@@ -97,6 +98,32 @@ def test_hard_negatives_stay_apart(clock: FixedClock) -> None:
     two = story_features(f"{BUDGET[0]} (2차)", BUDGET[1])
     assert apart_because(one, two) is not None
     assert near_match(march, clock.now(), candidate(REWRITES["monthly_february"], clock)) is None  # type: ignore[arg-type]
+
+
+def test_a_preview_and_the_report_of_one_event_stay_apart(clock: FixedClock) -> None:
+    """The preview of an opening and its report share nearly every word and figure; the
+    tense of the event verb (개최한다 / 열립니다 vs 개최하였다 / 열었습니다 / 개막했습니다)
+    tells them apart, and each still gathers its own rewrites."""
+    report = candidate(FESTIVAL, clock, story=1)
+    preview = candidate(REWRITES["festival_preview"], clock, story=2)
+    assert report.features.aspect == {"held"} and preview.features.aspect == {"coming"}
+    later = clock.now() + timedelta(days=3)
+    for name in ("festival_report_rewrite", "festival_report_scene"):
+        rewrite = feats(REWRITES[name])
+        assert rewrite.aspect == {"held"}, name  # type: ignore[attr-defined]
+        match = choose_near(rewrite, later, [preview, report])  # type: ignore[arg-type]
+        assert match is not None and match.story_id == 1, name
+        assert "event as" in (apart_because(rewrite, preview.features) or ""), name  # type: ignore[arg-type]
+    rewrite = feats(REWRITES["festival_preview_rewrite"])
+    assert rewrite.aspect == {"coming"}  # type: ignore[attr-defined]
+    match = choose_near(rewrite, clock.now(), [report, preview])  # type: ignore[arg-type]
+    assert match is not None and match.story_id == 2
+    # a clause about last year's edition says nothing of this one
+    assert find_aspect("", "지난해 개막식은 대전에서 개최됐다. 올해 개막식은 11일 전주에서 열린다.") == {
+        "coming"
+    }
+    # an article that names no event taking place has no aspect: it is not kept apart by it
+    assert feats(BUDGET).aspect == frozenset()  # type: ignore[attr-defined]
 
 
 def test_a_refused_story_is_never_joined_and_old_news_is_not_joined(clock: FixedClock) -> None:
