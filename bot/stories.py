@@ -319,14 +319,23 @@ def choose_near(
     refused: frozenset[int] = frozenset(),
 ) -> NearMatch | None:
     """The most similar candidate ``new`` is a near duplicate of, or None (ties: the older
-    story).
+    story). A story any of whose candidates is kept apart from ``new`` (another stage, tense,
+    figure) is not joined, however similar its other members are.
 
     ``refused`` are stories this article was split from (``sokbo stories split``): it never
     joins them again.
     """
+    pool = [c for c in candidates if c.story_id not in refused]
+    # One member of a story kept apart from ``new`` keeps the whole story apart: an article
+    # that names no stage or tense must not carry a report into its preview's story.
+    kept_apart = {
+        c.story_id
+        for c in pool
+        if abs(published_at - c.published_at) <= NEAR_WINDOW and apart_because(new, c.features)
+    }
     best: tuple[float, int, NearCandidate] | None = None
-    for candidate in candidates:
-        if candidate.story_id in refused:
+    for candidate in pool:
+        if candidate.story_id in kept_apart:
             continue
         score = near_score(new, published_at, candidate)
         if score and (best is None or (score, -candidate.story_id) > best[:2]):

@@ -126,6 +126,22 @@ def test_a_preview_and_the_report_of_one_event_stay_apart(clock: FixedClock) -> 
     assert feats(BUDGET).aspect == frozenset()  # type: ignore[attr-defined]
 
 
+def test_a_story_with_a_member_kept_apart_is_not_joined(clock: FixedClock) -> None:
+    """A listing that names no tense joined the preview's story; the report's rewrite
+    resembles the listing, but the story also holds the preview, told as coming: it is not
+    joined (single-link through the listing would have merged preview and report)."""
+    preview = candidate(REWRITES["festival_preview"], clock, story=2)
+    listing = feats(REWRITES["festival_listing"])
+    assert listing.aspect == frozenset()  # type: ignore[attr-defined]
+    assert near_match(listing, clock.now(), preview) is not None  # type: ignore[arg-type]
+    member = NearCandidate(3, 2, clock.now(), listing)  # type: ignore[arg-type]
+    report = feats(REWRITES["festival_report_rewrite"])
+    later = clock.now() + timedelta(days=3)
+    assert near_match(report, later, member) is not None  # type: ignore[arg-type]
+    assert choose_near(report, later, [member, preview]) is None  # type: ignore[arg-type]
+    assert choose_near(report, later, [member]) is not None  # type: ignore[arg-type]
+
+
 def test_a_refused_story_is_never_joined_and_old_news_is_not_joined(clock: FixedClock) -> None:
     rewrite = feats(REWRITES["news_rewrite"])
     budget = candidate(BUDGET, clock, story=7)
