@@ -26,6 +26,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
-from grouping_quality import CACHE, bcubed, group, load_pages, same_day
+from grouping_quality import CACHE, bcubed, group, load_labels, load_pages, same_day
 
 from bot.store import create_engine
 from bot.store.migrate import upgrade
@@ -50,7 +51,16 @@ NOW = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)
 # --- quality ---------------------------------------------------------------------------
 
 
-def quality() -> None:
+SPLITS = {
+    "dev": ("dev",),
+    "heldout": ("heldout",),
+    "heldout-late": ("heldout-late",),
+    "all-heldout": ("heldout", "heldout-late"),
+    "heldout-2026-12": ("heldout-2026-12",),
+}
+
+
+def quality(only: tuple[str, ...] = ()) -> None:
     pages = load_pages()
     if pages is None:
         print(
@@ -59,18 +69,20 @@ def quality() -> None:
             "  are not; fill the cache as docs/architecture.md says to measure quality."
         )
         return
-    print(f"quality on {len(pages)} labelled pages of real coverage")
+    labelled = Counter(label["split"] for label in load_labels())
+    cached = Counter(p.split for p in pages)
+    print(
+        f"quality on {len(pages)} labelled pages of real coverage (cached/labelled: "
+        + ", ".join(f"{s} {cached[s]}/{n}" for s, n in labelled.items())
+        + "; figures are on the cached pages only)"
+    )
     print(
         f"{'set':12} {'dates':9} {'grouping':8} {'P':>6} {'R':>6} {'F1':>6} "
         "stories/events hard-merged"
     )
-    splits = {
-        "dev": ("dev",),
-        "heldout": ("heldout",),
-        "heldout-late": ("heldout-late",),
-        "all-heldout": ("heldout", "heldout-late"),
-    }
-    for split, names in splits.items():
+    for split, names in SPLITS.items():
+        if only and split not in only:
+            continue
         part = [p for p in pages if p.split in names]
         for label, ps in (("real", part), ("same-day", same_day(part))):
             for near in (False, True):
@@ -302,8 +314,11 @@ def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-scale", action="store_true", help="quality only")
+    parser.add_argument(
+        "--splits", default="", help=f"comma-separated, of {', '.join(SPLITS)} (default: all)"
+    )
     args = parser.parse_args()
-    quality()
+    quality(tuple(s for s in args.splits.split(",") if s))
     if not args.no_scale:
         scale([int(s) for s in args.sizes.split(",")], args.engines.split(","), args.rounds)
 

@@ -40,6 +40,12 @@ class Page:
     split: str
 
 
+def load_labels() -> list[dict[str, str]]:
+    """The committed labels (URL, published, event, family, split), cached or not."""
+    labels: list[dict[str, str]] = json.loads(LABELS.read_text(encoding="utf-8"))["pages"]
+    return labels
+
+
 def load_pages() -> list[Page] | None:
     """Labelled pages with their cached text, or None when the cache is absent."""
     if not CACHE.exists():
@@ -49,7 +55,7 @@ def load_pages() -> list[Page] | None:
         row = json.loads(line)
         texts[row["url"]] = row
     pages = []
-    for label in json.loads(LABELS.read_text(encoding="utf-8"))["pages"]:
+    for label in load_labels():
         cached = texts.get(label["url"])
         if cached is None:
             continue

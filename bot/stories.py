@@ -235,6 +235,7 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     - a figure of the same unit that both give, with no value in common (62개 vs 59개;
       2026년 vs 2025년; 1월 vs 12월 of a monthly statistic);
     - a different stage of a programme (a call for applicants vs its result vs an event);
+    - one tells its event as coming (a preview, a plan), the other as held (a report);
     - agencies named by both with none in common.
     """
     series_a, series_b = _by_unit(a.series), _by_unit(b.series)
@@ -251,6 +252,8 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
             return f"figures in {unit} differ: {left} / {right}"
     if a.stages and b.stages and not a.stages & b.stages:
         return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
+    if a.aspect and b.aspect and a.aspect != b.aspect:
+        return f"one tells the event as {min(a.aspect)}, the other as {min(b.aspect)}"
     if a.agencies and b.agencies and not a.agencies & b.agencies:
         return "agencies differ"
     return None
@@ -316,14 +319,23 @@ def choose_near(
     refused: frozenset[int] = frozenset(),
 ) -> NearMatch | None:
     """The most similar candidate ``new`` is a near duplicate of, or None (ties: the older
-    story).
+    story). A story any of whose candidates is kept apart from ``new`` (another stage, tense,
+    figure) is not joined, however similar its other members are.
 
     ``refused`` are stories this article was split from (``sokbo stories split``): it never
     joins them again.
     """
+    pool = [c for c in candidates if c.story_id not in refused]
+    # One member of a story kept apart from ``new`` keeps the whole story apart: an article
+    # that names no stage or tense must not carry a report into its preview's story.
+    kept_apart = {
+        c.story_id
+        for c in pool
+        if abs(published_at - c.published_at) <= NEAR_WINDOW and apart_because(new, c.features)
+    }
     best: tuple[float, int, NearCandidate] | None = None
-    for candidate in candidates:
-        if candidate.story_id in refused:
+    for candidate in pool:
+        if candidate.story_id in kept_apart:
             continue
         score = near_score(new, published_at, candidate)
         if score and (best is None or (score, -candidate.story_id) > best[:2]):

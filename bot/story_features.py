@@ -137,6 +137,58 @@ def find_stages(title: str, lead: str) -> frozenset[str]:
     return frozenset(name for name, pattern in STAGES.items() if pattern.search(head))
 
 
+# --- aspect: is the event told as coming or as done ---------------------------------------
+
+# Verbs that say an event takes place (a festival opens, a ceremony is held, an agreement is
+# signed), as Sino-Korean nouns with 하다/되다 and as native verbs. A preview and a report
+# of one event share every word and figure; what differs is the tense of this predicate:
+# 개최한다 / 열린다 / 개최할 예정이다 before, 개최했다 / 열렸다 / 막을 올렸다 / 성료 after.
+_EVENT_NOUN = r"(?:개최|개막|폐막|진행|출범|개통|준공|체결|거행)"
+_HELD = re.compile(
+    rf"{_EVENT_NOUN}\s?(?:했|됐|되었|하였|돼|되어)"
+    r"|열(?:었|렸)|막(?:을|이)?\s?(?:올렸|올랐|내렸)|마쳤|마무리(?:했|됐)|치렀|치러졌"
+    r"|펼쳐졌|성료|성황리에?\s?(?:열|개최|마무리|끝)"
+)
+_COMING = re.compile(
+    rf"{_EVENT_NOUN}\s?(?:한다|된다|합니다|됩니다|할|될|하기로|키로|예정)"
+    r"|열린다|열립니다|연다|엽니다|열릴|열\s예정|막(?:을|이)?\s?(?:올린다|올립니다|오른다|오릅니다|올릴)"
+    r"|펼쳐진다|펼쳐집니다|펼쳐질|치러진다|치러집니다|치른다|치를"
+)
+# A clause about a past edition ("지난해 개최됐다") says nothing of this one.
+_PAST_EDITION = re.compile(r"지난해|작년|전년|지난\s?\d{4}년|예년")
+
+
+def find_aspect(title: str, lead: str) -> frozenset[str]:
+    """``held`` when the title or first two sentences tell the event as done, ``coming`` when
+    only as coming, ``held`` when only the rest of the lead tells it as done, empty when none
+    names an event taking place.
+
+    A report may still say what comes next ("사흘간 개최한다"), a preview never says the
+    event was held: so ``held`` wins.
+    """
+    sentences = korean.split_sentences(lead)
+    head = _clauses([title, *sentences[:2]])
+    if any(_HELD.search(clause) for clause in head):
+        return frozenset({"held"})
+    if any(_COMING.search(clause) for clause in head):
+        return frozenset({"coming"})
+    # A report may open on the scene ("1일 오후 부산 구남로 광장.") and say what was held
+    # only further down; a preview says what is coming in its lead.
+    if any(_HELD.search(clause) for clause in _clauses(sentences[2:])):
+        return frozenset({"held"})
+    return frozenset()
+
+
+def _clauses(sentences: list[str]) -> list[str]:
+    """The clauses of ``sentences`` that are not about a past edition."""
+    return [
+        clause
+        for sentence in sentences
+        for clause in re.split(r"[,،]|\s(?:며|고|으며)\s", sentence)
+        if not _PAST_EDITION.search(clause)
+    ]
+
+
 # --- words -------------------------------------------------------------------------------
 
 _QUOTES = str.maketrans({c: " " for c in "「」『』“”‘’\"'《》〈〉<>[]【】()·•…"})
@@ -169,6 +221,7 @@ class StoryFeatures:
     agencies: frozenset[str]
     stages: frozenset[str]
     series: frozenset[str] = frozenset()  # the title's figures in SERIES_UNITS (2차, 4월)
+    aspect: frozenset[str] = frozenset()  # "coming" or "held": the tense of its event verb
 
     def to_json(self) -> str:
         return json.dumps(
@@ -178,6 +231,7 @@ class StoryFeatures:
                 "a": sorted(self.agencies),
                 "s": sorted(self.stages),
                 "t": sorted(self.series),
+                "v": sorted(self.aspect),
             },
             ensure_ascii=False,
         )
@@ -191,6 +245,7 @@ class StoryFeatures:
             frozenset(data.get("a", ())),
             frozenset(data.get("s", ())),
             frozenset(data.get("t", ())),
+            frozenset(data.get("v", ())),
         )
 
 
@@ -206,6 +261,7 @@ def story_features(title: str, text: str) -> StoryFeatures:
         agencies=agencies,
         stages=find_stages(title, lead),
         series=frozenset(f for f in find_figures(title) if figure_unit(f) in SERIES_UNITS),
+        aspect=find_aspect(title, lead),
     )
 
 

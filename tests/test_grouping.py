@@ -28,7 +28,7 @@ from bot.store.stories import (
 )
 from bot.store.summaries import story_documents
 from bot.stories import NearCandidate, apart_because, choose_near, near_match, source_rank
-from bot.story_features import find_figures, story_features
+from bot.story_features import find_aspect, find_figures, story_features
 from bot.web.queries import story as story_view
 from tests.core_helpers import FakeAdapter, add_feed
 
@@ -47,6 +47,7 @@ def release(name: str) -> tuple[str, str]:
 
 BUDGET = release("release_156754060.txt")
 PLASTIC = release("release_156754194.txt")
+FESTIVAL = release("release_156754259.txt")  # the report of an opening ceremony
 
 
 def feats(item: tuple[str, str] | dict[str, str]) -> object:
@@ -97,6 +98,48 @@ def test_hard_negatives_stay_apart(clock: FixedClock) -> None:
     two = story_features(f"{BUDGET[0]} (2차)", BUDGET[1])
     assert apart_because(one, two) is not None
     assert near_match(march, clock.now(), candidate(REWRITES["monthly_february"], clock)) is None  # type: ignore[arg-type]
+
+
+def test_a_preview_and_the_report_of_one_event_stay_apart(clock: FixedClock) -> None:
+    """The preview of an opening and its report share nearly every word and figure; the
+    tense of the event verb (개최한다 / 열립니다 vs 개최하였다 / 열었습니다 / 개막했습니다)
+    tells them apart, and each still gathers its own rewrites."""
+    report = candidate(FESTIVAL, clock, story=1)
+    preview = candidate(REWRITES["festival_preview"], clock, story=2)
+    assert report.features.aspect == {"held"} and preview.features.aspect == {"coming"}
+    later = clock.now() + timedelta(days=3)
+    for name in ("festival_report_rewrite", "festival_report_scene"):
+        rewrite = feats(REWRITES[name])
+        assert rewrite.aspect == {"held"}, name  # type: ignore[attr-defined]
+        match = choose_near(rewrite, later, [preview, report])  # type: ignore[arg-type]
+        assert match is not None and match.story_id == 1, name
+        assert "event as" in (apart_because(rewrite, preview.features) or ""), name  # type: ignore[arg-type]
+    rewrite = feats(REWRITES["festival_preview_rewrite"])
+    assert rewrite.aspect == {"coming"}  # type: ignore[attr-defined]
+    match = choose_near(rewrite, clock.now(), [report, preview])  # type: ignore[arg-type]
+    assert match is not None and match.story_id == 2
+    # a clause about last year's edition says nothing of this one
+    assert find_aspect(
+        "", "지난해 개막식은 대전에서 개최됐다. 올해 개막식은 11일 전주에서 열린다."
+    ) == {"coming"}
+    # an article that names no event taking place has no aspect: it is not kept apart by it
+    assert feats(BUDGET).aspect == frozenset()  # type: ignore[attr-defined]
+
+
+def test_a_story_with_a_member_kept_apart_is_not_joined(clock: FixedClock) -> None:
+    """A listing that names no tense joined the preview's story; the report's rewrite
+    resembles the listing, but the story also holds the preview, told as coming: it is not
+    joined (single-link through the listing would have merged preview and report)."""
+    preview = candidate(REWRITES["festival_preview"], clock, story=2)
+    listing = feats(REWRITES["festival_listing"])
+    assert listing.aspect == frozenset()  # type: ignore[attr-defined]
+    assert near_match(listing, clock.now(), preview) is not None  # type: ignore[arg-type]
+    member = NearCandidate(3, 2, clock.now(), listing)  # type: ignore[arg-type]
+    report = feats(REWRITES["festival_report_rewrite"])
+    later = clock.now() + timedelta(days=3)
+    assert near_match(report, later, member) is not None  # type: ignore[arg-type]
+    assert choose_near(report, later, [member, preview]) is None  # type: ignore[arg-type]
+    assert choose_near(report, later, [member]) is not None  # type: ignore[arg-type]
 
 
 def test_a_refused_story_is_never_joined_and_old_news_is_not_joined(clock: FixedClock) -> None:
@@ -277,3 +320,88 @@ def test_cli_jsonl_story_explain_and_split(
     capsys.readouterr()
     assert main(["stories", "explain", str(story), "--config", str(config)]) == 0
     assert "1 article from 1 source (뉴스1)" in capsys.readouterr().out
+
+
+# --- the same partition whatever the slice size ----------------------------------------------
+
+
+def _all_fixtures() -> list[tuple[str, str]]:
+    pieces = [BUDGET, PLASTIC, FESTIVAL]
+    pieces += [(r["title"], r["text"]) for r in REWRITES.values()]
+    return pieces
+
+
+def _partition(engine: Engine) -> set[frozenset[int]]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(articles.c.id, articles.c.story_id)).all()
+    groups: dict[int, set[int]] = {}
+    for article_id, story_id in rows:
+        assert story_id is not None
+        groups.setdefault(story_id, set()).add(article_id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def _ungroup(engine: Engine) -> None:
+    from bot.store.schema import article_features, grouping_keys, story_links
+
+    with engine.begin() as conn:
+        conn.execute(articles.update().values(story_id=None))
+        for table in (story_links, grouping_keys, article_features, stories):
+            conn.execute(table.delete())
+
+
+def test_grouping_does_not_depend_on_the_slice_size(
+    engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slices run in id order and see every earlier slice's stories and index keys, so one
+    slice of all, slices of 3 and slices of 1 give the same stories (while no key holds more
+    than PER_KEY candidates in the window: past that the newest are read, see the docs)."""
+    import bot.store.stories as store_stories
+
+    feed = add_feed(engine, "여러 곳", clock.now())
+    for n, (title, text) in enumerate(_all_fixtures() * 2):
+        # each piece twice, the copy under another URL a few hours later: exact and near
+        # joins, a preview and its report, the same ministry's other release, all mixed
+        _add(engine, feed, f"g{n}", f"https://example.kr/{n}", title, text,
+             clock.now() + timedelta(hours=n % 7))  # fmt: skip
+    partitions = []
+    for size in (250, 3, 1):
+        monkeypatch.setattr(store_stories, "SLICE", size)
+        _ungroup(engine)
+        assign_pending(engine, clock.now())
+        partitions.append(_partition(engine))
+    assert partitions[0] == partitions[1] == partitions[2]
+    assert 1 < len(partitions[0]) < len(_all_fixtures()) * 2  # it groups, and not everything
+
+
+def test_an_edited_article_is_compared_by_its_new_text(engine: Engine, clock: FixedClock) -> None:
+    """A source replaces a preview's text with the report (same item, new version): the
+    features and index keys follow the new text, so the report's rewrite that arrives next
+    joins it instead of starting a story of its own."""
+    from bot.store.articles import upsert_articles
+    from bot.store.schema import article_features
+    from bot.types import Article
+
+    ministry = add_feed(engine, "중기부", clock.now())
+    news = add_feed(engine, "뉴스", clock.now())
+    preview = REWRITES["festival_preview"]
+
+    def item(title: str, text: str) -> Article:
+        return Article(
+            feed_id=ministry, guid="festival", url="https://www.mss.go.kr/festival",
+            title=title, text=text, published_at=clock.now(),
+            content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        )  # fmt: skip
+
+    upsert_articles(engine, [item(preview["title"], preview["text"])], clock.now())
+    assign_pending(engine, clock.now())
+    clock.advance(3 * 86400)
+    upsert_articles(engine, [item(*FESTIVAL)], clock.now())  # the same item, now the report
+    with engine.connect() as conn:
+        [(raw,)] = conn.execute(sa.select(article_features.c.features)).all()
+    assert "held" in raw
+    rewrite = REWRITES["festival_report_rewrite"]
+    _add(engine, news, "r1", "https://news.example.kr/1", rewrite["title"], rewrite["text"],
+         clock.now())  # fmt: skip
+    report = assign_pending(engine, clock.now())
+    assert report.near_joined == 1 and not report.new_story_ids

@@ -27,6 +27,7 @@ from bot.store.schema import (
     search_queue,
     stories,
 )
+from bot.store.stories import refresh_features
 from bot.types import Article
 
 WITHDRAWN = "withdrawn by its source"
@@ -66,6 +67,14 @@ def keep_old_versions(conn: Connection, edited: Sequence[Article], now: datetime
                 "replaced_at": to_db(now),
             }
             for row in old
+        ],
+    )
+    refresh_features(
+        conn,
+        [
+            (row.id, by_id[row.id].title, by_id[row.id].text, by_id[row.id].published_at)
+            for row in old
+            if (row.title, row.text) != (by_id[row.id].title, by_id[row.id].text)
         ],
     )
     story_ids = sorted({row.story_id for row in old if row.story_id is not None})

@@ -339,6 +339,45 @@ def _features_for(conn: Connection, rows: Sequence[Any]) -> dict[int, StoryFeatu
     return out
 
 
+def refresh_features(conn: Connection, edited: Sequence[tuple[int, str, str, datetime]]) -> None:
+    """New features and index keys for articles whose text changed (id, title, text,
+    published), so later articles are compared with what the source says now.
+
+    An edited article stays in its story (moving it would re-alert or hide a story); only
+    what the next articles are compared with changes. Not yet grouped articles just lose
+    any stored features: grouping computes them from the current text.
+    """
+    ids = [article_id for article_id, *_ in edited]
+    if not ids:
+        return
+    for table in (article_features, grouping_keys):
+        conn.execute(table.delete().where(table.c.article_id.in_(ids)))
+    grouped = {
+        r.id
+        for r in conn.execute(
+            sa.select(articles.c.id).where(articles.c.id.in_(ids), articles.c.story_id.is_not(None))
+        )
+    }
+    fresh = [
+        (article_id, story_features(title, text), published)
+        for article_id, title, text, published in edited
+        if article_id in grouped
+    ]
+    if not fresh:
+        return
+    conn.execute(
+        article_features.insert(),
+        [{"article_id": a, "features": f.to_json()} for a, f, _ in fresh],
+    )
+    index_rows = [
+        {"key": key, "article_id": a, "published_at": published}
+        for a, f, published in fresh
+        for key in bucket_keys(f)
+    ]
+    if index_rows:
+        conn.execute(grouping_keys.insert(), index_rows)
+
+
 def _candidates(
     conn: Connection, keys: Sequence[int], *, since: datetime, until: datetime
 ) -> dict[int, list[NearCandidate]]:
