@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.stories import NearCandidate, StoryCandidate, choose_near, choose_story, story_keys
+from bot.stories import (
+    NearCandidate,
+    StoryCandidate,
+    choose_near,
+    choose_story,
+    source_rank,
+    story_keys,
+)
 from bot.story_features import StoryFeatures, bucket_keys, story_features
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +92,7 @@ def group(pages: list[Page], *, near: bool) -> dict[str, int]:
         story_id = choose_story(keys, len(page.text), stories, page.published_at)
         features: StoryFeatures | None = None
         if near:
-            features = story_features(page.title, page.text)
+            features = story_features(page.title, page.text, official=source_rank(page.url) == 0)
             if story_id is None:
                 found: dict[int, NearCandidate] = {}
                 for key in bucket_keys(features):

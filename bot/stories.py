@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
-from bot.story_features import DATE_UNITS, StoryFeatures, figure_unit
+from bot.story_features import SERIES_UNITS, StoryFeatures, figure_unit
 
 # Query parameters that only say where a click came from.
 TRACKING_PARAMS = frozenset(
@@ -227,6 +227,18 @@ def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
     return shared / union if union else 0.0
 
 
+# Two official texts are one release (the ministry's feed and the OpenAPI's copy, or a feed's
+# excerpt of it) when this share of the shorter one's content words is in the other.
+SAME_RELEASE_CONTAINMENT = 0.8
+
+
+def containment(a: StoryFeatures, b: StoryFeatures) -> float:
+    """The share of the smaller word set that the other holds (1.0: one text's words are all
+    in the other, as an excerpt's are in the full release)."""
+    smaller = min(len(a.words), len(b.words))
+    return len(a.words & b.words) / smaller if smaller else 0.0
+
+
 def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     """What keeps two similar articles apart, in words, or None.
 
@@ -236,7 +248,11 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
       2026년 vs 2025년; 1월 vs 12월 of a monthly statistic);
     - a different stage of a programme (a call for applicants vs its result vs an event);
     - one tells its event as coming (a preview, a plan), the other as held (a report);
-    - agencies named by both with none in common.
+    - agencies named by both with none in common;
+    - both are official releases (a publisher's own text, not a rewrite) that are not the
+      same text: a ministry publishes an event once, so its two releases of one day on one
+      programme (a budget's total and the part of it for one sector) are two stories, while
+      the same release by two routes (the ministry feed, the OpenAPI) keeps its words.
     """
     series_a, series_b = _by_unit(a.series), _by_unit(b.series)
     for unit in sorted(series_a.keys() & series_b.keys()):
@@ -256,6 +272,8 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
         return f"one tells the event as {min(a.aspect)}, the other as {min(b.aspect)}"
     if a.agencies and b.agencies and not a.agencies & b.agencies:
         return "agencies differ"
+    if a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT:
+        return "two official releases, not the same text"
     return None
 
 
@@ -268,8 +286,10 @@ def _by_unit(figures: frozenset[str]) -> dict[str, frozenset[str]]:
     return {unit: frozenset(values) for unit, values in out.items()}
 
 
-def _figures_not_dates(figures: frozenset[str]) -> set[str]:
-    return {f for f in figures if figure_unit(f) not in DATE_UNITS}
+def _amounts(figures: frozenset[str]) -> set[str]:
+    """Figures that say how much: not a date (2025년, 5월) and not which one of a series
+    (1회, 2차), which two releases of one programme share without being one release."""
+    return {f for f in figures if figure_unit(f) not in SERIES_UNITS}
 
 
 def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandidate) -> float:
@@ -284,9 +304,7 @@ def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandid
     score = similarity(new, old)
     if score < NEAR_SIMILARITY_WITH_FIGURES:
         return 0.0
-    if score < NEAR_SIMILARITY and len(_figures_not_dates(new.figures & old.figures)) < (
-        FIGURES_SHARED
-    ):
+    if score < NEAR_SIMILARITY and len(_amounts(new.figures & old.figures)) < (FIGURES_SHARED):
         return 0.0
     if apart_because(new, old) is not None:
         return 0.0

@@ -131,9 +131,30 @@ STAGES: dict[str, re.Pattern[str]] = {
 }
 
 
+# A lead may open with sub-headlines (lines that end without a period, as the OpenAPI's
+# subtitles and many outlets' decks do); they belong with the title, and "the first two
+# sentences" are counted after them. At most this many are taken for sub-headlines.
+MAX_SUBHEADS = 4
+_SENTENCE_END = re.compile(r"[.!?。][\"'”’」』)\]]*$")
+
+
+def lead_head(title: str, lead: str) -> tuple[list[str], list[str]]:
+    """The head of an article (its title, its sub-headlines and its first two sentences)
+    and the rest of the lead's sentences."""
+    sentences = korean.split_sentences(lead)
+    subheads = 0
+    while subheads < min(MAX_SUBHEADS, len(sentences) - 1) and not _SENTENCE_END.search(
+        sentences[subheads]
+    ):
+        subheads += 1
+    cut = subheads + 2
+    return [title, *sentences[:cut]], sentences[cut:]
+
+
 def find_stages(title: str, lead: str) -> frozenset[str]:
-    """Stages a release's title and first two sentences name (empty when none)."""
-    head = " ".join([title, *korean.split_sentences(lead)[:2]])
+    """Stages a release's title, sub-headlines and first two sentences name (empty when
+    none)."""
+    head = " ".join(lead_head(title, lead)[0])
     return frozenset(name for name, pattern in STAGES.items() if pattern.search(head))
 
 
@@ -166,15 +187,15 @@ def find_aspect(title: str, lead: str) -> frozenset[str]:
     A report may still say what comes next ("사흘간 개최한다"), a preview never says the
     event was held: so ``held`` wins.
     """
-    sentences = korean.split_sentences(lead)
-    head = _clauses([title, *sentences[:2]])
+    first, rest = lead_head(title, lead)
+    head = _clauses(first)
     if any(_HELD.search(clause) for clause in head):
         return frozenset({"held"})
     if any(_COMING.search(clause) for clause in head):
         return frozenset({"coming"})
     # A report may open on the scene ("1일 오후 부산 구남로 광장.") and say what was held
     # only further down; a preview says what is coming in its lead.
-    if any(_HELD.search(clause) for clause in _clauses(sentences[2:])):
+    if any(_HELD.search(clause) for clause in _clauses(rest)):
         return frozenset({"held"})
     return frozenset()
 
@@ -222,6 +243,9 @@ class StoryFeatures:
     stages: frozenset[str]
     series: frozenset[str] = frozenset()  # the title's figures in SERIES_UNITS (2차, 4월)
     aspect: frozenset[str] = frozenset()  # "coming" or "held": the tense of its event verb
+    # From an official source (a ministry site, 정책브리핑 or its OpenAPI: stories.source_rank
+    # 0): a publisher's own release, not a rewrite of one.
+    official: bool = False
 
     def to_json(self) -> str:
         return json.dumps(
@@ -232,6 +256,7 @@ class StoryFeatures:
                 "s": sorted(self.stages),
                 "t": sorted(self.series),
                 "v": sorted(self.aspect),
+                **({"o": True} if self.official else {}),
             },
             ensure_ascii=False,
         )
@@ -246,11 +271,13 @@ class StoryFeatures:
             frozenset(data.get("s", ())),
             frozenset(data.get("t", ())),
             frozenset(data.get("v", ())),
+            bool(data.get("o", False)),
         )
 
 
-def story_features(title: str, text: str) -> StoryFeatures:
-    """The features of one article (title + lead)."""
+def story_features(title: str, text: str, *, official: bool = False) -> StoryFeatures:
+    """The features of one article (title + lead); ``official`` when its source is a
+    publisher's own release (``stories.source_rank`` 0)."""
     title = title[:TITLE_CHARS]
     lead = text[:LEAD_CHARS]
     head = f"{title}\n{lead}"
@@ -262,6 +289,7 @@ def story_features(title: str, text: str) -> StoryFeatures:
         stages=find_stages(title, lead),
         series=frozenset(f for f in find_figures(title) if figure_unit(f) in SERIES_UNITS),
         aspect=find_aspect(title, lead),
+        official=official,
     )
 
 

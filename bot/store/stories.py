@@ -325,7 +325,10 @@ def _features_for(conn: Connection, rows: Sequence[Any]) -> dict[int, StoryFeatu
         ):
             out[article_id] = StoryFeatures.from_json(raw)
     fresh = [
-        {"article_id": r.id, "features": story_features(r.title, r.text or "")}
+        {
+            "article_id": r.id,
+            "features": story_features(r.title, r.text or "", official=source_rank(r.url) == 0),
+        }
         for r in rows
         if r.id not in out
     ]
@@ -353,13 +356,15 @@ def refresh_features(conn: Connection, edited: Sequence[tuple[int, str, str, dat
     for table in (article_features, grouping_keys):
         conn.execute(table.delete().where(table.c.article_id.in_(ids)))
     grouped = {
-        r.id
+        r.id: source_rank(r.url) == 0
         for r in conn.execute(
-            sa.select(articles.c.id).where(articles.c.id.in_(ids), articles.c.story_id.is_not(None))
+            sa.select(articles.c.id, articles.c.url).where(
+                articles.c.id.in_(ids), articles.c.story_id.is_not(None)
+            )
         )
     }
     fresh = [
-        (article_id, story_features(title, text), published)
+        (article_id, story_features(title, text, official=grouped[article_id]), published)
         for article_id, title, text, published in edited
         if article_id in grouped
     ]
