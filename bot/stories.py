@@ -189,7 +189,10 @@ def choose_story(
 NEAR_WINDOW = timedelta(days=14)
 # Jaccard similarity of content words at which two articles may be one story...
 NEAR_SIMILARITY = 0.25
-# ...or this, when they also share at least FIGURES_SHARED figures that are not dates.
+# ...or this, when one of them is an official release and they share at least
+# FIGURES_SHARED amounts (a rewrite restates the release's figures in its own words). Two
+# rewrites need NEAR_SIMILARITY: rewrites of two releases of one programme quote the same
+# total, and on dev no two rewrites of one release were below it.
 NEAR_SIMILARITY_WITH_FIGURES = 0.12
 FIGURES_SHARED = 2
 
@@ -295,8 +298,9 @@ def _amounts(figures: frozenset[str]) -> set[str]:
 def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandidate) -> float:
     """The similarity at which ``new`` is a near duplicate of ``candidate``; 0.0 if it is not.
 
-    Within :data:`NEAR_WINDOW`, similar enough (less is needed when figures are shared), and
-    nothing that keeps them apart (:func:`apart_because`).
+    Within :data:`NEAR_WINDOW`, similar enough (less is needed when one is an official
+    release and they share its amounts), and nothing that keeps them apart
+    (:func:`apart_because`).
     """
     if abs(published_at - candidate.published_at) > NEAR_WINDOW:
         return 0.0
@@ -304,7 +308,10 @@ def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandid
     score = similarity(new, old)
     if score < NEAR_SIMILARITY_WITH_FIGURES:
         return 0.0
-    if score < NEAR_SIMILARITY and len(_amounts(new.figures & old.figures)) < (FIGURES_SHARED):
+    if score < NEAR_SIMILARITY and (
+        not (new.official or old.official)
+        or len(_amounts(new.figures & old.figures)) < FIGURES_SHARED
+    ):
         return 0.0
     if apart_because(new, old) is not None:
         return 0.0

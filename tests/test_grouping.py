@@ -51,8 +51,11 @@ FESTIVAL = release("release_156754259.txt")  # the report of an opening ceremony
 
 
 def feats(item: tuple[str, str] | dict[str, str]) -> object:
-    title, text = (item["title"], item["text"]) if isinstance(item, dict) else item
-    return story_features(title, text)
+    """Features of a rewrite (a dict of rewrites.json) or of a release (a stored 정책브리핑
+    release, title and body: an official source)."""
+    if isinstance(item, dict):
+        return story_features(item["title"], item["text"])
+    return story_features(*item, official=True)
 
 
 def candidate(item: tuple[str, str] | dict[str, str], clock: FixedClock, story: int = 1):
