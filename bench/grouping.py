@@ -57,6 +57,7 @@ SPLITS = {
     "heldout-late": ("heldout-late",),
     "all-heldout": ("heldout", "heldout-late"),
     "heldout-2026-12": ("heldout-2026-12",),
+    "heldout-2026-12b": ("heldout-2026-12b",),
 }
 
 
