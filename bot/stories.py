@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
@@ -247,8 +248,13 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
 
     - titles that name another round or period of a series (``1차`` vs ``2차``, ``3월`` vs
       ``4월``), even when the bodies share the other one;
-    - a figure of the same unit that both give, with no value in common (62개 vs 59개;
-      2026년 vs 2025년; 1월 vs 12월 of a monthly statistic);
+    - defining figures of one unit that differ: figures of the title, sub-headlines and first
+      two sentences (or, when neither head names the unit, a body's only figure of it).
+      Amounts differ when neither side's defining amount is anywhere in the other (rounding
+      allowed: :func:`same_amount`), so a rewrite that quotes other comparison figures
+      (2개월 vs 35개월, a base year) still joins; a period or round (2026년 vs 2025년, 1월 vs
+      12월 of a monthly statistic, 1차 vs 2차) differs when either side's is absent from the
+      other. Durations (:data:`TREND_UNITS`) never count;
     - a different stage of a programme (a call for applicants vs its result vs an event);
     - one tells its event as coming (a preview, a plan), the other as held (a report);
     - agencies named by both with none in common;
@@ -264,10 +270,24 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
                 ", ".join(sorted(series_b[unit]))
             )
     units_a, units_b = _by_unit(a.figures), _by_unit(b.figures)
-    for unit in sorted(units_a.keys() & units_b.keys()):
-        if not units_a[unit] & units_b[unit]:
-            left = ", ".join(sorted(units_a[unit])[:3])
-            right = ", ".join(sorted(units_b[unit])[:3])
+    head_a, head_b = _by_unit(a.defining), _by_unit(b.defining)
+    for unit in sorted(units_a.keys() & units_b.keys() - TREND_UNITS):
+        all_a, all_b = units_a[unit], units_b[unit]
+        def_a, def_b = head_a.get(unit, frozenset()), head_b.get(unit, frozenset())
+        if not (def_a or def_b) and len(all_a) == len(all_b) == 1:
+            # Neither head names the unit, and each body gives it once (62개 vs 59개).
+            def_a, def_b = all_a, all_b
+        if not (def_a and def_b):
+            continue  # a figure one side only quotes in passing is a comparison
+        if unit in SERIES_UNITS:
+            # A period or round that defines one article and that the other never names.
+            hit = not _common(def_a, all_b, unit) or not _common(def_b, all_a, unit)
+        else:
+            # Amounts: neither article's defining amount is anywhere in the other.
+            hit = not _common(def_a, all_b, unit) and not _common(def_b, all_a, unit)
+        if hit:
+            left = ", ".join(sorted(def_a)[:3])
+            right = ", ".join(sorted(def_b)[:3])
             return f"figures in {unit} differ: {left} / {right}"
     if a.stages and b.stages and not a.stages & b.stages:
         return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
@@ -278,6 +298,48 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     if a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT:
         return "two official releases, not the same text"
     return None
+
+
+def _common(xs: frozenset[str], ys: frozenset[str], unit: str) -> bool:
+    """Whether two sets of figures of ``unit`` share a value (amounts: after rounding)."""
+    if xs & ys:
+        return True
+    if unit in SERIES_UNITS:
+        return False
+    return any(same_amount(x, y) for x in xs for y in ys)
+
+
+def _quantity(figure: str) -> Decimal | None:
+    try:
+        return Decimal(figure[: len(figure) - len(figure_unit(figure))]).normalize()
+    except InvalidOperation:
+        return None
+
+
+# Units of a trend's length ("14개월 만에", "35개월 연속"): each outlet picks its own streak
+# from one release, and two months of a series differ in their month and amounts anyway.
+TREND_UNITS = frozenset({"개월"})
+
+# A rounded figure must keep at least this many significant digits to stand for a finer one
+# (522억 for 522억4000만, 3.7% for 3.74%); 500억 or 3% are round numbers, not roundings.
+ROUNDED_DIGITS = 2
+
+
+def same_amount(x: str, y: str) -> bool:
+    """Whether two figures of one unit are one amount written at two precisions: the finer,
+    rounded half up to the coarser one's last digit, is the coarser (``5.224e+10달러`` and
+    ``5.22e+10달러``; ``1.1352e+12원`` and ``1.1e+12원``)."""
+    if x == y:
+        return True
+    qx, qy = _quantity(x), _quantity(y)
+    if qx is None or qy is None:
+        return False
+    coarse, fine = (qx, qy) if qx.as_tuple().exponent > qy.as_tuple().exponent else (qy, qx)
+    exponent = coarse.as_tuple().exponent
+    if not isinstance(exponent, int) or len(coarse.as_tuple().digits) < ROUNDED_DIGITS:
+        return False
+    rounded = fine.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    return rounded == coarse
 
 
 @lru_cache(maxsize=4096)
@@ -295,6 +357,17 @@ def _amounts(figures: frozenset[str]) -> set[str]:
     return {f for f in figures if figure_unit(f) not in SERIES_UNITS}
 
 
+def shared_amounts(a: frozenset[str], b: frozenset[str]) -> int:
+    """How many of ``a``'s amounts ``b`` also gives, at its precision or another
+    (:func:`same_amount`)."""
+    by_b = _by_unit(frozenset(_amounts(b)))
+    return sum(
+        1
+        for x in _amounts(a)
+        if _common(frozenset({x}), by_b.get(figure_unit(x), frozenset()), figure_unit(x))
+    )
+
+
 def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandidate) -> float:
     """The similarity at which ``new`` is a near duplicate of ``candidate``; 0.0 if it is not.
 
@@ -310,7 +383,7 @@ def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandid
         return 0.0
     if score < NEAR_SIMILARITY and (
         not (new.official or old.official)
-        or len(_amounts(new.figures & old.figures)) < FIGURES_SHARED
+        or shared_amounts(new.figures, old.figures) < FIGURES_SHARED
     ):
         return 0.0
     if apart_because(new, old) is not None:

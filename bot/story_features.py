@@ -93,6 +93,20 @@ def find_figures(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+# A period named as a reference point ("2022년 3월 이후 최저", "2020년 대비", "3월 이래"): it
+# says what the article's own figure is compared with, not which release it is.
+_REFERENCE_PERIOD = re.compile(
+    r"(?:\d{1,4}\s?[년월]\s?)+(?:\d{1,2}\s?일\s?)?(?:의\s?|과\s?|와\s?)?"
+    r"(?:이후|이래|만에|만의|대비|보다|에\s?비해|에\s?비하면|수준|때)"
+)
+
+
+def defining_figures(head: str) -> frozenset[str]:
+    """The figures of an article's head (title, sub-headlines, first sentences) that say which
+    release it is: all but the periods named as a reference point."""
+    return find_figures(_REFERENCE_PERIOD.sub(" ", unicodedata.normalize("NFKC", head)))
+
+
 def figure_unit(figure: str) -> str:
     """The unit of a :func:`find_figures` string (``411000명`` → ``명``)."""
     return figure.lstrip("0123456789.e+-")
@@ -246,6 +260,15 @@ class StoryFeatures:
     # From an official source (a ministry site, 정책브리핑 or its OpenAPI: stories.source_rank
     # 0): a publisher's own release, not a rewrite of one.
     official: bool = False
+    # The defining figures: those of the title, the sub-headlines and the first two sentences
+    # (what the article is about), a subset of ``figures``. None for features stored before
+    # they were kept: then every figure counts as defining, as it did.
+    head_figures: frozenset[str] | None = None
+
+    @property
+    def defining(self) -> frozenset[str]:
+        """The figures that say which release this is (all of them when unknown)."""
+        return self.figures if self.head_figures is None else self.head_figures
 
     def to_json(self) -> str:
         return json.dumps(
@@ -257,6 +280,7 @@ class StoryFeatures:
                 "t": sorted(self.series),
                 "v": sorted(self.aspect),
                 **({"o": True} if self.official else {}),
+                **({} if self.head_figures is None else {"h": sorted(self.head_figures)}),
             },
             ensure_ascii=False,
         )
@@ -272,6 +296,7 @@ class StoryFeatures:
             frozenset(data.get("t", ())),
             frozenset(data.get("v", ())),
             bool(data.get("o", False)),
+            None if "h" not in data else frozenset(data["h"]),
         )
 
 
@@ -282,14 +307,16 @@ def story_features(title: str, text: str, *, official: bool = False) -> StoryFea
     lead = text[:LEAD_CHARS]
     head = f"{title}\n{lead}"
     agencies = frozenset(find_agencies(head))
+    figures = find_figures(f"{title}\n{lead[:FIGURE_CHARS]}")
     return StoryFeatures(
         words=content_words(head) | agencies,
-        figures=find_figures(f"{title}\n{lead[:FIGURE_CHARS]}"),
+        figures=figures,
         agencies=agencies,
         stages=find_stages(title, lead),
         series=frozenset(f for f in find_figures(title) if figure_unit(f) in SERIES_UNITS),
         aspect=find_aspect(title, lead),
         official=official,
+        head_figures=figures & defining_figures(" ".join(lead_head(title, lead[:FIGURE_CHARS])[0])),
     )
 
 
