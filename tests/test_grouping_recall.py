@@ -1,0 +1,199 @@
+"""Grouping recall on statistics releases (issue 20, third round): a monthly release and its
+rewrites are one story although the rewrites round the release's amounts (612억4천만 달러 →
+612억달러) and quote comparison figures of their own (5개월 연속, 2025년 6월 이후), while the
+next month's release stays apart.
+
+The texts are our own, written in the style of a ministry's monthly 수출입동향 release (title,
+OpenAPI sub-headlines, body) and of outlets' rewrites (a new title, the figures rounded, a
+streak and a base period added, 습니다 prose in one of them), and of a 소비자물가동향 pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from bot.clock import FixedClock
+from bot.store.schema import articles
+from bot.store.stories import article_story_ids, assign_pending
+from bot.stories import NearCandidate, apart_because, choose_near, near_match, same_amount
+from bot.story_features import StoryFeatures, defining_figures, figure_unit, story_features
+from tests.core_helpers import add_feed
+
+# --- our own texts -------------------------------------------------------------------------
+
+OCT_TITLE = "2026년 10월 수출입동향"
+OCT_SUBHEADS = (
+    "10월 수출 612억4천만 달러, 전년 동월 대비 8.7% 증가\n"
+    "반도체 수출 184억3천만 달러로 역대 10월 최대\n"
+)
+OCT_BODY = (
+    "산업통상부는 2026년 10월 수출이 전년 동월 대비 8.7% 증가한 612억4천만 달러, 수입은 "
+    "3.2% 증가한 548억1천만 달러로 무역수지는 64억3천만 달러 흑자를 기록했다고 1일 발표했다.\n"
+    "15대 주력 품목 가운데 반도체, 자동차, 선박 등 9개 품목의 수출이 늘었다. 반도체 수출은 "
+    "184억3천만 달러로 역대 10월 가운데 최대 실적을 기록했다.\n"
+    "조업일수를 고려한 일평균 수출은 27억8천만 달러로 5.1% 증가했다.\n"
+    "지역별로는 9대 주요 지역 가운데 중국, 미국, 아세안 등 6개 지역으로의 수출이 늘었다.\n"
+    "문의: 산업통상부 무역투자실 수출입과 044-203-4021\n"
+)
+# Every amount rounded to 억 달러; a streak (5개월, 17개월째) and a base period (2025년 6월
+# 이후) the release does not give.
+OCT_REWRITE = (
+    "10월 수출 612억달러…반도체 앞세워 5개월 연속 증가",
+    "우리나라 수출이 반도체 호조에 힘입어 5개월 연속 늘었다. 산업통상부가 1일 발표한 "
+    "10월 수출입동향에 따르면 지난달 수출은 612억달러로 1년 전보다 8.7% 증가했다. "
+    "수입은 548억달러, 무역수지는 64억달러 흑자로 2025년 6월 이후 17개월째 흑자 행진을 "
+    "이어갔다. 반도체 수출은 184억달러로 10월 기준 역대 최대 기록을 새로 썼다. "
+    "하루 평균 수출도 28억달러로 5.1% 늘었다. 자동차와 선박도 수출 증가에 힘을 보탰다.",
+)
+# The next month's release told by an outlet: no month in the title, the previous month's
+# total quoted as a comparison.
+NOV_REWRITE = (
+    "수출 6개월 연속 증가…반도체·선박이 끌었다",
+    "11월 수출이 반도체와 선박 호조로 6개월 연속 증가세를 이어갔습니다. 산업통상부가 1일 "
+    "발표한 11월 수출입동향을 보면 지난달 수출은 599억달러로 1년 전보다 4.2% 늘었습니다. "
+    "전달인 10월의 612억달러보다는 줄었습니다. 수입은 561억달러로 무역수지는 38억달러 "
+    "흑자였습니다. 반도체 수출은 176억달러, 하루 평균 수출은 27억달러로 집계됐습니다.",
+)
+# Two rewrites of one consumer-price release, each with its own streak in the title.
+CPI_REWRITES = (
+    (
+        "소비자물가 2.4% 올라 3개월 만에 최대폭…농산물 5.8%↑",
+        "지난달 소비자물가가 1년 전보다 2.4% 올라 3개월 만에 가장 큰 폭으로 뛰었다. "
+        "국가데이터처가 2일 발표한 9월 소비자물가동향에 따르면 농축수산물이 5.8% 올라 "
+        "물가를 끌어올렸고 석유류는 1.3% 내렸다. 근원물가는 2.1% 상승했다. 체감물가에 "
+        "가까운 생활물가지수는 2.9% 올랐다.",
+    ),
+    (
+        "9월 물가 2.4% 상승…근원물가 19개월째 2%대",
+        "9월 소비자물가 상승률이 2.4%를 기록했습니다. 국가데이터처가 2일 내놓은 9월 "
+        "소비자물가동향을 보면 근원물가는 2.1% 올라 19개월째 2%대를 이어갔습니다. "
+        "농축수산물은 5.8% 뛰었고 석유류는 1.3% 하락했습니다. 생활물가지수는 2.9% "
+        "상승했습니다.",
+    ),
+)
+
+
+def _amounts_in(features: StoryFeatures, unit: str) -> frozenset[str]:
+    return frozenset(f for f in features.figures if figure_unit(f) == unit)
+
+
+def cand(features: StoryFeatures, clock: FixedClock, story: int) -> NearCandidate:
+    return NearCandidate(story, story, clock.now(), features)
+
+
+# --- the pure decision ---------------------------------------------------------------------
+
+
+def test_an_amount_rounded_is_the_same_amount() -> None:
+    assert same_amount("6.124e+10달러", "6.12e+10달러")  # 612억4천만 / 612억
+    assert same_amount("1.1352e+12원", "1.1e+12원")  # 1조1352억 / 1.1조
+    assert same_amount("3.74%", "3.7%") and same_amount("2.78e+09달러", "2.8e+09달러")
+    assert not same_amount("62개", "59개")
+    assert not same_amount("3.76%", "3.7%")  # 3.76 rounds to 3.8
+    # a round number is no rounding: 500억 does not stand for 520억, 3% not for 3.3%
+    assert not same_amount("5.2e+10원", "5e+10원") and not same_amount("3.3%", "3%")
+
+
+def test_reference_periods_do_not_define_an_article() -> None:
+    head = "수출 6% 늘어 2025년 6월 이후 최대…2024년 대비 두 배. 2026년 10월 수출 612억달러"
+    assert defining_figures(head) == {"6%", "2026년", "10월", "6.12e+10달러"}
+
+
+def test_a_rewrite_with_rounded_figures_joins_its_release(clock: FixedClock) -> None:
+    """Not one 달러 amount of the rewrite is written as the release writes it, and its only
+    year is a base period: each of these alone kept them apart before."""
+    release = story_features(OCT_TITLE, OCT_SUBHEADS + OCT_BODY, official=True)
+    rewrite = story_features(*OCT_REWRITE)
+    assert not _amounts_in(release, "달러") & _amounts_in(rewrite, "달러")
+    assert _amounts_in(release, "년") == {"2026년"} and _amounts_in(rewrite, "년") == {"2025년"}
+    assert apart_because(rewrite, release) is None
+    match = near_match(rewrite, clock.now() + timedelta(hours=2), cand(release, clock, 1))
+    assert match is not None and match.story_id == 1
+    # the ministry feed's excerpt (no sub-headlines) is the same release
+    feed = story_features(OCT_TITLE, OCT_BODY, official=True)
+    assert near_match(rewrite, clock.now(), cand(feed, clock, 1)) is not None
+
+
+def test_next_months_release_stays_apart(clock: FixedClock) -> None:
+    """The November rewrite names no month in its title and quotes October's total: its
+    defining figures (11월, 4.2%, 599억달러) are not October's."""
+    release = cand(story_features(OCT_TITLE, OCT_SUBHEADS + OCT_BODY, official=True), clock, 1)
+    rewrite = cand(story_features(*OCT_REWRITE), clock, 1)
+    november = story_features(*NOV_REWRITE)
+    assert not november.series and "6.12e+10달러" in november.figures
+    later = clock.now() + timedelta(days=30)
+    for old in (release, rewrite):
+        assert "differ" in (apart_because(november, old.features) or "")
+        assert near_match(november, clock.now(), old) is None  # even on the same day
+    assert choose_near(november, later, [release, rewrite]) is None
+    # the month alone keeps it apart: with the October rewrite's figures, it is November
+    october_figures = rewrite.features.figures | {"11월"}
+    renamed = replace(november, figures=october_figures, head_figures=frozenset({"11월"}))
+    assert (apart_because(renamed, rewrite.features) or "").startswith("figures in 월")
+
+
+def test_streaks_are_no_defining_figure(clock: FixedClock) -> None:
+    """Two rewrites of one consumer-price release headline different streaks (3개월 만에,
+    19개월째): a duration says how long a trend has run, not which release this is."""
+    one, two = (story_features(*rewrite) for rewrite in CPI_REWRITES)
+    assert "3개월" in one.defining and "19개월" in two.defining
+    assert apart_because(one, two) is None
+    assert near_match(two, clock.now(), cand(one, clock, 1)) is not None
+
+
+def test_features_stored_before_head_figures_count_every_figure() -> None:
+    """Rows stored before the head was kept read back with every figure defining, as the
+    rule was then; new rows keep their head."""
+    rewrite = story_features(*OCT_REWRITE)
+    assert StoryFeatures.from_json(rewrite.to_json()) == rewrite
+    old = StoryFeatures.from_json('{"w": ["수출"], "f": ["2025년", "8.7%"]}')
+    assert old.head_figures is None and old.defining == {"2025년", "8.7%"}
+
+
+# --- through the store ---------------------------------------------------------------------
+
+
+def _add(engine: Engine, feed: int, url: str, title: str, text: str, clock: FixedClock) -> int:
+    with engine.begin() as conn:
+        key = conn.execute(
+            articles.insert().values(
+                feed_id=feed, guid=url, url=url, title=title, text=text,
+                published_at=clock.now(), fetched_at=clock.now(),
+                content_hash=hashlib.sha256(text.encode()).hexdigest(),
+            )
+        ).inserted_primary_key  # fmt: skip
+    assert key is not None
+    return int(key[0])
+
+
+def test_store_a_monthly_release_its_routes_and_rewrite_one_next_month_another(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """The ministry feed posts October's release, the OpenAPI copies it with sub-headlines,
+    an outlet rewrites it with rounded figures; then an outlet's rewrite of November's release
+    arrives, dated inside the near window so that content alone must tell them apart."""
+    ministry = add_feed(engine, "산업통상부", clock.now())
+    openapi = add_feed(engine, "정책브리핑", clock.now())
+    news = add_feed(engine, "뉴스", clock.now())
+    release = _add(
+        engine, ministry, "https://www.motie.go.kr/kor/article/ATCL3f49a5a8c/170101/view",
+        OCT_TITLE, OCT_BODY, clock,
+    )  # fmt: skip
+    assign_pending(engine, clock.now())
+    clock.advance(1800)
+    copy = _add(
+        engine, openapi, "https://www.korea.kr/briefing/pressReleaseView.do?newsId=156991001",
+        OCT_TITLE, OCT_SUBHEADS + OCT_BODY, clock,
+    )  # fmt: skip
+    rewrite = _add(engine, news, "https://news.example.kr/economy/20261101", *OCT_REWRITE, clock)
+    assign_pending(engine, clock.now())
+    clock.advance(10 * 86400)
+    november = _add(engine, news, "https://news.example.kr/economy/20261201", *NOV_REWRITE, clock)
+    assign_pending(engine, clock.now())
+    ids = article_story_ids(engine, [release, copy, rewrite, november])
+    assert ids[copy] == ids[release] and ids[rewrite] == ids[release]
+    assert ids[november] != ids[release]
