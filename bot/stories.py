@@ -325,6 +325,7 @@ TREND_UNITS = frozenset({"개월"})
 ROUNDED_DIGITS = 2
 
 
+@lru_cache(maxsize=65536)
 def same_amount(x: str, y: str) -> bool:
     """Whether two figures of one unit are one amount written at two precisions: the finer,
     rounded half up to the coarser one's last digit, is the coarser (``5.224e+10달러`` and
@@ -332,14 +333,16 @@ def same_amount(x: str, y: str) -> bool:
     if x == y:
         return True
     qx, qy = _quantity(x), _quantity(y)
-    if qx is None or qy is None:
+    if qx is None or qy is None or not (qx.is_finite() and qy.is_finite()):
         return False
-    coarse, fine = (qx, qy) if qx.as_tuple().exponent > qy.as_tuple().exponent else (qy, qx)
-    exponent = coarse.as_tuple().exponent
-    if not isinstance(exponent, int) or len(coarse.as_tuple().digits) < ROUNDED_DIGITS:
+    ex, ey = int(qx.as_tuple().exponent), int(qy.as_tuple().exponent)
+    coarse, fine, exponent = (qx, qy, ex) if ex > ey else (qy, qx, ey)
+    if len(coarse.as_tuple().digits) < ROUNDED_DIGITS:
         return False
-    rounded = fine.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
-    return rounded == coarse
+    try:
+        return fine.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP) == coarse
+    except InvalidOperation:  # beyond the context's precision: no figure a release gives
+        return False
 
 
 @lru_cache(maxsize=4096)
