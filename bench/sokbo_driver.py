@@ -58,7 +58,7 @@ def cli(argv: list[str]) -> int:
 
     async def timed_poll(self: App, *args: Any, **kwargs: Any) -> Any:
         report = await poll_once(self, *args, **kwargs)
-        mark("fetched", new=len(report.new), failed=len(report.failed))
+        mark("fetched", new=report.new_count, failed=len(report.failed))
         return report
 
     async def timed_pipeline(self: App, *args: Any, **kwargs: Any) -> Any:
@@ -132,7 +132,7 @@ def phase(config: str) -> int:
     app.migrate()
     mark("ready")
     report = asyncio.run(app.poll_once())
-    mark("fetched", new=len(report.new), failed=len(report.failed))
+    mark("fetched", new=report.new_count, failed=len(report.failed))
     app.engine.dispose()
     return 0
 

@@ -108,8 +108,9 @@ class App:
                 fulltext=fulltext,
             )
 
-    async def poll_once(self, *, all_feeds: bool = True) -> CycleReport:
-        """One cycle now (``sokbo poll --once``): every enabled feed, or only the due ones."""
+    async def poll_once(self, *, all_feeds: bool = True, keep_items: bool = True) -> CycleReport:
+        """One cycle now (``sokbo poll --once``): every enabled feed, or only the due ones;
+        the report lists the new and edited articles only with ``keep_items``."""
         from bot.feeds.fetch import Fetcher
         from bot.feeds.poll import poll_cycle
         from bot.store.feeds import list_feeds
@@ -125,6 +126,7 @@ class App:
                 feeds=feeds,
                 service_key=self.settings.secrets.data_go_kr_service_key,
                 fulltext=fulltext,
+                keep_items=keep_items,
             )
 
     def fulltext(self) -> FullText:

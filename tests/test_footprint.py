@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot import heap, korean
+from bot.clock import FixedClock
 from bot.store import create_engine
 from bot.store.migrate import MIGRATIONS, head_revisions, is_current, upgrade
+from bot.types import Article
 
 
 def _modules_after(code: str) -> set[str]:
@@ -99,3 +101,41 @@ def test_release_unmaps_the_dictionary_and_tagging_goes_on() -> None:
 
 def test_trim_hands_the_free_heap_back() -> None:
     assert heap.trim()  # glibc: the test machines and the images sokbo ships in
+
+
+async def test_a_cycle_lets_each_feeds_articles_go_once_stored(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """Without keep_items the report keeps the counts, not the bodies; on_feed still hears
+    every article, and the store has them all."""
+    from bot.config import FeedSource
+    from bot.feeds.fetch import Fetcher
+    from bot.feeds.poll import poll_cycle
+    from bot.store import feeds as feed_store
+    from tests.feed_server import FeedServer, rss
+    from tests.test_ingest import GOOD, settings_for
+
+    heard: list[Article] = []
+    with FeedServer() as server:
+        two = rss([{"title": "둘째 피드 글", "guid": "b-1", "description": "내용"}])
+        sources = [
+            FeedSource(name="a", url=server.add("/a", rss(GOOD))),
+            FeedSource(name="b", url=server.add("/b", two)),
+        ]
+        settings = settings_for(sources)
+        feed_store.sync_sources(engine, sources, clock.now())
+        async with Fetcher(settings) as fetcher:
+            report = await poll_cycle(
+                engine,
+                fetcher,
+                settings,
+                clock,
+                on_feed=lambda _outcome, new, _edited: heard.extend(new),
+                keep_items=False,
+            )
+    assert report.new == () and report.edited == ()
+    assert report.new_count == 3 and len(report.outcomes) == 2
+    assert sorted(a.guid for a in heard) == ["b-1", "molit-1", "mss-1"]
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT count(*) FROM articles")).scalar_one()
+    assert stored == 3
