@@ -56,13 +56,15 @@ class Token:
 
 def _load() -> Any:
     global _tagger
-    if _tagger is None:
+    tagger = _tagger  # read once: release() may clear the global meanwhile
+    if tagger is None:
         with _lock:
             if _tagger is None:
                 import mecab
 
                 _tagger = mecab.MeCab()
-    return _tagger
+            tagger = _tagger
+    return tagger
 
 
 def release() -> None:

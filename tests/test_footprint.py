@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -139,3 +140,31 @@ async def test_a_cycle_lets_each_feeds_articles_go_once_stored(
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT count(*) FROM articles")).scalar_one()
     assert stored == 3
+
+
+def test_a_release_right_after_a_load_does_not_hand_out_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another thread's release() lands just as a load leaves the lock (the worst moment):
+    the loading call still gets its tagger."""
+    import threading
+
+    class ReleasedOnExit:
+        """The module's lock, with a release() by "another thread" once the load is done."""
+
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+            self.fired = False
+
+        def __enter__(self) -> None:
+            self.lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            self.lock.release()
+            if not self.fired:
+                self.fired = True
+                korean.release()
+
+    korean.release()
+    monkeypatch.setattr(korean, "_lock", ReleasedOnExit())
+    assert [t.form for t in korean.tokens("딥테크를 지원한다")][:2] == ["딥", "테크"]
