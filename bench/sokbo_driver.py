@@ -21,6 +21,7 @@ Modes:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import resource
@@ -131,7 +132,11 @@ def phase(config: str) -> int:
     app = _app(config)
     app.migrate()
     mark("ready")
-    report = asyncio.run(app.poll_once())
+    # as ``sokbo poll --once`` runs it: counts, not the articles (older checkouts keep them)
+    lean = (
+        {"keep_items": False} if "keep_items" in inspect.signature(app.poll_once).parameters else {}
+    )
+    report = asyncio.run(app.poll_once(**lean))
     mark("fetched", new=report.new_count, failed=len(report.failed))
     app.engine.dispose()
     return 0
