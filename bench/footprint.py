@@ -20,8 +20,10 @@ baseline interleaved so both see the same load; medians are printed.
                             the median of the tree's RSS sampled for 5 s, 2 s after the
                             pipeline's log line, and its split into anonymous memory and
                             file-backed pages (RssAnon/RssFile: mapped files such as the
-                            mecab-ko dictionary, shared and reclaimable); also the time from
-                            launch to that line
+                            mecab-ko dictionary, shared and reclaimable), and its USS
+                            (smaps_rollup Private_Clean + Private_Dirty: what ending it frees;
+                            a file mapped by no other process counts there too); also the time
+                            from launch to that line
   bench-poll cycle          peak RSS of the 2,000-feed fetch-parse-store cycle of bench-poll
                             (80 % answer 304 to stored ETags, 20 % send 20 items, 10 slow,
                             10 broken), poller plus parse workers
@@ -259,17 +261,21 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
                         break
                     time.sleep(0.05)
                 time.sleep(2.0)
-                from proctree import status_kb, tree
+                from proctree import rollup_kb, status_kb, tree
 
                 samples: dict[str, list[float]] = {"VmRSS:": [], "RssAnon:": [], "RssFile:": []}
+                private: list[float] = []
                 for _ in range(50):
                     pids = tree(process.pid)
                     for key, values in samples.items():
                         values.append(sum(status_kb(p, key) for p in pids) / 1024)
+                    own = ("Private_Clean", "Private_Dirty")
+                    private.append(sum(rollup_kb(p, own) for p in pids) / 1024)
                     time.sleep(0.1)
                 result["steady"] = median(samples["VmRSS:"])
                 result["anon"] = median(samples["RssAnon:"])
                 result["file"] = median(samples["RssFile:"])
+                result["uss"] = median(private)
                 process.send_signal(signal.SIGTERM)
 
             with log_path.open("wb") as log_file:
@@ -300,6 +306,7 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
             side.add("run.steady", result["steady"])
             side.add("run.anon", result["anon"])
             side.add("run.file", result["file"])
+            side.add("run.uss", result["uss"])
             side.add("run.peak", max(sampler.peak(), sampler.hwm_mb))
         loads.append(load())
     report(
@@ -311,6 +318,7 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
             ("run.steady", "steady RSS (tree)", "MB"),
             ("run.anon", "  of which anonymous", "MB"),
             ("run.file", "  of which file-backed", "MB"),
+            ("run.uss", "USS (private pages)", "MB"),
             ("run.peak", "peak RSS (tree)", "MB"),
         ],
         ", ".join(loads),

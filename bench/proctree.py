@@ -42,6 +42,19 @@ def status_kb(pid: int, key: str) -> int:
     return 0
 
 
+def rollup_kb(pid: int, keys: tuple[str, ...]) -> int:
+    """The sum of ``/proc/PID/smaps_rollup`` fields in kB (0 if the process is gone): e.g.
+    Private_Clean + Private_Dirty, the process's own pages (USS), or Pss."""
+    try:
+        total = 0
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.split(":", 1)[0] in keys:
+                total += int(line.split()[1])
+        return total
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 _OWN_CMDLINE = Path("/proc/self/cmdline").read_bytes()
 
 

@@ -21,6 +21,7 @@ Modes:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import resource
@@ -58,7 +59,7 @@ def cli(argv: list[str]) -> int:
 
     async def timed_poll(self: App, *args: Any, **kwargs: Any) -> Any:
         report = await poll_once(self, *args, **kwargs)
-        mark("fetched", new=len(report.new), failed=len(report.failed))
+        mark("fetched", new=report.new_count, failed=len(report.failed))
         return report
 
     async def timed_pipeline(self: App, *args: Any, **kwargs: Any) -> Any:
@@ -131,8 +132,12 @@ def phase(config: str) -> int:
     app = _app(config)
     app.migrate()
     mark("ready")
-    report = asyncio.run(app.poll_once())
-    mark("fetched", new=len(report.new), failed=len(report.failed))
+    # as ``sokbo poll --once`` runs it: counts, not the articles (older checkouts keep them)
+    lean = (
+        {"keep_items": False} if "keep_items" in inspect.signature(app.poll_once).parameters else {}
+    )
+    report = asyncio.run(app.poll_once(**lean))
+    mark("fetched", new=report.new_count, failed=len(report.failed))
     app.engine.dispose()
     return 0
 

@@ -231,7 +231,7 @@ async def test_run_polling_service_stops_and_reports(
         stop.set()
 
     await asyncio.wait_for(run_polling(engine, settings, clock, stop, after), timeout=10)
-    assert len(reports) == 1 and len(reports[0].new) == 2
+    assert len(reports) == 1 and reports[0].new_count == 2  # counts: the bodies are stored
     assert [o.error for o in reports[0].failed] == ["HTTP 404 Not Found"]
 
 

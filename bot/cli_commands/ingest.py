@@ -139,12 +139,10 @@ def cmd_poll(app: App, args: argparse.Namespace) -> int:
         # Not the task's result: leaving asyncio.run, Python 3.11 formats repr(main task) when
         # it restores the SIGINT handler, and a report of 40,000 new articles made that a
         # ~500 MB string (a cold 2,000-feed cycle peaked at 995 MB instead of ~450 MB).
-        report = await app.poll_once()
         # jsonl prints the new items at the end; otherwise only their counts are needed, and a
-        # cold cycle's bodies (~6 KB each, 40,000 at 2,000 feeds) are not held through the
-        # pipeline, the cycle's memory peak
-        reports.append(report if args.format == "jsonl" else report.without_items())
-        del report
+        # cold cycle's bodies (~6 KB each, 40,000 at 2,000 feeds) are let go feed by feed as
+        # they are stored, not held through the cycle and the pipeline, its memory peak
+        reports.append(await app.poll_once(keep_items=args.format == "jsonl"))
         await app.process_pending(print_stories=args.format == "text")
 
     quiet = _CycleReportsFeeds()

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
-import trafilatura
-
 from bot.documents.attachments import AttachmentKind
 
 MAX_LINKS = 200
@@ -35,6 +33,8 @@ def main_text(html: str, url: str = "") -> str:
     """The page's main text as markdown ("" when the page has none)."""
     if not html.strip():
         return ""
+    import trafilatura  # at the first page: ~15 MB with lxml, unused by cycles of feed text
+
     found = trafilatura.extract(
         html,
         url=url or None,
