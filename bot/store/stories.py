@@ -369,8 +369,9 @@ def _candidates(
     """Stored articles under each key published within its span, the newest PER_KEY per key.
 
     A key is read week by week, one index range scan on (week, key, published_at) per week
-    of its span up to the newest week stored, _KEYS_PER_QUERY scans per statement (a UNION
-    ALL); then one statement for the candidates' stories and features. The pages read are
+    of its span up to the newest week stored: on SQLite _KEYS_PER_QUERY scans per statement
+    (a UNION ALL), on PostgreSQL the probes as arrays through a LATERAL join; then one
+    statement for the candidates' stories and features. The pages read are
     those of the span's weeks: the cost follows the batch and the window, not the table.
     """
     newest = conn.execute(sa.select(sa.func.max(grouping_keys.c.week))).scalar()
@@ -382,12 +383,21 @@ def _candidates(
         for week in range(key_week(since), min(key_week(until), newest) + 1)
     ]
     hits: dict[int, list[tuple[datetime, int]]] = {}
-    for start in range(0, len(probes), _KEYS_PER_QUERY):
-        chunk = probes[start : start + _KEYS_PER_QUERY]
-        params: dict[str, Any] = {}
-        for i, (key, week, since, until) in enumerate(chunk):
-            params.update({f"k{i}": key, f"w{i}": week, f"s{i}": since, f"u{i}": until})
-        for key, article_id, published_at in conn.execute(_per_key_statement(len(chunk)), params):
+    postgres = conn.dialect.name == "postgresql"
+    size = _PROBES_PER_ARRAY if postgres else _KEYS_PER_QUERY
+    for start in range(0, len(probes), size):
+        chunk = probes[start : start + size]
+        if postgres:
+            keys, weeks, since, until = (list(column) for column in zip(*chunk, strict=True))
+            found = conn.execute(
+                _LATERAL_PROBES, {"keys": keys, "weeks": weeks, "since": since, "until": until}
+            )
+        else:
+            params: dict[str, Any] = {}
+            for i, (key, week, low, high) in enumerate(chunk):
+                params.update({f"k{i}": key, f"w{i}": week, f"s{i}": low, f"u{i}": high})
+            found = conn.execute(_per_key_statement(len(chunk)), params)
+        for key, article_id, published_at in found:
             hits.setdefault(key, []).append((from_db_required(published_at), article_id))
     newest_first = {key: sorted(found, reverse=True)[:PER_KEY] for key, found in hits.items()}
     ids = sorted({a for found in newest_first.values() for _, a in found})
@@ -404,6 +414,23 @@ def _candidates(
         key: [NearCandidate(a, known[a][0], when, known[a][1]) for when, a in found if a in known]
         for key, found in newest_first.items()
     }
+
+
+# PostgreSQL: the probes as arrays, one index range scan each through a LATERAL join. One
+# statement plans in well under a millisecond whatever the count, where a UNION ALL of 200
+# parts takes PostgreSQL milliseconds to plan on every execution.
+_PROBES_PER_ARRAY = 5000
+_LATERAL_PROBES = sa.text(
+    "SELECT v.k, g.article_id, g.published_at FROM unnest(CAST(:keys AS bigint[]), "
+    "CAST(:weeks AS integer[]), CAST(:since AS timestamptz[]), CAST(:until AS timestamptz[])) "
+    "AS v(k, w, s, u) CROSS JOIN LATERAL (SELECT article_id, published_at FROM grouping_keys "
+    "WHERE week = v.w AND key = v.k AND published_at >= v.s AND published_at <= v.u "
+    f"ORDER BY published_at DESC, article_id DESC LIMIT {PER_KEY}) AS g"
+).columns(
+    sa.column("k", sa.BigInteger),
+    sa.column("article_id", sa.Integer),
+    sa.column("published_at", UtcDateTime),
+)
 
 
 @lru_cache(maxsize=8)
