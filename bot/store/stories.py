@@ -371,8 +371,8 @@ def _candidates(
     A key is read week by week, one index range scan on (week, key, published_at) per week
     of its span up to the newest week stored: on SQLite _KEYS_PER_QUERY scans per statement
     (a UNION ALL), on PostgreSQL the probes as arrays through a LATERAL join; then one
-    statement for the candidates' stories and features. The pages read are
-    those of the span's weeks: the cost follows the batch and the window, not the table.
+    statement for the candidates' stories and features. The pages read are those of the
+    span's weeks: the cost follows the batch and the window, not the table.
     """
     newest = conn.execute(sa.select(sa.func.max(grouping_keys.c.week))).scalar()
     if newest is None:
