@@ -45,8 +45,8 @@ stories = sa.Table(
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("url", sa.String(2000), nullable=False),
     sa.Column("canonical_url", sa.String(2000), nullable=False, index=True),
-    sa.Column("norm_title", sa.String(500), nullable=False, index=True),
-    sa.Column("content_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("norm_title", sa.String(500), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("first_seen_at", UtcDateTime, nullable=False),
     sa.Column("published_at", UtcDateTime, nullable=False),
     sa.Column("source_count", sa.Integer, nullable=False, server_default="1"),
@@ -57,6 +57,9 @@ stories = sa.Table(
     sa.Column("summary_claimed_at", UtcDateTime),
     sa.Column("primary_article_id", sa.Integer),  # whose text speaks for it (0012); NULL: first
     sa.Index("ix_stories_published_at", "published_at"),  # the web archive, newest first
+    # migration 0013: a title or body joins only a story first seen within 30 days
+    sa.Index("ix_stories_norm_title_seen", "norm_title", "first_seen_at"),
+    sa.Index("ix_stories_content_hash_seen", "content_hash", "first_seen_at"),
     # migration 0011: every article of the story was withdrawn by its source; hidden
     sa.Column("withdrawn_at", UtcDateTime),
 )
@@ -298,13 +301,17 @@ article_features = sa.Table(
     sa.Column("features", sa.Text, nullable=False),  # bot.story_features.StoryFeatures JSON
 )
 
+# migration 0013: keys are filed by week (of published_at), so a look-up or an insert touches
+# the index pages of recent weeks only, however long the history.
 grouping_keys = sa.Table(
     "grouping_keys",
     metadata,
+    sa.Column("week", sa.Integer, nullable=False),  # bot.store.stories.key_week(published_at)
     sa.Column("key", sa.BigInteger, nullable=False),
     sa.Column("article_id", sa.Integer, nullable=False),
     sa.Column("published_at", UtcDateTime, nullable=False),
-    sa.Index("ix_grouping_keys_key_published", "key", "published_at"),
+    sa.Index("ix_grouping_keys_week_key", "week", "key", "published_at", "article_id"),
+    sa.Index("ix_grouping_keys_article", "article_id"),
 )
 
 # Why each article is in its story: reason first | url | title | text | near | split.

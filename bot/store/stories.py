@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from bot.store.schema import (
 )
 from bot.stories import (
     NEAR_WINDOW,
+    TITLE_WINDOW,
     NearCandidate,
     StoryCandidate,
     StoryKeys,
@@ -115,16 +117,20 @@ def _assign_slice(engine: Engine, now: datetime, limit: int) -> GroupingReport:
         ids = [r.id for r in rows]
         features = _features_for(conn, rows)
         keys_of = {row.id: bucket_keys(features[row.id]) for row in rows}
-        published = [from_db_required(r.published_at) for r in rows]
+        # each key is looked up around the dates of the batch's articles that carry it
+        spans: dict[int, tuple[datetime, datetime]] = {}
+        for row in rows:
+            published_at = from_db_required(row.published_at)
+            for key in keys_of[row.id]:
+                low, high = spans.get(key, (published_at, published_at))
+                spans[key] = (min(low, published_at), max(high, published_at))
         stored = _candidates(
             conn,
-            sorted({k for keys in keys_of.values() for k in keys}),
-            since=min(published) - NEAR_WINDOW,
-            until=max(published) + NEAR_WINDOW,
+            {k: (low - NEAR_WINDOW, high + NEAR_WINDOW) for k, (low, high) in spans.items()},
         )
         refused = _refused(conn, ids)
         exact_keys = {r.id: story_keys(r.url, r.title, r.content_hash) for r in rows}
-        exact = _ExactIndex(_sharing_any(conn, list(exact_keys.values())))
+        exact = _ExactIndex(_sharing_any(conn, list(exact_keys.values()), now))
         # An article grouped again (its story was reset) is linked and indexed afresh.
         for table in (story_links, grouping_keys):
             conn.execute(table.delete().where(table.c.article_id.in_(ids)))
@@ -177,9 +183,12 @@ def _assign_slice(engine: Engine, now: datetime, limit: int) -> GroupingReport:
                     report.merged_story_ids.append(story_id)
             links.append({"article_id": row.id, "story_id": story_id, "created_at": now, **link})
             cand = NearCandidate(row.id, story_id, published_at, features[row.id])
+            week = key_week(published_at)
             for key in keys_of[row.id]:
                 batch.setdefault(key, []).append(cand)
-                index_rows.append({"key": key, "article_id": row.id, "published_at": published_at})
+                index_rows.append(
+                    {"week": week, "key": key, "article_id": row.id, "published_at": published_at}
+                )
         conn.execute(
             articles.update()
             .where(articles.c.id == sa.bindparam("a_id"))
@@ -223,29 +232,35 @@ class _ExactIndex:
         return list(found.values())
 
 
-def _sharing_any(conn: Connection, keys: Sequence[StoryKeys]) -> list[StoryCandidate]:
-    """Stored stories sharing any exact key with any of ``keys`` (a few statements)."""
+def _sharing_any(
+    conn: Connection, keys: Sequence[StoryKeys], now: datetime
+) -> list[StoryCandidate]:
+    """Stored stories that :func:`choose_story` could pick for any of ``keys``: the same
+    canonical URL at any age, the same title or body hash when first seen within
+    TITLE_WINDOW of ``now`` (older ones it skips; a title repeated monthly for years is read
+    for its last window only, by the (norm_title, first_seen_at) index). A few statements."""
     never = datetime.min.replace(tzinfo=UTC)
+    recent = now - TITLE_WINDOW
+    columns = (
+        stories.c.id,
+        stories.c.canonical_url,
+        stories.c.norm_title,
+        stories.c.content_hash,
+        stories.c.first_seen_at,
+    )
     out: dict[int, StoryCandidate] = {}
     for start in range(0, len(keys), 300):
         chunk = keys[start : start + 300]
         urls = sorted({k.canonical_url for k in chunk})
         titles = sorted({k.norm_title for k in chunk if k.norm_title})
         hashes = sorted({k.content_hash for k in chunk if k.content_hash})
-        same = [stories.c.canonical_url.in_(urls)]
-        if titles:
-            same.append(stories.c.norm_title.in_(titles))
-        if hashes:
-            same.append(stories.c.content_hash.in_(hashes))
-        for r in conn.execute(
-            sa.select(
-                stories.c.id,
-                stories.c.canonical_url,
-                stories.c.norm_title,
-                stories.c.content_hash,
-                stories.c.first_seen_at,
-            ).where(sa.or_(*same))
-        ):
+        parts = [sa.select(*columns).where(stories.c.canonical_url.in_(urls))]
+        for column, values in ((stories.c.norm_title, titles), (stories.c.content_hash, hashes)):
+            if values:
+                parts.append(
+                    sa.select(*columns).where(column.in_(values), stories.c.first_seen_at >= recent)
+                )
+        for r in conn.execute(sa.union_all(*parts)):
             out[r.id] = StoryCandidate(
                 r.id,
                 r.canonical_url,
@@ -375,7 +390,7 @@ def refresh_features(conn: Connection, edited: Sequence[tuple[int, str, str, dat
         [{"article_id": a, "features": f.to_json()} for a, f, _ in fresh],
     )
     index_rows = [
-        {"key": key, "article_id": a, "published_at": published}
+        {"week": key_week(published), "key": key, "article_id": a, "published_at": published}
         for a, f, published in fresh
         for key in bucket_keys(f)
     ]
@@ -383,55 +398,105 @@ def refresh_features(conn: Connection, edited: Sequence[tuple[int, str, str, dat
         conn.execute(grouping_keys.insert(), index_rows)
 
 
-def _candidates(
-    conn: Connection, keys: Sequence[int], *, since: datetime, until: datetime
-) -> dict[int, list[NearCandidate]]:
-    """Stored articles under each key, published in [since, until], the newest PER_KEY per key.
+# grouping_keys.week: whole weeks since the epoch (UTC) of an article's published_at.
+WEEK_SECONDS = 7 * 86400
 
-    One statement per _KEYS_PER_QUERY keys (a UNION ALL of per-key index range scans), then
-    one for their stories and features: the cost follows the batch, not the table.
+
+def key_week(when: datetime) -> int:
+    """The week an index row is filed under (migration 0013 computes the same in SQL)."""
+    return math.floor(when.timestamp()) // WEEK_SECONDS
+
+
+def _candidates(
+    conn: Connection, spans: dict[int, tuple[datetime, datetime]]
+) -> dict[int, list[NearCandidate]]:
+    """Stored articles under each key published within its span, the newest PER_KEY per key.
+
+    A key is read week by week, one index range scan on (week, key, published_at) per week
+    of its span up to the newest week stored: on SQLite _KEYS_PER_QUERY scans per statement
+    (a UNION ALL), on PostgreSQL the probes as arrays through a LATERAL join; then one
+    statement for the candidates' stories and features. The pages read are those of the
+    span's weeks: the cost follows the batch and the window, not the table.
     """
-    hits: dict[int, list[tuple[int, datetime]]] = {}
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = keys[start : start + _KEYS_PER_QUERY]
-        params: dict[str, Any] = {"since": since, "until": until}
-        params.update({f"k{i}": key for i, key in enumerate(chunk)})
-        for key, article_id, published_at in conn.execute(_per_key_statement(len(chunk)), params):
-            hits.setdefault(key, []).append((article_id, from_db_required(published_at)))
-    ids = sorted({a for found in hits.values() for a, _ in found})
+    newest = conn.execute(sa.select(sa.func.max(grouping_keys.c.week))).scalar()
+    if newest is None:
+        return {}
+    probes = [
+        (key, week, since, until)
+        for key, (since, until) in sorted(spans.items())
+        for week in range(key_week(since), min(key_week(until), newest) + 1)
+    ]
+    hits: dict[int, list[tuple[datetime, int]]] = {}
+    postgres = conn.dialect.name == "postgresql"
+    size = _PROBES_PER_ARRAY if postgres else _KEYS_PER_QUERY
+    for start in range(0, len(probes), size):
+        chunk = probes[start : start + size]
+        if postgres:
+            keys, weeks, since, until = (list(column) for column in zip(*chunk, strict=True))
+            found = conn.execute(
+                _LATERAL_PROBES, {"keys": keys, "weeks": weeks, "since": since, "until": until}
+            )
+        else:
+            params: dict[str, Any] = {}
+            for i, (key, week, low, high) in enumerate(chunk):
+                params.update({f"k{i}": key, f"w{i}": week, f"s{i}": low, f"u{i}": high})
+            found = conn.execute(_per_key_statement(len(chunk)), params)
+        for key, article_id, published_at in found:
+            hits.setdefault(key, []).append((from_db_required(published_at), article_id))
+    newest_first = {key: sorted(found, reverse=True)[:PER_KEY] for key, found in hits.items()}
+    ids = sorted({a for found in newest_first.values() for _, a in found})
     known: dict[int, tuple[int, StoryFeatures]] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+        chunk_ids = ids[start : start + 500]
         for article_id, story_id, raw in conn.execute(
             sa.select(articles.c.id, articles.c.story_id, article_features.c.features)
             .join(article_features, article_features.c.article_id == articles.c.id)
-            .where(articles.c.id.in_(chunk), articles.c.story_id.is_not(None))
+            .where(articles.c.id.in_(chunk_ids), articles.c.story_id.is_not(None))
         ):
             known[article_id] = (story_id, StoryFeatures.from_json(raw))
     return {
-        key: [NearCandidate(a, known[a][0], when, known[a][1]) for a, when in found if a in known]
-        for key, found in hits.items()
+        key: [NearCandidate(a, known[a][0], when, known[a][1]) for when, a in found if a in known]
+        for key, found in newest_first.items()
     }
+
+
+# PostgreSQL: the probes as arrays, one index range scan each through a LATERAL join. One
+# statement plans in well under a millisecond whatever the count, where a UNION ALL of 200
+# parts takes PostgreSQL milliseconds to plan on every execution.
+_PROBES_PER_ARRAY = 5000
+_LATERAL_PROBES = sa.text(
+    "SELECT v.k, g.article_id, g.published_at FROM unnest(CAST(:keys AS bigint[]), "
+    "CAST(:weeks AS integer[]), CAST(:since AS timestamptz[]), CAST(:until AS timestamptz[])) "
+    "AS v(k, w, s, u) CROSS JOIN LATERAL (SELECT article_id, published_at FROM grouping_keys "
+    "WHERE week = v.w AND key = v.k AND published_at >= v.s AND published_at <= v.u "
+    f"ORDER BY published_at DESC, article_id DESC LIMIT {PER_KEY}) AS g"
+).columns(
+    sa.column("k", sa.BigInteger),
+    sa.column("article_id", sa.Integer),
+    sa.column("published_at", UtcDateTime),
+)
 
 
 @lru_cache(maxsize=8)
 def _per_key_statement(count: int) -> sa.TextualSelect:
-    """A UNION ALL of ``count`` index range scans, the newest PER_KEY rows under each key.
+    """A UNION ALL of ``count`` index range scans, the newest PER_KEY rows under each
+    (week, key) within its span.
 
     Written as text: SQLAlchemy's compiler spends milliseconds per part on a 200-part
     compound, which would cost more than the reads themselves.
     """
     part = (
         "SELECT * FROM (SELECT key, article_id, published_at FROM grouping_keys "
-        "WHERE key = :k{i} AND published_at >= :since AND published_at <= :until "
-        f"ORDER BY published_at DESC LIMIT {PER_KEY}) AS p{{i}}"
+        "WHERE week = :w{i} AND key = :k{i} AND published_at >= :s{i} AND published_at <= :u{i} "
+        f"ORDER BY published_at DESC, article_id DESC LIMIT {PER_KEY}) AS p{{i}}"
     )
     sql = " UNION ALL ".join(part.format(i=i) for i in range(count))
     return (
         sa.text(sql)
         .bindparams(
-            sa.bindparam("since", type_=UtcDateTime),
-            sa.bindparam("until", type_=UtcDateTime),
+            *(sa.bindparam(f"s{i}", type_=UtcDateTime) for i in range(count)),
+            *(sa.bindparam(f"u{i}", type_=UtcDateTime) for i in range(count)),
+            *(sa.bindparam(f"w{i}", type_=sa.Integer) for i in range(count)),
             *(sa.bindparam(f"k{i}", type_=sa.BigInteger) for i in range(count)),
         )
         .columns(
