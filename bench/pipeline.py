@@ -5,7 +5,9 @@ bench-poll serves, bench/loopfeeds.py, parsed by the real parser) are stored in 
 database with the 5 console chats of bench-poll subscribed; then one
 ``bot.pipeline.process_pending`` (group, summarize, index, match, enqueue) runs with the
 extractive summarizer and no console output, timed in this process (CPU and wall). Printed:
-stories grouped and summarized, seconds, stories/s, and the peak RSS of the run.
+stories grouped and summarized, seconds, stories/s (and new items/s: the loopfeeds items
+are rewrites of 22 releases, so grouping makes a few hundred stories of them), the peak
+RSS of the run, and the CPU of parsing and storing the items before it (untimed).
 
 ``bench/pipeline.py [RUNS] [--stories N] [--profile] [--sokbo-python PATH]``: medians of RUNS
 (default 3); ``--profile`` prints the top of a cProfile of one run; ``--sokbo-python`` runs the
@@ -63,9 +65,11 @@ def measure_once(stories: int, profile: bool) -> dict[str, float]:
         for n, text in enumerate(SUBSCRIPTIONS):
             chat = ChatRef("console", str(n + 1))
             asyncio.run(core.handle(chat, "bench", text, is_admin=True, is_group=False))
+        parse_cpu = time.process_time()
         for i in range(feeds):
             parsed = parse_feed(document(i, 1), feed_id=i + 1, base_url="", now=clock.now())
             upsert_articles(engine, parsed.articles, clock.now())
+        parse_cpu = time.process_time() - parse_cpu
         summarizer = ExtractiveSummarizer()
         summarizer.summarize_now  # noqa: B018 (exists in both versions)
         profiler = None
@@ -92,6 +96,8 @@ def measure_once(stories: int, profile: bool) -> dict[str, float]:
         "wall": wall,
         "cpu": cpu,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "parse_cpu": parse_cpu,
+        "articles": feeds * ITEMS,
     }
 
 
@@ -142,7 +148,8 @@ def main() -> None:
             f"summarized, {med['indexed']:.0f} indexed, {med['matched']:.0f} matched → "
             f"{med['deliveries']:.0f} deliveries in {med['wall']:.1f} s ({walls}), CPU "
             f"{med['cpu']:.1f} s, peak RSS {med['peak_mb']:.0f} MB → "
-            f"{rates[name]:.0f} summarized stories/s"
+            f"{rates[name]:.0f} summarized stories/s, {med['articles'] / med['wall']:.0f} new "
+            f"items/s; parse+store before it (untimed) CPU {med['parse_cpu']:.1f} s"
         )
     if "baseline" in rates:
         print(f"  ratio this / baseline: {rates['this'] / rates['baseline']:.2f}× stories/s")

@@ -434,14 +434,33 @@ def choose_near(
         for c in pool
         if abs(published_at - c.published_at) <= NEAR_WINDOW and apart_because(new, c.features)
     }
-    best: tuple[float, int, NearCandidate] | None = None
-    for candidate in pool:
+    # The best nonzero near_score with less work (a cold cycle compares each article with
+    # hundreds): a similarity is at most min(|a|, |b|) / max(|a|, |b|), so candidates are
+    # scored by that bound, highest first, and not at all once it cannot beat the best so far.
+    # Ranks are (similarity, older story, earlier candidate): the order the candidates came
+    # in decides between equally similar articles of one story, whatever order they are scored.
+    best: tuple[float, int, int] | None = None
+    chosen: NearCandidate | None = None
+    size = len(new.words)
+    bounded = []
+    for n, candidate in enumerate(pool):
         if candidate.story_id in kept_apart:
             continue
+        other = len(candidate.features.words)
+        bound = min(size, other) / max(size, other) if size and other else 0.0
+        if bound >= NEAR_SIMILARITY_WITH_FIGURES:
+            bounded.append((bound, -n, candidate))
+    bounded.sort(key=lambda entry: entry[0], reverse=True)
+    for bound, order, candidate in bounded:
+        if best is not None and bound < best[0]:
+            break  # every candidate left is bounded lower still
+        if best is not None and (bound, -candidate.story_id, order) <= best:
+            continue
         score = near_score(new, published_at, candidate)
-        if score and (best is None or (score, -candidate.story_id) > best[:2]):
-            best = (score, -candidate.story_id, candidate)
-    return near_match(new, published_at, best[2]) if best else None
+        rank = (score, -candidate.story_id, order)
+        if score and (best is None or rank > best):
+            best, chosen = rank, candidate
+    return near_match(new, published_at, chosen) if chosen else None
 
 
 # --- which article speaks for a story ----------------------------------------------------

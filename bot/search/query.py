@@ -53,12 +53,14 @@ def _runs(text: str) -> Iterator[str]:
 def index_tokens(text: str, limit: int = MAX_BODY_TOKENS) -> list[str]:
     """The tokens stored for ``text``, in order (at most ``limit``)."""
     tokens: list[str] = []
-    for run in _runs(text):
+    # every run at once and each run's bigrams by map: this runs over every stored text
+    for whole in _RUN.findall(normalize(text)):
+        run = whole[:MAX_TOKEN_CHARS]
         # a run is all Latin/digits or has none of them (_RUN): its first letter tells which
         if len(run) == 1 or run[0] in _LATIN_CHARS:
             tokens.append(run)
         else:
-            tokens.extend([run[i : i + 2] for i in range(len(run) - 1)])
+            tokens.extend(map(str.__add__, run, run[1:]))
         if len(tokens) >= limit:
             return tokens[:limit]
     return tokens
