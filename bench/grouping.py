@@ -84,6 +84,8 @@ SPLITS = {
     "all-heldout": ("heldout", "heldout-late"),
     "heldout-2026-12": ("heldout-2026-12",),
     "heldout-2026-12b": ("heldout-2026-12b",),
+    # every page never tuned on when it was labelled, pooled (events do not cross splits)
+    "every-heldout": ("heldout", "heldout-late", "heldout-2026-12", "heldout-2026-12b"),
 }
 
 
