@@ -10,14 +10,12 @@ opens with sub-headlines.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
-from bot.store.schema import articles
 from bot.store.stories import article_story_ids, assign_pending
 from bot.stories import (
     NEAR_SIMILARITY,
@@ -29,7 +27,7 @@ from bot.stories import (
     similarity,
 )
 from bot.story_features import StoryFeatures, find_aspect, find_stages, story_features
-from tests.core_helpers import add_feed
+from tests.core_helpers import add_article, add_feed
 
 # --- our own texts -------------------------------------------------------------------------
 
@@ -186,16 +184,7 @@ def test_sub_headlines_belong_with_the_title(clock: FixedClock) -> None:
 
 
 def _add(engine: Engine, feed: int, url: str, title: str, text: str, clock: FixedClock) -> int:
-    with engine.begin() as conn:
-        key = conn.execute(
-            articles.insert().values(
-                feed_id=feed, guid=url, url=url, title=title, text=text,
-                published_at=clock.now(), fetched_at=clock.now(),
-                content_hash=hashlib.sha256(text.encode()).hexdigest(),
-            )
-        ).inserted_primary_key  # fmt: skip
-    assert key is not None
-    return int(key[0])
+    return add_article(engine, feed, title, url, clock.now(), text)
 
 
 def test_store_two_releases_two_stories_the_routes_one(engine: Engine, clock: FixedClock) -> None:

@@ -10,18 +10,16 @@ streak and a base period added, 습니다 prose in one of them), and of a 소비
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
-from bot.store.schema import articles
 from bot.store.stories import article_story_ids, assign_pending
 from bot.stories import NearCandidate, apart_because, choose_near, near_match, same_amount
 from bot.story_features import StoryFeatures, defining_figures, figure_unit, story_features
-from tests.core_helpers import add_feed
+from tests.core_helpers import add_article, add_feed
 
 # --- our own texts -------------------------------------------------------------------------
 
@@ -158,16 +156,7 @@ def test_features_stored_before_head_figures_count_every_figure() -> None:
 
 
 def _add(engine: Engine, feed: int, url: str, title: str, text: str, clock: FixedClock) -> int:
-    with engine.begin() as conn:
-        key = conn.execute(
-            articles.insert().values(
-                feed_id=feed, guid=url, url=url, title=title, text=text,
-                published_at=clock.now(), fetched_at=clock.now(),
-                content_hash=hashlib.sha256(text.encode()).hexdigest(),
-            )
-        ).inserted_primary_key  # fmt: skip
-    assert key is not None
-    return int(key[0])
+    return add_article(engine, feed, title, url, clock.now(), text)
 
 
 def test_store_a_monthly_release_its_routes_and_rewrite_one_next_month_another(
