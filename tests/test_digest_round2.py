@@ -123,6 +123,7 @@ def test_facts_carry_their_noun_merge_duplicates_and_label_only_from_adjacent_wo
             "지원 규모는 55만 원(1인당)이다.",
             "약 3.7억 원 / 3.5억 원",  # no noun next to them: not shown
             "총 300억 원 규모의 예산을 투입한다.",
+            "화재를 예방하기 위해 긴급히 50억 원을 투입한다.",  # a purpose clause: no noun
         ]
     )
     assert [(a.label, a.value) for a in amounts] == [

@@ -50,7 +50,11 @@ _DATE = re.compile(rf"(?:\d{{4}}\s?년\s?)?{_DAY}|\d{{4}}\.\s?\d{{1,2}}\.\s?\d{{
 
 
 _PARTICLE_END = re.compile(r"(은|는|이|가|을|를|의|에|에서|로|으로|도|만|과|와|까지)$")
-_NOT_NOUN = re.compile(r"(다|고|며|여|해|서|면|게|지|히|등|및|총|약|최대|최소|월|연|각|당)$")
+_NOT_NOUN = re.compile(
+    r"(다|고|며|여|해|서|면|게|지|히|등|및|총|약|최대|최소|월|연|각|당|[하되]기)$"
+)
+# ``[하되]기``: a verb made a noun for a purpose clause (예방하기 위해 50억 원을) is not what
+# the amount is of; nouns that end in 기 (경기, 전기, 주기) have no 하/되 before it.
 _FUND_AFTER = re.compile(
     r"^\s*(?:규모의?|상당의?|의)?\s*(?:[가-힣]{1,4}\s)?"
     r"([가-힣]{0,8}(?:비|금|액|예산|자금|기금|투자|지원|수당|보조금))"
