@@ -11,6 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.engine import Engine
+
+from bot.clock import FixedClock
+from bot.config import FeedSettings
+from bot.feeds.fetch import Fetcher
+from bot.feeds.poll import CycleReport, poll_cycle
+from bot.store import feeds as feed_store
+
 
 @dataclass
 class Route:
@@ -162,3 +170,10 @@ def rss(items: list[dict[str, str]], *, title: str = "테스트 피드", encodin
         parts.append("</item>")
     parts.append("</channel></rss>")
     return "\n".join(parts)
+
+
+async def poll_sources(engine: Engine, settings: FeedSettings, clock: FixedClock) -> CycleReport:
+    """One poll cycle over ``settings.sources`` (synced into the store first), as `poll --once`."""
+    feed_store.sync_sources(engine, settings.sources, clock.now())
+    async with Fetcher(settings) as fetcher:
+        return await poll_cycle(engine, fetcher, settings, clock)

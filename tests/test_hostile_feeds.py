@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from bot.clock import FixedClock
 from bot.config import FeedSettings, FeedSource
 from bot.feeds.fetch import Fetcher
-from bot.feeds.poll import CycleReport, poll_cycle
+from bot.feeds.poll import poll_cycle
 from bot.feeds.writer import CycleWriter
 from bot.hygiene import BIDI_CONTROLS, clean_text
 from bot.pipeline import process_pending
@@ -27,7 +27,7 @@ from bot.store.schema import articles
 from bot.store.stories import load_alerts
 from bot.types import Article, Feed
 from tests.core_helpers import TitleSummarizer
-from tests.feed_server import FeedServer, rss
+from tests.feed_server import FeedServer, poll_sources, rss
 
 GOOD = [
     {"title": "중기부 추경 확정", "guid": "good-1", "link": "/v?id=1",
@@ -51,12 +51,6 @@ def settings_for(sources: list[FeedSource], **changes: object) -> FeedSettings:
         sources=tuple(sources),
     )  # fmt: skip
     return base.model_copy(update=changes)
-
-
-async def poll(engine: Engine, settings: FeedSettings, clock: FixedClock) -> CycleReport:
-    feed_store.sync_sources(engine, settings.sources, clock.now())
-    async with Fetcher(settings) as fetcher:
-        return await poll_cycle(engine, fetcher, settings, clock)
 
 
 def stored(engine: Engine) -> dict[str, tuple[str, str, str]]:
@@ -87,7 +81,7 @@ async def test_nul_and_controls_never_cost_a_feed_its_good_items(
         GOOD[1],
     ]
     url = server.add("/nul", rss(hostile))
-    report = await poll(engine, settings_for([FeedSource(name="널", url=url)]), clock)
+    report = await poll_sources(engine, settings_for([FeedSource(name="널", url=url)]), clock)
     [outcome] = report.outcomes
     assert outcome.status in ("ok", "partial") and outcome.new == 4
     rows = stored(engine)
@@ -153,7 +147,7 @@ async def test_invalid_utf8_costs_one_character_not_the_feed(
     body = rss([*GOOD, {"title": "깨진 글자 XX", "guid": "bad-utf8", "description": "본문"}])
     raw = body.encode("utf-8").replace(b"XX", b"\xed\xa0\x80\xff")  # a surrogate, a stray byte
     url = server.add("/utf8", raw)
-    report = await poll(engine, settings_for([FeedSource(name="u", url=url)]), clock)
+    report = await poll_sources(engine, settings_for([FeedSource(name="u", url=url)]), clock)
     [outcome] = report.outcomes
     assert outcome.new == 3 and "invalid UTF-8" in (outcome.error or "")
     rows = stored(engine)
@@ -175,7 +169,7 @@ async def test_bidi_controls_never_reach_a_chat(
         GOOD[0],
     ]  # fmt: skip
     url = server.add("/bidi", rss(hostile))
-    report = await poll(engine, settings_for([FeedSource(name="b", url=url)]), clock)
+    report = await poll_sources(engine, settings_for([FeedSource(name="b", url=url)]), clock)
     assert report.outcomes[0].new == 2
     rows = stored(engine)
     assert rows["bidi-1"][0] == "첨부 gnp.exe 확인"
@@ -229,7 +223,7 @@ async def test_redirects_to_private_hosts_are_refused(
         }
         server.add("/same", rss(GOOD))
         sources = [FeedSource(name=n, url=u) for n, u in urls.items()]
-        report = await poll(engine, settings_for(sources), clock)
+        report = await poll_sources(engine, settings_for(sources), clock)
         by_name = {o.feed.name: o for o in report.outcomes}
         assert other.hits("/admin") == []
         assert by_name["port"].status == "failed"
@@ -253,7 +247,7 @@ async def test_allow_private_hosts_follows_redirects_anywhere(
         target = other.add("/feed", rss(GOOD))
         url = server.add("/moved", location=target)
         settings = settings_for([FeedSource(name="m", url=url)], allow_private_hosts=True)
-        report = await poll(engine, settings, clock)
+        report = await poll_sources(engine, settings, clock)
         assert (report.outcomes[0].status, report.outcomes[0].new) == ("ok", 2)
         assert len(other.hits("/feed")) == 1
 

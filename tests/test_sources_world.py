@@ -19,8 +19,6 @@ from bot.cli import main
 from bot.clock import FixedClock
 from bot.commands import CommandCore
 from bot.config import FeedSettings, FeedSource, Settings
-from bot.feeds.fetch import Fetcher
-from bot.feeds.poll import CycleReport, poll_cycle
 from bot.pipeline import process_pending
 from bot.sources.catalog import tell_ended_once
 from bot.store import create_engine, from_db
@@ -30,6 +28,7 @@ from bot.types import ChatRef
 from bot.web.health import health_answer
 from bot.web.queries import health
 from tests.core_helpers import TitleSummarizer
+from tests.feed_server import poll_sources
 from tests.ministry_world import NOW, RELEASES, Answer, MinistryWorld
 
 FULL_TEXT = {"금융위원회", "보건복지부", "산업통상부", "기후에너지환경부", "외교부", "인사혁신처",
@@ -56,12 +55,6 @@ def settings_for(world: MinistryWorld, **changes: object) -> FeedSettings:
     return base.model_copy(update=changes)
 
 
-async def poll(engine: Engine, settings: FeedSettings, clock: FixedClock) -> CycleReport:
-    feed_store.sync_sources(engine, settings.sources, clock.now())
-    async with Fetcher(settings) as fetcher:
-        return await poll_cycle(engine, fetcher, settings, clock)
-
-
 def stored(engine: Engine) -> dict[str, list[sa.Row[tuple[object, ...]]]]:
     """body → its stored articles."""
     with engine.connect() as conn:
@@ -77,7 +70,7 @@ def stored(engine: Engine) -> dict[str, list[sa.Row[tuple[object, ...]]]]:
 async def test_every_catalog_source_polled_twice(engine: Engine, world: MinistryWorld) -> None:
     clock = FixedClock(NOW)
     settings = settings_for(world)
-    first = await poll(engine, settings, clock)
+    first = await poll_sources(engine, settings, clock)
     assert {o.feed.name: (o.status, o.error) for o in first.outcomes if o.status != "ok"} == {}
     rows = stored(engine)
     assert set(rows) == set(RELEASES)
@@ -101,7 +94,7 @@ async def test_every_catalog_source_polled_twice(engine: Engine, world: Ministry
     assert all(row.url.startswith(world.origin + "/") for row in rows["기후에너지환경부"])
 
     clock.advance(400)
-    second = await poll(engine, settings, clock)
+    second = await poll_sources(engine, settings, clock)
     assert len(second.outcomes) == len(RELEASES)
     assert [(o.feed.name, o.new, o.edited) for o in second.outcomes if o.new or o.edited] == []
     assert all(o.status == "ok" for o in second.outcomes), [
@@ -130,7 +123,7 @@ async def test_session_ids_in_links_make_one_story_per_release(
     )
     stories: list[int] = []
     for _ in range(3):
-        report = await poll(engine, settings, clock)
+        report = await poll_sources(engine, settings, clock)
         assert all(o.status == "ok" for o in report.outcomes)
         pipeline = await process_pending(engine, summarizer=TitleSummarizer(), clock=clock)
         stories.extend(pipeline.new_story_ids)
@@ -229,9 +222,9 @@ async def test_silent_and_ended_feeds_are_named_everywhere(
         FeedSource(name="정책브리핑 보도자료", url="https://www.korea.kr/rss/pressrelease.xml"),
     )
     settings = settings_for(world).model_copy(update={"sources": sources[:4]})
-    await poll(engine, settings, clock)
+    await poll_sources(engine, settings, clock)
     clock.advance(400)
-    await poll(engine, settings, clock)
+    await poll_sources(engine, settings, clock)
     feed_store.sync_sources(engine, sources, clock.now())  # the ended feed, never fetched here
 
     c = CommandCore(engine, Settings(), clock)

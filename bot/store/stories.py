@@ -305,17 +305,7 @@ def _settle(conn: Connection, story_ids: Sequence[int]) -> list[int]:
             best = min(rows, key=lambda r: ranked[r.id])
             if current not in ranked or ranked[best.id] < ranked[current]:
                 conn.execute(
-                    stories.update()
-                    .where(stories.c.id == story_id)
-                    .values(
-                        primary_article_id=best.id,
-                        title=best.title,
-                        url=best.url,
-                        summary=None,
-                        summarized_at=None,
-                        summary_claim=None,
-                        summary_claimed_at=None,
-                    )
+                    stories.update().where(stories.c.id == story_id).values(**_primary(best))
                 )
                 changed.append(story_id)
         if counts:
@@ -546,6 +536,20 @@ def _create_story(conn: Connection, row: Any, keys: StoryKeys, now: datetime) ->
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def _primary(article: Any) -> dict[str, Any]:
+    """A story's columns once ``article`` (id, title, url) speaks for it: its digest is
+    redone from that text, so the old summary and any claim on it go."""
+    return {
+        "primary_article_id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "summary": None,
+        "summarized_at": None,
+        "summary_claim": None,
+        "summary_claimed_at": None,
+    }
 
 
 def story_feed_ids(conn: Connection, story_ids: Sequence[int]) -> dict[int, set[int]]:
@@ -827,16 +831,7 @@ def split_article(engine: Engine, article_id: int, now: datetime) -> Split | Non
             sa.select(stories.c.primary_article_id).where(stories.c.id == old)
         ).scalar()
         if primary in (None, article_id):
-            first = others[0]
-            changes.update(
-                primary_article_id=first.id,
-                title=first.title,
-                url=first.url,
-                summary=None,
-                summarized_at=None,
-                summary_claim=None,
-                summary_claimed_at=None,
-            )
+            changes.update(_primary(others[0]))
         conn.execute(stories.update().where(stories.c.id == old).values(**changes))
     # The new story is matched and alerted like any new story: the merge had hidden it.
     return Split(article_id, old, new)
