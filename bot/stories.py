@@ -190,10 +190,11 @@ def choose_story(
 NEAR_WINDOW = timedelta(days=14)
 # Jaccard similarity of content words at which two articles may be one story...
 NEAR_SIMILARITY = 0.25
-# ...or this, when one of them is an official release and they share at least
-# FIGURES_SHARED amounts (a rewrite restates the release's figures in its own words). Two
-# rewrites need NEAR_SIMILARITY: rewrites of two releases of one programme quote the same
-# total, and on dev no two rewrites of one release were below it.
+# ...or this, when they restate the same figures (:func:`_restates_figures`): one of them an
+# official release and FIGURES_SHARED of its amounts in the other (a rewrite restates the
+# release's figures in its own words), or two heads with the same month and amount (rewrites
+# of one monthly statistic). Two rewrites sharing amounts alone need NEAR_SIMILARITY:
+# rewrites of two releases of one programme quote the same total.
 NEAR_SIMILARITY_WITH_FIGURES = 0.12
 FIGURES_SHARED = 2
 
@@ -371,6 +372,29 @@ def shared_amounts(a: frozenset[str], b: frozenset[str]) -> int:
     )
 
 
+def _restates_figures(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether two articles that share few words tell the same figures: an official release
+    and a text giving FIGURES_SHARED of its amounts, or two texts whose heads (title, decks,
+    first sentences) name the same month and lead with a same amount — rewrites of one
+    monthly statistic each word it their own way, but headline its month and number. Two
+    rewrites sharing amounts alone are not enough: rewrites of two releases of one programme
+    quote the same total."""
+    if (a.official or b.official) and shared_amounts(a.figures, b.figures) >= FIGURES_SHARED:
+        return True
+    if a.head_figures is None or b.head_figures is None:
+        return False
+    amounts = shared_amounts(a.head_figures - _trends(a), b.head_figures)
+    # A monthly statistic is its month and its number: both heads name the same month and
+    # lead with one same amount. (A year or a round is shared by a programme's every release.)
+    months = {f for f in a.head_figures & b.head_figures if figure_unit(f) == "월"}
+    return amounts >= 1 and bool(months)
+
+
+def _trends(features: StoryFeatures) -> frozenset[str]:
+    """Its streaks (``19개월``): each outlet picks its own."""
+    return frozenset(f for f in features.figures if figure_unit(f) in TREND_UNITS)
+
+
 def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandidate) -> float:
     """The similarity at which ``new`` is a near duplicate of ``candidate``; 0.0 if it is not.
 
@@ -384,10 +408,7 @@ def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandid
     score = similarity(new, old)
     if score < NEAR_SIMILARITY_WITH_FIGURES:
         return 0.0
-    if score < NEAR_SIMILARITY and (
-        not (new.official or old.official)
-        or shared_amounts(new.figures, old.figures) < FIGURES_SHARED
-    ):
+    if score < NEAR_SIMILARITY and not _restates_figures(new, old):
         return 0.0
     if apart_because(new, old) is not None:
         return 0.0

@@ -17,7 +17,15 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
 from bot.store.stories import article_story_ids, assign_pending
-from bot.stories import NearCandidate, apart_because, choose_near, near_match, same_amount
+from bot.stories import (
+    NEAR_SIMILARITY,
+    NearCandidate,
+    apart_because,
+    choose_near,
+    near_match,
+    same_amount,
+    similarity,
+)
 from bot.story_features import StoryFeatures, defining_figures, figure_unit, story_features
 from tests.core_helpers import add_article, add_feed
 
@@ -186,3 +194,43 @@ def test_store_a_monthly_release_its_routes_and_rewrite_one_next_month_another(
     ids = article_story_ids(engine, [release, copy, rewrite, november])
     assert ids[copy] == ids[release] and ids[rewrite] == ids[release]
     assert ids[november] != ids[release]
+
+
+# --- round four: pages as the web gives them, and rewrites that share few words ---------------
+
+# Two rewrites of one month's consumer prices, told in different words: the month and the
+# headline rate are all they lead with in common.
+CPI_MAY_A = (
+    "",
+    "지난달 소비자물가 상승률이 3%대 초반으로 내려오며 19개월 만에 가장 낮은 수준을 "
+    "기록했다. 통계청이 2일 내놓은 5월 소비자물가동향에 따르면 소비자물가지수는 111.13으로 "
+    "1년 전보다 3.3% 올랐다. 석유류 가격이 크게 내리며 전체 물가를 끌어내렸다. 외식 등 "
+    "개인서비스 가격은 여전히 높은 오름세를 이어가 체감 물가 부담은 크다는 지적이 나온다.",
+)
+CPI_MAY_B = (
+    "소비자물가 3.3% 상승…둔화세 뚜렷",
+    "5월 소비자물가 상승률이 3.3%로 줄었습니다. 통계청 발표를 보면 석유류 값이 1년 전보다 "
+    "20% 넘게 떨어진 영향이 컸습니다. 농축수산물은 0.4% 오르는 데 그쳤고 공공요금 인상 "
+    "여파로 전기·가스·수도는 23% 넘게 뛰었습니다. 정부는 하반기 2%대 물가를 기대합니다.",
+)
+# The next month told the same way: the month differs, so the shared rate proves nothing.
+CPI_JUNE_B = (
+    "물가 2.7% 상승…21개월 만에 2%대",
+    "6월 물가 오름폭이 2.7%로 줄었습니다. 휘발유와 경유 값이 1년 전보다 25% 떨어진 영향이 "
+    "컸습니다. 5월 3.3%보다 낮아졌고 정부는 하반기에도 둔화세가 이어질 것으로 봤습니다.",
+)
+
+
+def test_rewrites_of_one_month_that_share_few_words_join(clock: FixedClock) -> None:
+    """Two rewrites of one statistic word it each their own way (similarity below the bar)
+    but lead with the same month and the same rate: one story. The next month's rewrite,
+    which quotes May's rate as a comparison, stays apart."""
+    a, b = story_features(*CPI_MAY_A), story_features(*CPI_MAY_B)
+    assert 0.12 <= similarity(a, b) < NEAR_SIMILARITY
+    later = clock.now() + timedelta(hours=2)
+    assert near_match(b, later, NearCandidate(1, 1, clock.now(), a)) is not None
+    june = story_features(*CPI_JUNE_B)
+    assert near_match(june, later, NearCandidate(1, 1, clock.now(), b)) is None
+    # the same pair with no month in either head: a shared rate alone is not enough
+    no_month = replace(b, head_figures=frozenset(f for f in b.defining if figure_unit(f) != "월"))
+    assert near_match(no_month, later, NearCandidate(1, 1, clock.now(), a)) is None
