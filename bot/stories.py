@@ -255,7 +255,9 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
       allowed: :func:`same_amount`), so a rewrite that quotes other comparison figures
       (2개월 vs 35개월, a base year) still joins; a period or round (2026년 vs 2025년, 1월 vs
       12월 of a monthly statistic, 1차 vs 2차) differs when either side's is absent from the
-      other. Durations (:data:`TREND_UNITS`) never count;
+      other. Durations (:data:`TREND_UNITS`) never count, and amounts of a unit do not
+      when both heads give one same specific amount of another (a dollar total each outlet
+      converts to 원 at its own rate);
     - a different stage of a programme (a call for applicants vs its result vs an event);
     - one tells its event as coming (a preview, a plan), the other as held (a report);
     - agencies named by both with none in common;
@@ -286,6 +288,9 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
         else:
             # Amounts: neither article's defining amount is anywhere in the other.
             hit = not _common(def_a, all_b, unit) and not _common(def_b, all_a, unit)
+            # Both lead with one same amount of another unit: this unit's figures are the
+            # outlets' own (a dollar total converted to 원 at each one's rate).
+            hit = hit and (unit in SERIES_UNITS or not _lead_with_one_amount(head_a, head_b))
         if hit:
             left = ", ".join(sorted(def_a)[:3])
             right = ", ".join(sorted(def_b)[:3])
@@ -299,6 +304,25 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     if a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT:
         return "two official releases, not the same text"
     return None
+
+
+def _lead_with_one_amount(
+    head_a: dict[str, frozenset[str]], head_b: dict[str, frozenset[str]]
+) -> bool:
+    """Whether two heads (figures by unit) give one same specific amount (rounding allowed;
+    a round one — 1억원, 30% — is every year's cap or target, not this release's)."""
+    return any(
+        _specific(x) and _specific(y) and same_amount(x, y)
+        for unit in head_a.keys() & head_b.keys() - SERIES_UNITS - TREND_UNITS
+        for x in head_a[unit]
+        for y in head_b[unit]
+    )
+
+
+def _specific(figure: str) -> bool:
+    """A figure with ROUNDED_DIGITS significant digits or more (7.9억 달러, 3.3%)."""
+    quantity = _quantity(figure)
+    return quantity is not None and len(quantity.as_tuple().digits) >= ROUNDED_DIGITS
 
 
 def _common(xs: frozenset[str], ys: frozenset[str], unit: str) -> bool:

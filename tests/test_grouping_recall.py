@@ -234,3 +234,37 @@ def test_rewrites_of_one_month_that_share_few_words_join(clock: FixedClock) -> N
     # the same pair with no month in either head: a shared rate alone is not enough
     no_month = replace(b, head_figures=frozenset(f for f in b.defining if figure_unit(f) != "월"))
     assert near_match(no_month, later, NearCandidate(1, 1, clock.now(), a)) is None
+
+
+# Two rewrites of one export release: both lead with its dollar figures, each converts them
+# to 원 at its own rate.
+EXPORT_A = (
+    "김 수출 7억9천만 달러…역대 최대",
+    "지난해 김 수출액이 7억9천만 달러로 역대 최대를 기록했다. 원화로 1조400억 원에 이른다. "
+    "해양수산부는 수산식품 수출이 30억 달러를 넘었다고 밝혔다.",
+)
+EXPORT_B = (
+    "김 수출 첫 1조원 돌파",
+    "지난해 김 수출액이 7억9100만 달러로 사상 최대였다. 우리 돈으로 약 1조200억 원이다. "
+    "해양수산부에 따르면 수산식품 전체 수출도 30억 달러를 넘었다.",
+)
+# Two years' calls of one programme: the same round cap, another number of places.
+CALL_2025 = (
+    "예비창업자 1,500명 모집",
+    "중기부는 예비창업자 1,500명을 모집한다. 선정되면 최대 1억원의 사업화 자금을 받는다.",
+)
+CALL_2026 = (
+    "예비창업자 1,200명 모집",
+    "중기부는 예비창업자 1,200명을 모집한다. 선정되면 최대 1억원의 사업화 자금을 받는다.",
+)
+
+
+def test_own_conversions_do_not_part_rewrites_that_lead_with_one_amount() -> None:
+    """Both lead with one specific amount (7억9천만 달러 ≈ 7억9100만 달러), so their 원
+    figures, each outlet's own conversion, do not tell them apart; a shared round cap (최대
+    1억원) proves nothing, so two calls for another number of places stay apart."""
+    a, b = story_features(*EXPORT_A), story_features(*EXPORT_B)
+    assert {"1.04e+12원", "1.02e+12원"} <= a.defining | b.defining
+    assert apart_because(a, b) is None
+    calls = story_features(*CALL_2025), story_features(*CALL_2026)
+    assert apart_because(*calls) is not None and "명" in (apart_because(*calls) or "")
