@@ -260,7 +260,8 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
       converts to 원 at its own rate);
     - a different stage of a programme (a call for applicants vs its result vs an event);
     - one tells its event as coming (a preview, a plan), the other as held (a report);
-    - agencies named by both with none in common;
+    - agencies named by both with none in common, unless both heads give one same specific
+      amount (a joint release, credited by each outlet to one of its ministries);
     - both are official releases (a publisher's own text, not a rewrite) that are not the
       same text: a ministry publishes an event once, so its two releases of one day on one
       programme (a budget's total and the part of it for one sector) are two stories, while
@@ -299,7 +300,8 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
         return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
     if a.aspect and b.aspect and a.aspect != b.aspect:
         return f"one tells the event as {min(a.aspect)}, the other as {min(b.aspect)}"
-    if a.agencies and b.agencies and not a.agencies & b.agencies:
+    joint = _lead_with_one_amount(head_a, head_b)  # a joint release credited to either
+    if a.agencies and b.agencies and not a.agencies & b.agencies and not joint:
         return "agencies differ"
     if a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT:
         return "two official releases, not the same text"

@@ -268,3 +268,27 @@ def test_own_conversions_do_not_part_rewrites_that_lead_with_one_amount() -> Non
     assert apart_because(a, b) is None
     calls = story_features(*CALL_2025), story_features(*CALL_2026)
     assert apart_because(*calls) is not None and "명" in (apart_because(*calls) or "")
+
+
+# A statistic two ministries release together; each outlet credits one of them.
+JOINT_A = (
+    "6월 ICT 수출 4.7% 증가",
+    "과학기술정보통신부는 6월 정보통신기술(ICT) 수출이 220억3천만 달러로 1년 전보다 4.7% "
+    "늘었다고 밝혔다. 반도체 수출이 역대 최대를 기록했다.",
+)
+JOINT_B = (
+    "ICT 수출 220억달러…같은 달 최대",
+    "산업통상자원부에 따르면 6월 ICT 수출은 220억달러로 같은 달 기준 최대였다. 반도체가 "
+    "수출 증가를 이끌었고 무역수지는 흑자를 냈다.",
+)
+
+
+def test_a_joint_release_credited_to_either_ministry_is_one() -> None:
+    """Outlets credit a joint release to one ministry or the other; heads that give one same
+    specific amount (220억3천만 ≈ 220억 달러) are not parted by the agencies they name, while
+    two ministries' texts with no such amount are."""
+    a, b = story_features(*JOINT_A), story_features(*JOINT_B)
+    assert a.agencies and b.agencies and not a.agencies & b.agencies
+    assert apart_because(a, b) is None
+    other = replace(b, head_figures=frozenset(), figures=frozenset())
+    assert apart_because(a, other) == "agencies differ"
