@@ -300,8 +300,13 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
         return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
     if a.aspect and b.aspect and a.aspect != b.aspect:
         return f"one tells the event as {min(a.aspect)}, the other as {min(b.aspect)}"
-    joint = _lead_with_one_amount(head_a, head_b)  # a joint release credited to either
-    if a.agencies and b.agencies and not a.agencies & b.agencies and not joint:
+    # ... unless a joint release, credited by each outlet to one of its ministries
+    if (
+        a.agencies
+        and b.agencies
+        and not a.agencies & b.agencies
+        and not _lead_with_one_amount(head_a, head_b)
+    ):
         return "agencies differ"
     if a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT:
         return "two official releases, not the same text"
