@@ -85,6 +85,7 @@ SPLITS = {
     "heldout-2026-12": ("heldout-2026-12",),
     "heldout-2026-12b": ("heldout-2026-12b",),
     "heldout-2026-12c": ("heldout-2026-12c",),
+    "heldout-2026-12d": ("heldout-2026-12d",),
     # every page never tuned on when it was labelled, pooled (events do not cross splits)
     "every-heldout": (
         "heldout",
@@ -92,6 +93,7 @@ SPLITS = {
         "heldout-2026-12",
         "heldout-2026-12b",
         "heldout-2026-12c",
+        "heldout-2026-12d",
     ),
 }
 
