@@ -278,8 +278,10 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
     for unit in sorted(units_a.keys() & units_b.keys() - TREND_UNITS):
         all_a, all_b = units_a[unit], units_b[unit]
         def_a, def_b = head_a.get(unit, frozenset()), head_b.get(unit, frozenset())
-        if not (def_a or def_b) and len(all_a) == len(all_b) == 1:
-            # Neither head names the unit, and each body gives it once (62개 vs 59개).
+        if not (def_a or def_b) and len(all_a) == len(all_b) == 1 and unit not in SERIES_UNITS:
+            # Neither head names the unit, and each body gives it once (62개 vs 59개). A
+            # month or year only the body names is a date something happened on ("지난 7월
+            # 20일부터 공모"), which each outlet picks for itself.
             def_a, def_b = all_a, all_b
         if not (def_a and def_b):
             continue  # a figure one side only quotes in passing is a comparison

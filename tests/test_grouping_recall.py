@@ -292,3 +292,29 @@ def test_a_joint_release_credited_to_either_ministry_is_one() -> None:
     assert apart_because(a, b) is None
     other = replace(b, head_figures=frozenset(), figures=frozenset())
     assert apart_because(a, other) == "agencies differ"
+
+
+# Two rewrites of one selection result; deep in each body, a date of its own choosing.
+PICKED_A = (
+    "친환경 공장 11곳 선정",
+    "환경부는 친환경 공장 지원사업 대상으로 11개 기업을 선정했다고 밝혔다. 선정 기업은 설비 "
+    "개선 비용을 지원받는다. 이번 사업은 한국환경공단이 맡아 지난 7월 20일부터 한 달간 "
+    "공모했으며 서면과 현장 평가를 거쳤다.",
+)
+PICKED_B = (
+    "환경부, 친환경 공장 11곳 뽑아",
+    "환경부가 친환경 공장 지원사업에 참여할 11개 기업을 최종 선정했다. 기업들은 설비 개선 "
+    "비용을 받는다. 환경부는 10월 15일 선정 결과를 누리집에 공개했다.",
+)
+
+
+def test_a_date_only_the_body_names_does_not_part() -> None:
+    """Neither head names a month; each body names one, a date of the process (공모 from 7월
+    20일, results on 10월 15일): no evidence of two events. A body's single count (11개 vs
+    12개) still is."""
+    a, b = story_features(*PICKED_A), story_features(*PICKED_B)
+    assert "7월" in a.figures and "10월" in b.figures
+    assert not {f for f in a.defining | b.defining if f.endswith("월")}
+    assert apart_because(a, b) is None
+    c = story_features(PICKED_B[0].replace("11곳", "12곳"), PICKED_B[1].replace("11개", "12개"))
+    assert apart_because(replace(a, head_figures=frozenset()), replace(c, head_figures=frozenset()))
