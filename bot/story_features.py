@@ -96,8 +96,11 @@ def find_figures(text: str) -> frozenset[str]:
 # A period named as a reference point ("2022년 3월 이후 최저", "2020년 대비", "3월 이래"): it
 # says what the article's own figure is compared with, not which release it is.
 _REFERENCE_PERIOD = re.compile(
-    r"(?:\d{1,4}\s?[년월]\s?)+(?:\d{1,2}\s?일\s?)?(?:의\s?|과\s?|와\s?)?"
-    r"(?:이후|이래|만에|만의|대비|보다|에\s?비해|에\s?비하면|수준|때)"
+    r"(?:\d{1,4}\s?[년월]\s?)+(?:\d{1,2}\s?일\s?)?"
+    # its own figure in brackets ("2009년 1월(36.6%) 이후") or after 의 ("2021년의 23조원보다")
+    r"(?:\([^()]{0,20}\)\s?)?(?:(?:의|과|와)\s?(?:[\d,.]+\s?[조억만천]?\s?)*[^\s\d]{0,3}\s?)?"
+    r"(?:이후|이래|만에|만의|대비|보다|에\s?비해|에\s?비하면|비교|수준|때)"
+    r"|\d{4}\s?년?\s?=\s?100"  # an index's base year ("지수 111.6(2020년=100)")
 )
 
 

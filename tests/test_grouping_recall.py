@@ -109,6 +109,18 @@ def test_reference_periods_do_not_define_an_article() -> None:
     assert defining_figures(head) == {"6%", "2026년", "10월", "6.12e+10달러"}
 
 
+def test_bases_and_bracketed_comparisons_are_reference_periods() -> None:
+    """An index's base year, a comparison period with its own figure in brackets or after
+    의, and one named with 비교 say what the figure is measured against."""
+    assert defining_figures("생산 지수는 111.6(2020년=100)으로 1.6% 늘었다") == {"1.6%"}
+    assert defining_figures("35.1% 늘어 2009년 1월(36.6%) 이후 최대") == {"35.1%"}
+    assert defining_figures("총액은 26조원으로 2021년의 23조4000억원보다 10.8% 늘었다") == {
+        "2.6e+13원",
+        "10.8%",
+    }
+    assert defining_figures("2025년과 비교해 3.3% 올랐다. 2026년 예산") == {"3.3%", "2026년"}
+
+
 def test_a_rewrite_with_rounded_figures_joins_its_release(clock: FixedClock) -> None:
     """Not one 달러 amount of the rewrite is written as the release writes it, and its only
     year is a base period: each of these alone kept them apart before."""
