@@ -11,8 +11,9 @@ RSS of the run, and the CPU of parsing and storing the items before it (untimed)
 
 ``bench/pipeline.py [RUNS] [--stories N] [--profile] [--sokbo-python PATH]``: medians of RUNS
 (default 3); ``--profile`` prints the top of a cProfile of one run (the worker-thread steps
-run in place so that it sees them; ``BENCH_PROFILE_OUT=FILE`` also writes the raw stats); ``--sokbo-python`` runs the
-same measurement with another checkout's venv (a baseline) beside this one, alternating.
+run in place so that it sees them; ``BENCH_PROFILE_OUT=FILE`` also writes the raw stats);
+``--sokbo-python`` runs the same measurement with another checkout's venv (a baseline) beside
+this one, alternating.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def measure_once(stories: int, profile: bool) -> dict[str, float]:
             profiler = cProfile.Profile()
             profiler.enable()
 
-            async def inline(func, /, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            async def inline(func, /, *args, **kwargs):
                 # the steps run in worker threads, which cProfile does not see: in place
                 return func(*args, **kwargs)
 
