@@ -267,12 +267,59 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
       programme (a budget's total and the part of it for one sector) are two stories, while
       the same release by two routes (the ministry feed, the OpenAPI) keeps its words.
     """
+    reason = _series_apart(a, b) or _figures_apart(a, b)
+    if reason:
+        return reason
+    if a.stages and b.stages and not a.stages & b.stages:
+        return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
+    if a.aspect and b.aspect and a.aspect != b.aspect:
+        return f"one tells the event as {min(a.aspect)}, the other as {min(b.aspect)}"
+    if _agencies_apart(a, b):
+        return "agencies differ"
+    if a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT:
+        return "two official releases, not the same text"
+    return None
+
+
+def kept_apart(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether :func:`apart_because` keeps ``a`` and ``b`` apart: the same checks, the cheap
+    ones first and no reason written (:func:`choose_near` asks it of every candidate)."""
+    if a.stages and b.stages and a.stages.isdisjoint(b.stages):
+        return True
+    if a.aspect and b.aspect and a.aspect != b.aspect:
+        return True
+    if a.agencies and b.agencies and _agencies_apart(a, b):
+        return True
+    if a.series and b.series and _series_apart(a, b):
+        return True
+    if a.figures and b.figures and _figures_apart(a, b):
+        return True
+    return a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT
+
+
+def _agencies_apart(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Both name agencies, none in common, and their heads give no one same specific amount
+    (which would make them a joint release, credited by each outlet to one ministry)."""
+    return (
+        bool(a.agencies and b.agencies)
+        and a.agencies.isdisjoint(b.agencies)
+        and not _lead_with_one_amount(_by_unit(a.defining), _by_unit(b.defining))
+    )
+
+
+def _series_apart(a: StoryFeatures, b: StoryFeatures) -> str | None:
+    """Titles that name another round or period of a series, in words, or None."""
     series_a, series_b = _by_unit(a.series), _by_unit(b.series)
     for unit in sorted(series_a.keys() & series_b.keys()):
         if not series_a[unit] & series_b[unit]:
             return f"titles name another {unit}: {', '.join(sorted(series_a[unit]))} / " + (
                 ", ".join(sorted(series_b[unit]))
             )
+    return None
+
+
+def _figures_apart(a: StoryFeatures, b: StoryFeatures) -> str | None:
+    """Defining figures of one unit that differ (see :func:`apart_because`), or None."""
     units_a, units_b = _by_unit(a.figures), _by_unit(b.figures)
     head_a, head_b = _by_unit(a.defining), _by_unit(b.defining)
     for unit in sorted(units_a.keys() & units_b.keys() - TREND_UNITS):
@@ -293,25 +340,11 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
             hit = not _common(def_a, all_b, unit) and not _common(def_b, all_a, unit)
             # Both lead with one same amount of another unit: this unit's figures are the
             # outlets' own (a dollar total converted to 원 at each one's rate).
-            hit = hit and (unit in SERIES_UNITS or not _lead_with_one_amount(head_a, head_b))
+            hit = hit and not _lead_with_one_amount(head_a, head_b)
         if hit:
             left = ", ".join(sorted(def_a)[:3])
             right = ", ".join(sorted(def_b)[:3])
             return f"figures in {unit} differ: {left} / {right}"
-    if a.stages and b.stages and not a.stages & b.stages:
-        return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
-    if a.aspect and b.aspect and a.aspect != b.aspect:
-        return f"one tells the event as {min(a.aspect)}, the other as {min(b.aspect)}"
-    # ... unless a joint release, credited by each outlet to one of its ministries
-    if (
-        a.agencies
-        and b.agencies
-        and not a.agencies & b.agencies
-        and not _lead_with_one_amount(head_a, head_b)
-    ):
-        return "agencies differ"
-    if a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT:
-        return "two official releases, not the same text"
     return None
 
 
@@ -443,7 +476,7 @@ def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandid
         return 0.0
     if score < NEAR_SIMILARITY and not _restates_figures(new, old):
         return 0.0
-    if apart_because(new, old) is not None:
+    if kept_apart(new, old):
         return 0.0
     return score
 
@@ -483,11 +516,15 @@ def choose_near(
     pool = [c for c in candidates if c.story_id not in refused]
     # One member of a story kept apart from ``new`` keeps the whole story apart: an article
     # that names no stage or tense must not carry a report into its preview's story.
-    kept_apart = {
-        c.story_id
-        for c in pool
-        if abs(published_at - c.published_at) <= NEAR_WINDOW and apart_because(new, c.features)
-    }
+    # (A story found kept apart is not asked again for its other members.)
+    apart: set[int] = set()
+    for c in pool:
+        if (
+            c.story_id not in apart
+            and abs(published_at - c.published_at) <= NEAR_WINDOW
+            and kept_apart(new, c.features)
+        ):
+            apart.add(c.story_id)
     # The best nonzero near_score with less work (a cold cycle compares each article with
     # hundreds): a similarity is at most min(|a|, |b|) / max(|a|, |b|), so candidates are
     # scored by that bound, highest first, and not at all once it cannot beat the best so far.
@@ -498,7 +535,7 @@ def choose_near(
     size = len(new.words)
     bounded = []
     for n, candidate in enumerate(pool):
-        if candidate.story_id in kept_apart:
+        if candidate.story_id in apart:
             continue
         other = len(candidate.features.words)
         bound = min(size, other) / max(size, other) if size and other else 0.0

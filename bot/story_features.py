@@ -188,7 +188,11 @@ def lead_head(title: str, lead: str) -> tuple[list[str], list[str]]:
 def find_stages(title: str, lead: str) -> frozenset[str]:
     """Stages a release's title, sub-headlines and first two sentences name (empty when
     none)."""
-    head = " ".join(lead_head(title, lead)[0])
+    return _stages(lead_head(title, lead)[0])
+
+
+def _stages(first: list[str]) -> frozenset[str]:
+    head = " ".join(first)
     return frozenset(name for name, pattern in STAGES.items() if pattern.search(head))
 
 
@@ -224,7 +228,10 @@ def find_aspect(title: str, lead: str) -> frozenset[str]:
     A report may still say what comes next ("사흘간 개최한다"), a preview never says the
     event was held: so ``held`` wins.
     """
-    first, rest = lead_head(title, lead)
+    return _aspect(*lead_head(title, lead))
+
+
+def _aspect(first: list[str], rest: list[str]) -> frozenset[str]:
     head = _clauses(first)
     if any(_HELD.search(clause) for clause in head):
         return frozenset({"held"})
@@ -331,13 +338,14 @@ def story_features(title: str, text: str, *, official: bool = False) -> StoryFea
     head = f"{title}\n{lead}"
     agencies = frozenset(find_agencies(head))
     figures = find_figures(f"{title}\n{lead[:FIGURE_CHARS]}")
+    first, rest = lead_head(title, lead)  # split once for the stage and the aspect
     return StoryFeatures(
         words=content_words(head) | agencies,
         figures=figures,
         agencies=agencies,
-        stages=find_stages(title, lead),
+        stages=_stages(first),
         series=frozenset(f for f in find_figures(title) if figure_unit(f) in SERIES_UNITS),
-        aspect=find_aspect(title, lead),
+        aspect=_aspect(first, rest),
         official=official,
         head_figures=figures & defining_figures(" ".join(lead_head(title, lead[:FIGURE_CHARS])[0])),
     )

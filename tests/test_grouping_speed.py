@@ -16,6 +16,7 @@ from bot.stories import (
     NearMatch,
     apart_because,
     choose_near,
+    kept_apart,
     near_match,
     near_score,
 )
@@ -117,3 +118,20 @@ def test_equally_similar_articles_of_one_story_the_first_speaks(clock: FixedCloc
     got = choose_near(new, clock.now(), pool)
     assert got is not None and got.article_id == 1 and got.similarity == 0.4
     assert got == _reference_choice(new, clock.now(), pool, frozenset())
+
+
+def test_kept_apart_is_apart_because_without_the_words() -> None:
+    """The cheap-first check choose_near asks of every candidate keeps apart exactly the pairs
+    apart_because gives a reason for, over pairs of rewrites of real releases (official or
+    not), every kind of reason included."""
+    items = _items(90, seed=11)
+    feats = [story_features(t, b, official=n % 2 == 0) for n, (t, b) in enumerate(items)]
+    reasons = set()
+    for a in feats:
+        for b in feats:
+            reason = apart_because(a, b)
+            assert kept_apart(a, b) == (reason is not None), (a, b, reason)
+            reasons.add((reason or "none").split(":")[0].split(" in ")[0])
+    assert {"none", "figures", "agencies differ", "stage differs", "titles name another 월"} <= (
+        reasons
+    ), reasons
