@@ -86,6 +86,7 @@ SPLITS = {
     "heldout-2026-12b": ("heldout-2026-12b",),
     "heldout-2026-12c": ("heldout-2026-12c",),
     "heldout-2026-12d": ("heldout-2026-12d",),
+    "heldout-2026-12e": ("heldout-2026-12e",),
     # every page never tuned on when it was labelled, pooled (events do not cross splits)
     "every-heldout": (
         "heldout",
@@ -94,6 +95,7 @@ SPLITS = {
         "heldout-2026-12b",
         "heldout-2026-12c",
         "heldout-2026-12d",
+        "heldout-2026-12e",
     ),
 }
 
