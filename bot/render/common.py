@@ -10,7 +10,9 @@ limits; the words come from here so a reader sees one format on every platform:
   skipped; a short message shows the responsible person and the first 담당자, then
   ``외 N명`` (:func:`bot.documents.contacts.overview` chooses them);
 - a link target is an http(s) address without anything a markup could read as its own
-  syntax (one rule, :func:`safe_url`; the web pages use it too).
+  syntax (one rule, :func:`safe_url`; the web pages use it too);
+- an alert is marked ``[속보]`` only when its release is news: published within
+  :data:`FRESH` of now (one rule, :func:`alert_prefix`).
 
 Strings come back unescaped: each renderer escapes for its own markup.
 """
@@ -18,7 +20,7 @@ Strings come back unescaped: each renderer escapes for its own markup.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.clock import KST
@@ -38,6 +40,18 @@ def stamp(moment: datetime, year: int | None = None, lang: str = "ko") -> str:
     local = moment.astimezone(KST)
     key = "render.time" if local.year == year else "render.time_year"
     return t(lang, key, **date_values(lang, local), hhmm=f"{local:%H:%M}")
+
+
+FRESH = timedelta(days=2)  # an alert older than this is not news: no [속보] in front
+
+
+def alert_prefix(
+    published_at: datetime, now: datetime | None, lang: str = "ko", *, time_known: bool = True
+) -> str:
+    """``[속보] `` for a release published within :data:`FRESH` of ``now`` (always when
+    ``now`` is not given: a live alert), "" for an older one or one whose time is unknown."""
+    fresh = now is None or (time_known and now - published_at <= FRESH)
+    return f"{t(lang, 'render.alert.prefix')} " if fresh else ""
 
 
 def full_stamp(moment: datetime, lang: str = "ko") -> str:
