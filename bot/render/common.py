@@ -28,7 +28,7 @@ from bot.documents.contacts import overview
 from bot.hygiene import is_clean
 from bot.locales import date_values, t, weekday
 from bot.story_features import figure_display
-from bot.types import Contact
+from bot.types import Contact, Labeled
 
 URL_LIMIT = 3000  # Slack refuses longer link targets; no real press-release URL comes close
 _URL_FORBIDDEN = frozenset("<>|\"'`\\\n\r\t")  # markup delimiters (HTML, mrkdwn), line breaks
@@ -58,6 +58,12 @@ def full_stamp(moment: datetime, lang: str = "ko") -> str:
     """``2026-04-11 (토) 07:18 KST``: the full form, for pages and lines that stand alone."""
     local = moment.astimezone(KST)
     return f"{local:%Y-%m-%d} ({weekday(lang, local.weekday())}) {local:%H:%M} KST"
+
+
+def fact_text(fact: Labeled) -> str:
+    """``신청 기간: 4월 13일~5월 8일``, or the value alone when the source names no label."""
+    label = fact.label.strip()
+    return f"{label}: {fact.value}" if label else fact.value
 
 
 def contact_text(contact: Contact) -> str:

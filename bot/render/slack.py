@@ -29,7 +29,7 @@ from bot.render.common import (
     sources_text,
     stamp,
 )
-from bot.types import Contact
+from bot.types import Contact, Labeled
 
 Block = dict[str, Any]
 
@@ -166,6 +166,11 @@ def _source_label(alert: Alert, lang: str) -> str:
     return f"{t(lang, 'render.source')}: {escape(alert.source)}"
 
 
+def _fact(fact: Labeled) -> str:
+    label = fact.label.strip()
+    return f"• *{escape(label)}*: {escape(fact.value)}" if label else f"• {escape(fact.value)}"
+
+
 def render_alert(
     alert: Alert, lang: str = "ko", *, now: datetime | None = None
 ) -> list[SlackMessage]:
@@ -173,8 +178,7 @@ def render_alert(
     release (:func:`bot.render.common.alert_prefix`, as on the console)."""
     summary = alert.summary
     lines = [f"• {escape(b)}" for b in summary.bullets if b.strip()]
-    lines += [f"• *{escape(x.label)}*: {escape(x.value)}" for x in summary.key_dates]
-    lines += [f"• *{escape(x.label)}*: {escape(x.value)}" for x in summary.amounts]
+    lines += [_fact(x) for x in (*summary.key_dates, *summary.amounts)]
     blocks: list[Block] = [_header(summary.headline)]
     blocks += _sections(lines or ["• " + escape(summary.headline)])
     context = [

@@ -16,6 +16,7 @@ from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
 from bot.render.common import (
     alert_prefix,
     contact_text,
+    fact_text,
     first_contact,
     sources_text,
     stamp,
@@ -59,7 +60,7 @@ def render_alert(
         lines.append(f"{t(lang, 'render.topics')}: " + ", ".join(clean(x) for x in s.topics))
     lines.append("")
     lines.extend(f"• {clean(b)}" for b in s.bullets)
-    facts = [f"{clean(f.label)}: {clean(f.value)}" for f in (*s.key_dates, *s.amounts)]
+    facts = [clean(fact_text(f)) for f in (*s.key_dates, *s.amounts)]
     if facts:
         lines.append("")
         lines.extend(f"- {fact}" for fact in facts)
