@@ -54,13 +54,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import Popen
+from typing import IO
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from loopfeeds import SUBSCRIPTIONS, LoopFeeds, sokbo_config, subscribe  # noqa: E402
-from proctree import Run, load, measure, median  # noqa: E402
+from proctree import Run, load, measure, median, stop  # noqa: E402
 
 CACHE = ROOT / "var" / "bench-footprint"
 ARCHIVE_N = int(os.environ.get("SOKBO_BENCH_N", "200000"))
@@ -260,6 +262,18 @@ def cli_item(
     )
 
 
+def launch_run(side: Side, cfg: Path, env: dict[str, str], log: IO[bytes]) -> Popen[bytes]:
+    """``sokbo run`` as its user starts it, its log (stderr) to ``log``."""
+    return subprocess.Popen(
+        [side.sokbo, "run", "--config", str(cfg)],
+        env=env,
+        cwd=side.work,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+
+
 def steady_memory(pid: int) -> dict[str, float]:
     """The tree's memory over 5 s (50 samples, medians, MB): RSS (``steady``) and its
     anonymous and file-backed parts, and the USS (private pages)."""
@@ -320,24 +334,13 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
                 process.send_signal(signal.SIGTERM)
 
             with log_path.open("wb") as log_file:
-                process = subprocess.Popen(
-                    [side.sokbo, "run", "--config", str(cfg)],
-                    env=env,
-                    cwd=side.work,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=log_file,
-                )
+                process = launch_run(side, cfg, env, log_file)
                 from proctree import TreeSampler
 
                 sampler = TreeSampler(process.pid, 0.05)
                 sampler.start()
                 watch(process)
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process)
                 sampler.stop.set()
                 sampler.join()
             if "ready" not in result:
@@ -389,14 +392,7 @@ def archive_run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
             subscribe([side.sokbo], cfg, side.work, env)
             log_path = side.work / f"arun-{n}.log"
             with log_path.open("wb") as log_file:
-                process = subprocess.Popen(
-                    [side.sokbo, "run", "--config", str(cfg)],
-                    env=env,
-                    cwd=side.work,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=log_file,
-                )
+                process = launch_run(side, cfg, env, log_file)
                 try:
                     began = time.monotonic()
                     while time.monotonic() < began + 900 and process.poll() is None:
@@ -423,12 +419,7 @@ def archive_run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
                         side.add(f"arun.{stage}.uss", found[stage]["uss"])
                         side.add(f"arun.{stage}.file", found[stage]["file"])
                 finally:
-                    process.send_signal(signal.SIGTERM)
-                    try:
-                        process.wait(timeout=60)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
-                        process.wait()
+                    stop(process)
         loads.append(load())
     keys = [("arun.ready", "launch → pipeline done", "s")]
     for stage, title in zip(
