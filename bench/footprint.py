@@ -24,6 +24,10 @@ baseline interleaved so both see the same load; medians are printed.
                             (smaps_rollup Private_Clean + Private_Dirty: what ending it frees;
                             a file mapped by no other process counts there too); also the time
                             from launch to that line
+  sokbo run (archive)       the same, on a copy of the search archive with the web pages on
+                            (issue 22: steady "after the hidden-size archive"): RSS, USS and
+                            file-backed pages 2 s after the first pipeline pass, after 60 s
+                            idle, and after one search on the web page (≤ 2 runs)
   bench-poll cycle          peak RSS of the 2,000-feed fetch-parse-store cycle of bench-poll
                             (80 % answer 304 to stored ETags, 20 % send 20 items, 10 slow,
                             10 broken), poller plus parse workers
@@ -50,13 +54,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import Popen
+from typing import IO
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from loopfeeds import SUBSCRIPTIONS, LoopFeeds, sokbo_config, subscribe  # noqa: E402
-from proctree import Run, load, measure, median  # noqa: E402
+from proctree import Run, load, measure, median, stop  # noqa: E402
 
 CACHE = ROOT / "var" / "bench-footprint"
 ARCHIVE_N = int(os.environ.get("SOKBO_BENCH_N", "200000"))
@@ -123,8 +129,9 @@ def check(run: Run, what: str) -> Run:
 
 
 def build_archive(path: Path, revision: str) -> None:
-    """(In its own process, main's venv) bench/search.py's 200,000 articles, indexed, with the
-    schema at ``revision``; the index format is the same in every revision that has one."""
+    """(In its own process, main's venv) bench/search.py's 200,000 articles, summarized and
+    indexed, with the schema at ``revision`` (this checkout's head: its indexer reads columns
+    of later migrations, such as 0011's ``withdrawn_at``)."""
     sys.path.insert(0, str(ROOT))
     from search import load as load_articles
     from search import make_articles, sentences
@@ -139,7 +146,9 @@ def build_archive(path: Path, revision: str) -> None:
     upgrade(engine, revision)
     started = time.perf_counter()
     load_articles(engine, make_articles(ARCHIVE_N, sentences()))
-    index_pending(engine, limit=ARCHIVE_N + 1, batch=2000)
+    with engine.begin() as conn:  # as a running instance's archive: summarized and matched
+        conn.exec_driver_sql(_ARCHIVE_SUMMARIES)
+    index_pending(engine, limit=2 * ARCHIVE_N + 1, batch=2000)  # articles and summaries
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
@@ -147,14 +156,39 @@ def build_archive(path: Path, revision: str) -> None:
     print(f"  built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-ARCHIVE_REVISION = "0004_search"  # the first schema with the search index
+# Every story summarized (a headline and the first 150 characters of its text: the
+# extractive summarizer would take an hour for 200,000) and matched, so ``sokbo run`` over
+# the archive works on its new items only, as it would on a real instance's database.
+_ARCHIVE_SUMMARIES = """
+UPDATE stories SET
+  summary = json_object(
+    'headline', substr(title, 1, 60),
+    'bullets', json_array(
+      (SELECT substr(a.text, 1, 150) FROM articles a WHERE a.story_id = stories.id LIMIT 1)
+    ),
+    'summarizer', 'extractive'
+  ),
+  summarized_at = first_seen_at,
+  matched_at = first_seen_at
+"""
+
+
+def _head_revision() -> str:
+    """This checkout's newest migration (the archive is built at it, and named by it)."""
+    heads = sorted(p.stem for p in (ROOT / "bot/store/migrations/versions").glob("0*.py"))
+    return heads[-1]
+
+
+# A side whose own ``sokbo db upgrade`` does not know this revision (a baseline older than
+# the newest migration) cannot open the archive: its search item fails with that error.
+ARCHIVE_REVISION = _head_revision()
 
 
 def archive_for(side: Side) -> Path:
     """A private copy of the cached archive, brought to this side's schema by its own
-    ``sokbo db upgrade`` (as a user upgrading would); the cache is built once, at the first
-    revision that has the search index."""
-    path = CACHE / f"archive-{ARCHIVE_N}-{ARCHIVE_REVISION}.db"
+    ``sokbo db upgrade`` (as a user upgrading would); the cache is built once, at the newest
+    revision of this checkout."""
+    path = CACHE / f"archive-{ARCHIVE_N}-{ARCHIVE_REVISION}-summarized.db"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         print(f"  building the {ARCHIVE_N:,}-article archive (once) …", flush=True)
@@ -228,6 +262,43 @@ def cli_item(
     )
 
 
+def launch_run(side: Side, cfg: Path, env: dict[str, str], log: IO[bytes]) -> Popen[bytes]:
+    """``sokbo run`` as its user starts it, its log (stderr) to ``log``."""
+    return subprocess.Popen(
+        [side.sokbo, "run", "--config", str(cfg)],
+        env=env,
+        cwd=side.work,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+
+
+def steady_memory(pid: int) -> dict[str, float]:
+    """The tree's memory over 5 s (50 samples, medians, MB): RSS (``steady``) and its
+    anonymous and file-backed parts, and the USS (private pages)."""
+    from proctree import rollup_kb, status_kb, tree
+
+    samples: dict[str, list[float]] = {"VmRSS:": [], "RssAnon:": [], "RssFile:": []}
+    private: list[float] = []
+    for _ in range(50):
+        pids = tree(pid)
+        for key, values in samples.items():
+            values.append(sum(status_kb(p, key) for p in pids) / 1024)
+        own = ("Private_Clean", "Private_Dirty")
+        private.append(sum(rollup_kb(p, own) for p in pids) / 1024)
+        time.sleep(0.1)
+    return {
+        "steady": median(samples["VmRSS:"]),
+        "anon": median(samples["RssAnon:"]),
+        "file": median(samples["RssFile:"]),
+        "uss": median(private),
+    }
+
+
+_PIPELINE_DONE = re.compile(r"pipeline: \d+ new stories, \d+ merged, [1-9]\d* summarized")
+
+
 def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
     """``sokbo run`` until its first pipeline pass has summarized RUN_FEEDS × 20 stories,
     then its steady RSS; SIGTERM after."""
@@ -254,49 +325,22 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
                     text = log_path.read_text(encoding="utf-8", errors="replace")
                     # the first pipeline pass over the cycle's items: since near-duplicate
                     # grouping, the 500 items make fewer stories, so any count ends the wait
-                    if re.search(
-                        r"pipeline: \d+ new stories, \d+ merged, [1-9]\d* summarized", text
-                    ):
+                    if _PIPELINE_DONE.search(text):
                         result["ready"] = time.monotonic() - began
                         break
                     time.sleep(0.05)
                 time.sleep(2.0)
-                from proctree import rollup_kb, status_kb, tree
-
-                samples: dict[str, list[float]] = {"VmRSS:": [], "RssAnon:": [], "RssFile:": []}
-                private: list[float] = []
-                for _ in range(50):
-                    pids = tree(process.pid)
-                    for key, values in samples.items():
-                        values.append(sum(status_kb(p, key) for p in pids) / 1024)
-                    own = ("Private_Clean", "Private_Dirty")
-                    private.append(sum(rollup_kb(p, own) for p in pids) / 1024)
-                    time.sleep(0.1)
-                result["steady"] = median(samples["VmRSS:"])
-                result["anon"] = median(samples["RssAnon:"])
-                result["file"] = median(samples["RssFile:"])
-                result["uss"] = median(private)
+                result.update(steady_memory(process.pid))
                 process.send_signal(signal.SIGTERM)
 
             with log_path.open("wb") as log_file:
-                process = subprocess.Popen(
-                    [side.sokbo, "run", "--config", str(cfg)],
-                    env=env,
-                    cwd=side.work,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=log_file,
-                )
+                process = launch_run(side, cfg, env, log_file)
                 from proctree import TreeSampler
 
                 sampler = TreeSampler(process.pid, 0.05)
                 sampler.start()
                 watch(process)
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process)
                 sampler.stop.set()
                 sampler.join()
             if "ready" not in result:
@@ -321,6 +365,76 @@ def run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
             ("run.uss", "USS (private pages)", "MB"),
             ("run.peak", "peak RSS (tree)", "MB"),
         ],
+        ", ".join(loads),
+    )
+
+
+IDLE_S = 60
+
+
+def archive_run_item(sides: list[Side], runs: int, feeds: LoopFeeds) -> None:
+    """``sokbo run`` over a copy of the 200,000-article archive (issue 22's "steady after the
+    hidden-size archive"), web on, the same 25 feeds × 20 items as ``run``: the tree's RSS
+    and USS 2 s after its first pipeline pass, after :data:`IDLE_S` s idle, and 2 s after
+    one search on its web page (``/search?q=QUERY``)."""
+    import urllib.parse
+    import urllib.request
+
+    env = user_env()
+    urls = [feeds.url(i, clean=True) for i in range(RUN_FEEDS)]
+    loads = [load()]
+    stages = ("pass", "idle", "search")
+    for n in range(runs):
+        for side in sides:
+            db = archive_for(side)
+            port = free_port()
+            cfg = sokbo_config(side.work / f"arun-{n}.toml", db, urls, web_port=port)
+            subscribe([side.sokbo], cfg, side.work, env)
+            log_path = side.work / f"arun-{n}.log"
+            with log_path.open("wb") as log_file:
+                process = launch_run(side, cfg, env, log_file)
+                try:
+                    began = time.monotonic()
+                    while time.monotonic() < began + 900 and process.poll() is None:
+                        if _PIPELINE_DONE.search(log_path.read_text(errors="replace")):
+                            break
+                        time.sleep(0.2)
+                    else:
+                        tail = log_path.read_text(errors="replace")[-2000:]
+                        raise SystemExit(f"{side.name} sokbo run: no pipeline pass\n{tail}")
+                    side.add("arun.ready", time.monotonic() - began)
+                    time.sleep(2.0)
+                    found = {"pass": steady_memory(process.pid)}
+                    time.sleep(IDLE_S)
+                    found["idle"] = steady_memory(process.pid)
+                    query = urllib.parse.quote(QUERY)
+                    address = f"http://127.0.0.1:{port}/search?q={query}"
+                    with urllib.request.urlopen(address, timeout=120) as answer:
+                        if answer.status != 200:
+                            raise SystemExit(f"{side.name} search answered {answer.status}")
+                    time.sleep(2.0)
+                    found["search"] = steady_memory(process.pid)
+                    for stage in stages:
+                        side.add(f"arun.{stage}.rss", found[stage]["steady"])
+                        side.add(f"arun.{stage}.uss", found[stage]["uss"])
+                        side.add(f"arun.{stage}.file", found[stage]["file"])
+                finally:
+                    stop(process)
+        loads.append(load())
+    keys = [("arun.ready", "launch → pipeline done", "s")]
+    for stage, title in zip(
+        stages, ("after the pass", f"after {IDLE_S} s idle", "after one search"), strict=True
+    ):
+        keys += [
+            (f"arun.{stage}.rss", f"RSS {title}", "MB"),
+            (f"arun.{stage}.uss", "  USS", "MB"),
+            (f"arun.{stage}.file", "  file-backed", "MB"),
+        ]
+    report(
+        f"sokbo run over the {ARCHIVE_N:,}-article archive (+ {RUN_FEEDS} feeds × 20 items), "
+        "SQLite, web on, console adapter",
+        sides,
+        keys,
         ", ".join(loads),
     )
 
@@ -400,7 +514,7 @@ def extractive_item(sides: list[Side], runs: int) -> None:
     )
 
 
-ITEMS = ("help", "search", "summarize", "chat", "run", "poll", "extractive")
+ITEMS = ("help", "search", "summarize", "chat", "run", "archive-run", "poll", "extractive")
 
 
 def main() -> None:
@@ -479,10 +593,12 @@ def main() -> None:
                     s.sokbo, "chat", "console:x", "/list", "--config", str(s.work / "chat.toml")
                 ],
             )  # fmt: skip
-        if only & {"run", "poll"}:
+        if only & {"run", "archive-run", "poll"}:
             with LoopFeeds() as feeds:
                 if "run" in only:
                     run_item(sides, args.runs, feeds)
+                if "archive-run" in only:  # minutes per run: at most 2 runs
+                    archive_run_item(sides, min(args.runs, 2), feeds)
                 if "poll" in only:
                     poll_item(sides, args.poll_runs or args.runs, feeds, args.poll_feeds)
         if "extractive" in only:

@@ -204,6 +204,16 @@ def measure(
     )
 
 
+def stop(process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """End a server the way its user would (SIGTERM), killing it after ``timeout`` s."""
+    process.send_signal(signal.SIGTERM)  # nothing when it has already exited
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

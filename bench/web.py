@@ -21,7 +21,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.proctree import stop  # noqa: E402
 from bench.search import NOW, RNG, load, make_articles, make_queries, sentences  # noqa: E402
 from bot.search import index_pending, search  # noqa: E402
 from bot.store import create_engine, schema  # noqa: E402
@@ -318,12 +318,7 @@ def main() -> None:
             current, peak = rss_kb(server.pid)
             print(f"server RSS now {current / 1024:,.0f} MB, peak (VmHWM) {peak / 1024:,.0f} MB")
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server, timeout=20)
     print(
         f"targets: p95 <= 50 ms for / and a story, <= 80 ms for search; "
         f"total {time.perf_counter() - total:.0f} s (shared 2-core machine: figures are noisy)"

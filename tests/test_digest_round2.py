@@ -113,7 +113,7 @@ def test_closest_word_counts_jamo() -> None:
     assert closest_word("양자컴퓨터", known) is None
 
 
-def test_facts_carry_their_noun_merge_duplicates_and_label_only_from_adjacent_words() -> None:
+def test_facts_carry_their_noun_merge_duplicates_and_label_only_from_their_head() -> None:
     from bot.summarize.facts import find_amounts, find_dates
 
     amounts = find_amounts(
@@ -121,14 +121,15 @@ def test_facts_carry_their_noun_merge_duplicates_and_label_only_from_adjacent_wo
             "기업당 최대 2천만 원을 지원한다.",
             "지원금은 최대 2,000만 원이다.",  # the same sum, written another way
             "지원 규모는 55만 원(1인당)이다.",
-            "약 3.7억 원 / 3.5억 원",  # no noun next to them: not shown
+            "약 3.7억 원 / 3.5억 원",  # no noun next to them: no label
             "총 300억 원 규모의 예산을 투입한다.",
             "화재를 예방하기 위해 긴급히 50억 원을 투입한다.",  # a purpose clause: no noun
         ]
     )
-    assert [(a.label, a.value) for a in amounts] == [
+    assert [(a.label, a.value) for a in amounts] == [  # labelled ones first into the four
         ("지원금", "최대 2,000만 원"),
         ("지원 규모", "55만 원(1인당)"),
+        ("", "약 3.7억 원"),
         ("예산", "총 300억 원"),
     ]
     dates = find_dates(

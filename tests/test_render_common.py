@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.messages import DailyDigest, DigestEntry, DigestSection
+from bot.messages import Alert, DailyDigest, DigestEntry, DigestSection
 from bot.render import slack, telegram, text
 from bot.render.common import (
     contact_overview,
@@ -16,7 +16,7 @@ from bot.render.common import (
     safe_url,
     stamp,
 )
-from bot.types import Contact
+from bot.types import Contact, Summary
 from bot.web.atom import _link
 
 MORNING = datetime(2026, 4, 10, 23, 30, tzinfo=UTC)  # 2026-04-11 08:30 KST
@@ -127,3 +127,26 @@ def test_every_surface_links_only_what_the_rule_allows() -> None:
     entry = DigestEntry(1, "제목", hostile, (), MORNING, (), 1)
     digest = DailyDigest(date(2026, 4, 11), "Asia/Seoul", (DigestSection("AI", (entry,)),))
     assert "href" not in "".join(telegram.render_message(digest))
+
+
+@pytest.mark.parametrize(
+    ("age", "fresh"),
+    [
+        (None, True),  # a live alert (no clock given)
+        (timedelta(hours=3), True),
+        (timedelta(days=2), True),
+        (timedelta(days=2, minutes=1), False),
+        (timedelta(days=240), False),  # an old release found late
+    ],
+)
+def test_every_renderer_marks_only_a_fresh_release_as_news(
+    age: timedelta | None, fresh: bool
+) -> None:
+    summary = Summary(headline="중기부, 딥테크 스타트업 지원", bullets=["지원한다."])
+    alert = Alert(1, summary, "중기부 보도자료", MORNING, "https://www.mss.go.kr/a")
+    now = None if age is None else MORNING + age
+    console = text.render_alert(alert, now=now)
+    [message] = slack.render(alert, now=now)
+    assert console.startswith("[속보] 중기부") is fresh
+    assert message.text.startswith("[속보] 중기부") is fresh  # the notification Slack shows
+    assert message.text.startswith("중기부") is not fresh

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import SlackAdapter
+from bot.clock import FixedClock
 from bot.messages import DailyDigest, DigestSection, Notice
 from bot.types import ChatRef
 from tests.slack_api import SlackApi
-from tests.test_render_slack import _alert, _entry
+from tests.test_render_slack import WHEN, _alert, _entry
 
 
 @pytest.fixture
@@ -34,11 +35,17 @@ class Ticks:
 
 
 def _adapter(
-    api: SlackApi, *, pacing: bool = False, now: Ticks | None = None, burst: int = 3
+    api: SlackApi,
+    *,
+    pacing: bool = False,
+    now: Ticks | None = None,
+    burst: int = 3,
+    today: FixedClock | None = None,
 ) -> SlackAdapter:
     client = AsyncWebClient(token=api.token, base_url=api.base_url)
+    clock = today or FixedClock(WHEN + timedelta(minutes=40))  # the test alert is fresh
     return SlackAdapter(
-        client, rate_per_channel=1.0, burst=burst, pacing=pacing, now=now or Ticks()
+        client, rate_per_channel=1.0, burst=burst, pacing=pacing, now=now or Ticks(), clock=clock
     )
 
 
@@ -53,6 +60,14 @@ async def test_alert_is_posted_as_blocks(api: SlackApi) -> None:
     assert post.channel == "C1" and post.thread_ts is None
     assert [b["type"] for b in post.blocks] == ["header", "section", "context", "actions"]
     assert post.text.startswith("[속보]")
+
+
+async def test_an_old_release_is_not_announced_as_news(api: SlackApi) -> None:
+    late = FixedClock(WHEN + timedelta(days=3))  # found late (a backfill, a new feed)
+    result = await _adapter(api, today=late).send(_chat("C1"), _alert())
+    assert result.outcome == "sent"
+    [post] = api.posts
+    assert post.text.startswith("중기부, 딥테크") and "[속보]" not in post.text
 
 
 async def test_429_becomes_retry_after_header(api: SlackApi) -> None:

@@ -137,6 +137,7 @@ async def _world(db_url: str, *, who: str = "anyone") -> AsyncIterator[World]:
     clock = FixedClock(datetime(2026, 4, 10, 23, 0, tzinfo=UTC))  # 08:00 KST, 4월 11일
     client = AsyncWebClient(token=api.token, base_url=api.base_url)
     adapter = SlackAdapter.from_settings(settings, client)
+    adapter.clock = clock  # what is fresh ([속보]) on the test's clock
     adapter._buckets.now = lambda: clock.now().timestamp()  # pacing on the test's clock
     adapters = {"slack": adapter}
     core = CommandCore(engine, settings, clock)

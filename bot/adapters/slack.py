@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.parts import PartsProgress, Progress, fingerprint
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.locales import DEFAULT, t
 from bot.messages import Message
@@ -71,8 +72,10 @@ class SlackAdapter:
         burst: int = 3,
         pacing: bool = True,
         now: Callable[[], float] = time.monotonic,
+        clock: Clock | None = None,
     ) -> None:
         self.client = client
+        self.clock = clock if clock is not None else SystemClock()  # old releases: no [속보]
         self.pacing = pacing
         self._buckets = KeyedBuckets(rate_per_channel, float(burst), now)
         self._progress = PartsProgress()  # parts of long messages already posted
@@ -89,7 +92,7 @@ class SlackAdapter:
         )
 
     async def send(self, chat: ChatRef, message: Message) -> SendResult:
-        parts = render(message)
+        parts = render(message, now=self.clock.now())
         whole = fingerprint(_part_text(p) for p in parts) if len(parts) > 1 else ""
         key = f"{chat.chat_id}/{chat.thread_id}/{whole}"
         progress = self._progress.get(key) or Progress(thread=chat.thread_id or None)

@@ -10,7 +10,9 @@ limits; the words come from here so a reader sees one format on every platform:
   skipped; a short message shows the responsible person and the first 담당자, then
   ``외 N명`` (:func:`bot.documents.contacts.overview` chooses them);
 - a link target is an http(s) address without anything a markup could read as its own
-  syntax (one rule, :func:`safe_url`; the web pages use it too).
+  syntax (one rule, :func:`safe_url`; the web pages use it too);
+- an alert is marked ``[속보]`` only when its release is news: published within
+  :data:`FRESH` of now (one rule, :func:`alert_prefix`).
 
 Strings come back unescaped: each renderer escapes for its own markup.
 """
@@ -18,7 +20,7 @@ Strings come back unescaped: each renderer escapes for its own markup.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.clock import KST
@@ -26,7 +28,7 @@ from bot.documents.contacts import overview
 from bot.hygiene import is_clean
 from bot.locales import date_values, t, weekday
 from bot.story_features import figure_display
-from bot.types import Contact
+from bot.types import Contact, Labeled
 
 URL_LIMIT = 3000  # Slack refuses longer link targets; no real press-release URL comes close
 _URL_FORBIDDEN = frozenset("<>|\"'`\\\n\r\t")  # markup delimiters (HTML, mrkdwn), line breaks
@@ -40,10 +42,28 @@ def stamp(moment: datetime, year: int | None = None, lang: str = "ko") -> str:
     return t(lang, key, **date_values(lang, local), hhmm=f"{local:%H:%M}")
 
 
+FRESH = timedelta(days=2)  # an alert older than this is not news: no [속보] in front
+
+
+def alert_prefix(
+    published_at: datetime, now: datetime | None, lang: str = "ko", *, time_known: bool = True
+) -> str:
+    """``[속보] `` for a release published within :data:`FRESH` of ``now`` (always when
+    ``now`` is not given: a live alert), "" for an older one or one whose time is unknown."""
+    fresh = now is None or (time_known and now - published_at <= FRESH)
+    return f"{t(lang, 'render.alert.prefix')} " if fresh else ""
+
+
 def full_stamp(moment: datetime, lang: str = "ko") -> str:
     """``2026-04-11 (토) 07:18 KST``: the full form, for pages and lines that stand alone."""
     local = moment.astimezone(KST)
     return f"{local:%Y-%m-%d} ({weekday(lang, local.weekday())}) {local:%H:%M} KST"
+
+
+def fact_text(fact: Labeled) -> str:
+    """``신청 기간: 4월 13일~5월 8일``, or the value alone when the source names no label."""
+    label = fact.label.strip()
+    return f"{label}: {fact.value}" if label else fact.value
 
 
 def contact_text(contact: Contact) -> str:

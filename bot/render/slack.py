@@ -15,11 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, DigestEntry, Message, Notice, Reply, SearchPage
 from bot.render.common import (
+    alert_prefix,
     contact_overview,
     contact_texts,
     first_contact,
@@ -27,7 +29,7 @@ from bot.render.common import (
     sources_text,
     stamp,
 )
-from bot.types import Contact
+from bot.types import Contact, Labeled
 
 Block = dict[str, Any]
 
@@ -164,11 +166,19 @@ def _source_label(alert: Alert, lang: str) -> str:
     return f"{t(lang, 'render.source')}: {escape(alert.source)}"
 
 
-def render_alert(alert: Alert, lang: str = "ko") -> list[SlackMessage]:
+def _fact(fact: Labeled) -> str:
+    label = fact.label.strip()
+    return f"• *{escape(label)}*: {escape(fact.value)}" if label else f"• {escape(fact.value)}"
+
+
+def render_alert(
+    alert: Alert, lang: str = "ko", *, now: datetime | None = None
+) -> list[SlackMessage]:
+    """The alert in blocks; the notification ``text`` starts with ``[속보]`` only for a fresh
+    release (:func:`bot.render.common.alert_prefix`, as on the console)."""
     summary = alert.summary
     lines = [f"• {escape(b)}" for b in summary.bullets if b.strip()]
-    lines += [f"• *{escape(x.label)}*: {escape(x.value)}" for x in summary.key_dates]
-    lines += [f"• *{escape(x.label)}*: {escape(x.value)}" for x in summary.amounts]
+    lines += [_fact(x) for x in (*summary.key_dates, *summary.amounts)]
     blocks: list[Block] = [_header(summary.headline)]
     blocks += _sections(lines or ["• " + escape(summary.headline)])
     context = [
@@ -185,8 +195,8 @@ def render_alert(alert: Alert, lang: str = "ko") -> list[SlackMessage]:
     if button := _button(alert.url, lang):
         blocks.append(button)
     first = summary.bullets[0] if summary.bullets else ""
-    prefix = t(lang, "render.alert.prefix")
-    text = _fallback(f"{prefix} {escape(plain(summary.headline, 200))}", escape(first))
+    prefix = alert_prefix(alert.published_at, now, lang)
+    text = _fallback(f"{prefix}{escape(plain(summary.headline, 200))}", escape(first))
     return _paginate(text, blocks, text)
 
 
@@ -276,10 +286,11 @@ def render_reply(reply: Reply) -> SlackMessage:
     return reply_messages(reply)[0]
 
 
-def render(message: Message) -> list[SlackMessage]:
-    """Any outgoing message; the first element goes to the channel, the rest to its thread."""
+def render(message: Message, *, now: datetime | None = None) -> list[SlackMessage]:
+    """Any outgoing message; the first element goes to the channel, the rest to its thread
+    (``now``: an alert older than :data:`bot.render.common.FRESH` gets no ``[속보]``)."""
     if isinstance(message, Alert):
-        return render_alert(message)
+        return render_alert(message, now=now)
     if isinstance(message, DailyDigest):
         return render_digest(message)
     return render_notice(message)

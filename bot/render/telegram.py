@@ -22,6 +22,7 @@ from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
 from bot.render.common import (
     contact_overview,
     contact_texts,
+    fact_text,
     first_contact,
     safe_url,
     sources_text,
@@ -180,7 +181,7 @@ def alert_blocks(alert: Alert, lang: str = "ko") -> list[Block]:
     bullets = [b.strip() for b in s.bullets if b.strip()]
     if bullets:
         blocks.append(tuple(Span(("\n" if i else "") + f"• {b}") for i, b in enumerate(bullets)))
-    facts = [f"{f.label}: {f.value}" for f in [*s.key_dates, *s.amounts]]
+    facts = [fact_text(f) for f in [*s.key_dates, *s.amounts]]
     if facts:
         blocks.append((Span("\n".join(f"▪ {fact}" for fact in facts)),))
     if (contacts := contacts_block(s.contacts, lang)) is not None:

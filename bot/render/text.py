@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.locales import date_values, t
 from bot.messages import Alert, DailyDigest, Message, Notice, Reply, SearchPage
-from bot.render.common import contact_text, first_contact, sources_text, stamp
+from bot.render.common import (
+    alert_prefix,
+    contact_text,
+    fact_text,
+    first_contact,
+    sources_text,
+    stamp,
+)
 from bot.types import Contact
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -34,18 +41,14 @@ def contact_lines(contacts: Iterable[Contact], lang: str = "ko") -> list[str]:
     return [line for line in (contact_line(c, lang) for c in contacts) if line]
 
 
-FRESH = timedelta(days=2)  # an alert older than this is not news: no [속보] in front
-
-
 def render_alert(
     alert: Alert, lang: str = "ko", *, now: datetime | None = None, time_known: bool = True
 ) -> str:
     """The alert as text. The header gives the release's own time (``시각 미상`` when the
-    release says none); ``[속보]`` only for a release published within :data:`FRESH` of
-    ``now`` (always when ``now`` is not given: a live alert)."""
+    release says none); ``[속보]`` only for a fresh release
+    (:func:`bot.render.common.alert_prefix`: always when ``now`` is not given)."""
     s = alert.summary
-    fresh = now is None or (time_known and now - alert.published_at <= FRESH)
-    prefix = f"{t(lang, 'render.alert.prefix')} " if fresh else ""
+    prefix = alert_prefix(alert.published_at, now, lang, time_known=time_known)
     when = stamp(alert.published_at, lang=lang) if time_known else t(lang, "render.time_unknown")
     lines = [
         f"{prefix}{clean(s.headline)}",
@@ -57,7 +60,7 @@ def render_alert(
         lines.append(f"{t(lang, 'render.topics')}: " + ", ".join(clean(x) for x in s.topics))
     lines.append("")
     lines.extend(f"• {clean(b)}" for b in s.bullets)
-    facts = [f"{clean(f.label)}: {clean(f.value)}" for f in (*s.key_dates, *s.amounts)]
+    facts = [clean(fact_text(f)) for f in (*s.key_dates, *s.amounts)]
     if facts:
         lines.append("")
         lines.extend(f"- {fact}" for fact in facts)
@@ -136,8 +139,8 @@ def render_reply(reply: Reply) -> str:
 
 
 def render(message: Message, *, now: datetime | None = None) -> str:
-    """Any outgoing message as text (``now``: an alert older than :data:`FRESH` gets no
-    ``[속보]``)."""
+    """Any outgoing message as text (``now``: an alert older than
+    :data:`bot.render.common.FRESH` gets no ``[속보]``)."""
     if isinstance(message, Alert):
         return render_alert(message, now=now)
     if isinstance(message, DailyDigest):

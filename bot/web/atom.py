@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.render.common import safe_url
+from bot.render.common import fact_text, safe_url
 from bot.render.text import contact_line
 from bot.web.queries import StoryView
 
@@ -45,7 +45,7 @@ def digest_html(view: StoryView) -> str:
     parts = []
     if s.bullets:
         parts.append("<ul>" + "".join(f"<li>{html.escape(b)}</li>" for b in s.bullets) + "</ul>")
-    facts = [f"{f.label}: {f.value}" for f in (*s.key_dates, *s.amounts)]
+    facts = [fact_text(f) for f in (*s.key_dates, *s.amounts)]
     if facts:
         parts.append("<p>" + "<br>".join(html.escape(f) for f in facts) + "</p>")
     contacts = [line for line in (contact_line(c) for c in view.contacts) if line]
