@@ -493,10 +493,13 @@ def _candidates(
             .where(articles.c.id.in_(chunk_ids), articles.c.story_id.is_not(None))
         ):
             known[article_id] = (story_id, decoded.decode(raw))
-    return {
-        key: [NearCandidate(a, known[a][0], when, known[a][1]) for when, a in found if a in known]
-        for key, found in newest_first.items()
-    }
+    made: dict[tuple[datetime, int], NearCandidate] = {}  # one per article, for all its keys
+    for newest in newest_first.values():
+        for hit in newest:
+            if hit not in made and hit[1] in known:
+                story_id, features = known[hit[1]]
+                made[hit] = NearCandidate(hit[1], story_id, hit[0], features)
+    return {key: [made[h] for h in newest if h in made] for key, newest in newest_first.items()}
 
 
 # PostgreSQL: the probes as arrays, one index range scan each through a LATERAL join. One
