@@ -466,6 +466,10 @@ def _candidates(
         for week in range(key_week(since), min(key_week(until), newest) + 1)
     ]
     hits: dict[int, list[tuple[datetime, int]]] = {}
+    # An article is found under many keys: its date is read once (SQLite gives the stored
+    # text, read by the column type's own processor; PostgreSQL a datetime).
+    read = UtcDateTime.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+    dates: dict[Any, datetime] = {}
     postgres = conn.dialect.name == "postgresql"
     size = _PROBES_PER_ARRAY if postgres else _KEYS_PER_QUERY
     for start in range(0, len(probes), size):
@@ -480,8 +484,13 @@ def _candidates(
             for i, (key, week, low, high) in enumerate(chunk):
                 params.update({f"k{i}": key, f"w{i}": week, f"s{i}": low, f"u{i}": high})
             found = conn.execute(_per_key_statement(len(chunk)), params)
-        for key, article_id, published_at in found:
-            hits.setdefault(key, []).append((from_db_required(published_at), article_id))
+        for key, article_id, stored in found:
+            when = dates.get(stored)
+            if when is None:
+                value = read(stored) if read else stored
+                assert isinstance(value, datetime)  # NOT NULL
+                when = dates[stored] = from_db_required(value)
+            hits.setdefault(key, []).append((when, article_id))
     newest_first = {key: sorted(found, reverse=True)[:PER_KEY] for key, found in hits.items()}
     ids = sorted({a for found in newest_first.values() for _, a in found})
     known: dict[int, tuple[int, StoryFeatures]] = {}
@@ -544,7 +553,7 @@ def _per_key_statement(count: int) -> sa.TextualSelect:
         .columns(
             sa.column("key", sa.BigInteger),
             sa.column("article_id", sa.Integer),
-            sa.column("published_at", UtcDateTime),
+            sa.column("published_at"),  # as stored: _candidates reads each date once
         )
     )
 
