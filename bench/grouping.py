@@ -84,8 +84,19 @@ SPLITS = {
     "all-heldout": ("heldout", "heldout-late"),
     "heldout-2026-12": ("heldout-2026-12",),
     "heldout-2026-12b": ("heldout-2026-12b",),
+    "heldout-2026-12c": ("heldout-2026-12c",),
+    "heldout-2026-12d": ("heldout-2026-12d",),
+    "heldout-2026-12e": ("heldout-2026-12e",),
     # every page never tuned on when it was labelled, pooled (events do not cross splits)
-    "every-heldout": ("heldout", "heldout-late", "heldout-2026-12", "heldout-2026-12b"),
+    "every-heldout": (
+        "heldout",
+        "heldout-late",
+        "heldout-2026-12",
+        "heldout-2026-12b",
+        "heldout-2026-12c",
+        "heldout-2026-12d",
+        "heldout-2026-12e",
+    ),
 }
 
 

@@ -190,10 +190,11 @@ def choose_story(
 NEAR_WINDOW = timedelta(days=14)
 # Jaccard similarity of content words at which two articles may be one story...
 NEAR_SIMILARITY = 0.25
-# ...or this, when one of them is an official release and they share at least
-# FIGURES_SHARED amounts (a rewrite restates the release's figures in its own words). Two
-# rewrites need NEAR_SIMILARITY: rewrites of two releases of one programme quote the same
-# total, and on dev no two rewrites of one release were below it.
+# ...or this, when they restate the same figures (:func:`_restates_figures`): one of them an
+# official release and FIGURES_SHARED of its amounts in the other (a rewrite restates the
+# release's figures in its own words), or two heads with the same month and amount (rewrites
+# of one monthly statistic). Two rewrites sharing amounts alone need NEAR_SIMILARITY:
+# rewrites of two releases of one programme quote the same total.
 NEAR_SIMILARITY_WITH_FIGURES = 0.12
 FIGURES_SHARED = 2
 
@@ -254,10 +255,13 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
       allowed: :func:`same_amount`), so a rewrite that quotes other comparison figures
       (2개월 vs 35개월, a base year) still joins; a period or round (2026년 vs 2025년, 1월 vs
       12월 of a monthly statistic, 1차 vs 2차) differs when either side's is absent from the
-      other. Durations (:data:`TREND_UNITS`) never count;
+      other. Durations (:data:`TREND_UNITS`) never count, and amounts of a unit do not
+      when both heads give one same specific amount of another (a dollar total each outlet
+      converts to 원 at its own rate);
     - a different stage of a programme (a call for applicants vs its result vs an event);
     - one tells its event as coming (a preview, a plan), the other as held (a report);
-    - agencies named by both with none in common;
+    - agencies named by both with none in common, unless both heads give one same specific
+      amount (a joint release, credited by each outlet to one of its ministries);
     - both are official releases (a publisher's own text, not a rewrite) that are not the
       same text: a ministry publishes an event once, so its two releases of one day on one
       programme (a budget's total and the part of it for one sector) are two stories, while
@@ -270,7 +274,7 @@ def apart_because(a: StoryFeatures, b: StoryFeatures) -> str | None:
         return f"stage differs: {'/'.join(sorted(a.stages))} vs {'/'.join(sorted(b.stages))}"
     if a.aspect and b.aspect and a.aspect != b.aspect:
         return f"one tells the event as {min(a.aspect)}, the other as {min(b.aspect)}"
-    if a.agencies and b.agencies and not a.agencies & b.agencies:
+    if _agencies_apart(a, b):
         return "agencies differ"
     if a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT:
         return "two official releases, not the same text"
@@ -284,13 +288,23 @@ def kept_apart(a: StoryFeatures, b: StoryFeatures) -> bool:
         return True
     if a.aspect and b.aspect and a.aspect != b.aspect:
         return True
-    if a.agencies and b.agencies and a.agencies.isdisjoint(b.agencies):
+    if a.agencies and b.agencies and _agencies_apart(a, b):
         return True
     if a.series and b.series and _series_apart(a, b):
         return True
     if a.figures and b.figures and _figures_apart(a, b):
         return True
     return a.official and b.official and containment(a, b) < SAME_RELEASE_CONTAINMENT
+
+
+def _agencies_apart(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Both name agencies, none in common, and their heads give no one same specific amount
+    (which would make them a joint release, credited by each outlet to one ministry)."""
+    return (
+        bool(a.agencies and b.agencies)
+        and a.agencies.isdisjoint(b.agencies)
+        and not _lead_with_one_amount(_by_unit(a.defining), _by_unit(b.defining))
+    )
 
 
 def _series_apart(a: StoryFeatures, b: StoryFeatures) -> str | None:
@@ -311,8 +325,10 @@ def _figures_apart(a: StoryFeatures, b: StoryFeatures) -> str | None:
     for unit in sorted(units_a.keys() & units_b.keys() - TREND_UNITS):
         all_a, all_b = units_a[unit], units_b[unit]
         def_a, def_b = head_a.get(unit, frozenset()), head_b.get(unit, frozenset())
-        if not (def_a or def_b) and len(all_a) == len(all_b) == 1:
-            # Neither head names the unit, and each body gives it once (62개 vs 59개).
+        if not (def_a or def_b) and len(all_a) == len(all_b) == 1 and unit not in SERIES_UNITS:
+            # Neither head names the unit, and each body gives it once (62개 vs 59개). A
+            # month or year only the body names is a date something happened on ("지난 7월
+            # 20일부터 공모"), which each outlet picks for itself.
             def_a, def_b = all_a, all_b
         if not (def_a and def_b):
             continue  # a figure one side only quotes in passing is a comparison
@@ -322,11 +338,33 @@ def _figures_apart(a: StoryFeatures, b: StoryFeatures) -> str | None:
         else:
             # Amounts: neither article's defining amount is anywhere in the other.
             hit = not _common(def_a, all_b, unit) and not _common(def_b, all_a, unit)
+            # Both lead with one same amount of another unit: this unit's figures are the
+            # outlets' own (a dollar total converted to 원 at each one's rate).
+            hit = hit and not _lead_with_one_amount(head_a, head_b)
         if hit:
             left = ", ".join(sorted(def_a)[:3])
             right = ", ".join(sorted(def_b)[:3])
             return f"figures in {unit} differ: {left} / {right}"
     return None
+
+
+def _lead_with_one_amount(
+    head_a: dict[str, frozenset[str]], head_b: dict[str, frozenset[str]]
+) -> bool:
+    """Whether two heads (figures by unit) give one same specific amount (rounding allowed;
+    a round one — 1억원, 30% — is every year's cap or target, not this release's)."""
+    return any(
+        _specific(x) and _specific(y) and same_amount(x, y)
+        for unit in head_a.keys() & head_b.keys() - SERIES_UNITS - TREND_UNITS
+        for x in head_a[unit]
+        for y in head_b[unit]
+    )
+
+
+def _specific(figure: str) -> bool:
+    """A figure with ROUNDED_DIGITS significant digits or more (7.9억 달러, 3.3%)."""
+    quantity = _quantity(figure)
+    return quantity is not None and len(quantity.as_tuple().digits) >= ROUNDED_DIGITS
 
 
 def _common(xs: frozenset[str], ys: frozenset[str], unit: str) -> bool:
@@ -400,6 +438,29 @@ def shared_amounts(a: frozenset[str], b: frozenset[str]) -> int:
     )
 
 
+def _restates_figures(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether two articles that share few words tell the same figures: an official release
+    and a text giving FIGURES_SHARED of its amounts, or two texts whose heads (title, decks,
+    first sentences) name the same month and lead with a same amount — rewrites of one
+    monthly statistic each word it their own way, but headline its month and number. Two
+    rewrites sharing amounts alone are not enough: rewrites of two releases of one programme
+    quote the same total."""
+    if (a.official or b.official) and shared_amounts(a.figures, b.figures) >= FIGURES_SHARED:
+        return True
+    if a.head_figures is None or b.head_figures is None:
+        return False
+    amounts = shared_amounts(a.head_figures - _trends(a), b.head_figures)
+    # A monthly statistic is its month and its number: both heads name the same month and
+    # lead with one same amount. (A year or a round is shared by a programme's every release.)
+    months = {f for f in a.head_figures & b.head_figures if figure_unit(f) == "월"}
+    return amounts >= 1 and bool(months)
+
+
+def _trends(features: StoryFeatures) -> frozenset[str]:
+    """Its streaks (``19개월``): each outlet picks its own."""
+    return frozenset(f for f in features.figures if figure_unit(f) in TREND_UNITS)
+
+
 def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandidate) -> float:
     """The similarity at which ``new`` is a near duplicate of ``candidate``; 0.0 if it is not.
 
@@ -413,10 +474,7 @@ def near_score(new: StoryFeatures, published_at: datetime, candidate: NearCandid
     score = similarity(new, old)
     if score < NEAR_SIMILARITY_WITH_FIGURES:
         return 0.0
-    if score < NEAR_SIMILARITY and (
-        not (new.official or old.official)
-        or shared_amounts(new.figures, old.figures) < FIGURES_SHARED
-    ):
+    if score < NEAR_SIMILARITY and not _restates_figures(new, old):
         return 0.0
     if kept_apart(new, old):
         return 0.0

@@ -96,8 +96,11 @@ def find_figures(text: str) -> frozenset[str]:
 # A period named as a reference point ("2022년 3월 이후 최저", "2020년 대비", "3월 이래"): it
 # says what the article's own figure is compared with, not which release it is.
 _REFERENCE_PERIOD = re.compile(
-    r"(?:\d{1,4}\s?[년월]\s?)+(?:\d{1,2}\s?일\s?)?(?:의\s?|과\s?|와\s?)?"
-    r"(?:이후|이래|만에|만의|대비|보다|에\s?비해|에\s?비하면|수준|때)"
+    r"(?:\d{1,4}\s?[년월]\s?)+(?:\d{1,2}\s?일\s?)?"
+    # its own figure in brackets ("2009년 1월(36.6%) 이후") or after 의 ("2021년의 23조원보다")
+    r"(?:\([^()]{0,20}\)\s?)?(?:(?:의|과|와)\s?(?:[\d,.]+\s?[조억만천]?\s?)*[^\s\d]{0,3}\s?)?"
+    r"(?:이후|이래|만에|만의|대비|보다|에\s?비해|에\s?비하면|비교|수준|때)"
+    r"|\d{4}\s?년?\s?=\s?100"  # an index's base year ("지수 111.6(2020년=100)")
 )
 
 
@@ -149,7 +152,12 @@ STAGES: dict[str, re.Pattern[str]] = {
 # subtitles and many outlets' decks do); they belong with the title, and "the first two
 # sentences" are counted after them. At most this many are taken for sub-headlines.
 MAX_SUBHEADS = 4
+# Sentences of the lead that count with the title and decks as the article's head.
+HEAD_SENTENCES = 2
 _SENTENCE_END = re.compile(r"[.!?。][\"'”’」』)\]]*$")
+# A line that tells something ends on a predicate (밝혔다. / 열린다 / 됩니다.); a photo caption
+# or a byline ("사진=중기부 제공.", "동행축제 전반 개요.") ends on a noun.
+_PREDICATE_END = re.compile(r"[다요까][.!?。]?[\"'”’」』)\]]*$")
 
 
 def lead_head(title: str, lead: str) -> tuple[list[str], list[str]]:
@@ -161,8 +169,20 @@ def lead_head(title: str, lead: str) -> tuple[list[str], list[str]]:
         sentences[subheads]
     ):
         subheads += 1
-    cut = subheads + 2
-    return [title, *sentences[:cut]], sentences[cut:]
+    head, rest = [title, *sentences[:subheads]], []
+    # The first two sentences are lines that end on a predicate: a page's furniture between
+    # the decks and the lead (a photo caption, a byline, "입력 2024.04.29") is not one of them.
+    told = 0
+    for n, line in enumerate(sentences[subheads:], start=subheads):
+        if told == HEAD_SENTENCES:
+            rest.extend(sentences[n:])
+            break
+        if _PREDICATE_END.search(line):
+            head.append(line)
+            told += 1
+        else:
+            rest.append(line)
+    return head, rest
 
 
 def find_stages(title: str, lead: str) -> frozenset[str]:
@@ -183,15 +203,18 @@ def _stages(first: list[str]) -> frozenset[str]:
 # of one event share every word and figure; what differs is the tense of this predicate:
 # 개최한다 / 열린다 / 개최할 예정이다 before, 개최했다 / 열렸다 / 막을 올렸다 / 성료 after.
 _EVENT_NOUN = r"(?:개최|개막|폐막|진행|출범|개통|준공|체결|거행)"
+# A native verb starts a word: 치를 is "will hold" on its own, not in 최저치를 (a noun + 를).
+_WORD_START = r"(?<![가-힣])"
 _HELD = re.compile(
     rf"{_EVENT_NOUN}\s?(?:했|됐|되었|하였|돼|되어)"
-    r"|열(?:었|렸)|막(?:을|이)?\s?(?:올렸|올랐|내렸)|마쳤|마무리(?:했|됐)|치렀|치러졌"
-    r"|펼쳐졌|성료|성황리에?\s?(?:열|개최|마무리|끝)"
+    rf"|{_WORD_START}(?:열(?:었|렸)|막(?:을|이)?\s?(?:올렸|올랐|내렸)|마쳤|마무리(?:했|됐)|치렀"
+    r"|치러졌|펼쳐졌)|성료|성황리에?\s?(?:열|개최|마무리|끝)"
 )
 _COMING = re.compile(
     rf"{_EVENT_NOUN}\s?(?:한다|된다|합니다|됩니다|할|될|하기로|키로|예정)"
-    r"|열린다|열립니다|연다|엽니다|열릴|열\s예정|막(?:을|이)?\s?(?:올린다|올립니다|오른다|오릅니다|올릴)"
-    r"|펼쳐진다|펼쳐집니다|펼쳐질|치러진다|치러집니다|치른다|치를"
+    rf"|{_WORD_START}(?:열린다|열립니다|연다|엽니다|열릴|열\s예정"
+    r"|막(?:을|이)?\s?(?:올린다|올립니다|오른다|오릅니다|올릴)"
+    r"|펼쳐진다|펼쳐집니다|펼쳐질|치러진다|치러집니다|치른다|치를)"
 )
 # A clause about a past edition ("지난해 개최됐다") says nothing of this one.
 _PAST_EDITION = re.compile(r"지난해|작년|전년|지난\s?\d{4}년|예년")

@@ -212,3 +212,49 @@ def test_store_two_releases_two_stories_the_routes_one(engine: Engine, clock: Fi
     assert ids[total] != ids[sector]
     assert ids[copy] == ids[total]
     assert ids[rewrite] == ids[sector]
+
+
+# A preview as a news page gives it: the site's buttons, the headline again, a deck, an
+# editor's tag and a photo caption twice, before the lead tells the opening as coming.
+PAGE_PREVIEW = (
+    "광주 5월 상생장터 개막식 개최…사흘간 연계 행사",
+    "닫기 공유하기\n"
+    "광주 5월 상생장터 개막식 개최…사흘간 연계 행사\n"
+    "지역 향토기업 제품 등 홍보 및 판매\n"
+    "[편집자주]\n"
+    "광주 충장로 상점가 거리/통신사 DB\n"
+    "광주 충장로 상점가 거리/통신사 DB\n"
+    "광주지방중소벤처기업청이 충장로 일대에서 5월 상생장터 개막행사를 개최한다고 28일 "
+    "밝혔다.\n"
+    "개막행사는 올해 상생장터의 시작을 알리기 위해 마련됐다.\n",
+)
+# The report of that opening, with a byline and a caption of its own before its lead.
+PAGE_REPORT = (
+    "5월 상생장터 광주서 막 올라…사흘간 판매전",
+    "2026-05-01 홍길동 기자\n"
+    "상생장터 개막행사. 사진=중기부 제공.\n"
+    "중소벤처기업부는 1일 광주 충장로 일대에서 5월 상생장터 개막행사를 열었다.\n"
+    "사흘간 지역 향토기업 제품 판매전과 공연이 이어진다.\n",
+)
+
+
+def test_page_furniture_is_not_the_lead(clock: FixedClock) -> None:
+    """The first two sentences are the first two lines that end on a predicate: buttons,
+    bylines and photo captions ("사진=중기부 제공.") before them are not the lead, so the preview
+    is read as coming and the report as held, and they stay apart."""
+    preview, report = story_features(*PAGE_PREVIEW), story_features(*PAGE_REPORT)
+    assert find_aspect(*PAGE_PREVIEW) == {"coming"}
+    assert find_aspect(*PAGE_REPORT) == {"held"}
+    assert apart_because(preview, report) is not None
+    later = clock.now() + timedelta(days=3)
+    assert near_match(report, later, NearCandidate(1, 1, clock.now(), preview)) is None
+
+
+def test_a_verb_of_holding_starts_a_word() -> None:
+    """치를 ("will hold") inside 최저치를 (a noun and its particle) tells no event."""
+    stat = (
+        "소비자물가 19개월 만에 최저",
+        "소비자물가 상승률이 3.3%로 19개월 만의 최저치를 기록했다.",
+    )
+    assert find_aspect(*stat) == frozenset()
+    assert find_aspect("", "국가대표 선발전을 다음 달 치를 예정이다.") == {"coming"}

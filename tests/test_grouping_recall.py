@@ -17,7 +17,15 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
 from bot.store.stories import article_story_ids, assign_pending
-from bot.stories import NearCandidate, apart_because, choose_near, near_match, same_amount
+from bot.stories import (
+    NEAR_SIMILARITY,
+    NearCandidate,
+    apart_because,
+    choose_near,
+    near_match,
+    same_amount,
+    similarity,
+)
 from bot.story_features import StoryFeatures, defining_figures, figure_unit, story_features
 from tests.core_helpers import add_article, add_feed
 
@@ -99,6 +107,18 @@ def test_an_amount_rounded_is_the_same_amount() -> None:
 def test_reference_periods_do_not_define_an_article() -> None:
     head = "수출 6% 늘어 2025년 6월 이후 최대…2024년 대비 두 배. 2026년 10월 수출 612억달러"
     assert defining_figures(head) == {"6%", "2026년", "10월", "6.12e+10달러"}
+
+
+def test_bases_and_bracketed_comparisons_are_reference_periods() -> None:
+    """An index's base year, a comparison period with its own figure in brackets or after
+    의, and one named with 비교 say what the figure is measured against."""
+    assert defining_figures("생산 지수는 111.6(2020년=100)으로 1.6% 늘었다") == {"1.6%"}
+    assert defining_figures("35.1% 늘어 2009년 1월(36.6%) 이후 최대") == {"35.1%"}
+    assert defining_figures("총액은 26조원으로 2021년의 23조4000억원보다 10.8% 늘었다") == {
+        "2.6e+13원",
+        "10.8%",
+    }
+    assert defining_figures("2025년과 비교해 3.3% 올랐다. 2026년 예산") == {"3.3%", "2026년"}
 
 
 def test_a_rewrite_with_rounded_figures_joins_its_release(clock: FixedClock) -> None:
@@ -186,3 +206,127 @@ def test_store_a_monthly_release_its_routes_and_rewrite_one_next_month_another(
     ids = article_story_ids(engine, [release, copy, rewrite, november])
     assert ids[copy] == ids[release] and ids[rewrite] == ids[release]
     assert ids[november] != ids[release]
+
+
+# --- round four: pages as the web gives them, and rewrites that share few words ---------------
+
+# Two rewrites of one month's consumer prices, told in different words: the month and the
+# headline rate are all they lead with in common.
+CPI_MAY_A = (
+    "",
+    "지난달 소비자물가 상승률이 3%대 초반으로 내려오며 19개월 만에 가장 낮은 수준을 "
+    "기록했다. 통계청이 2일 내놓은 5월 소비자물가동향에 따르면 소비자물가지수는 111.13으로 "
+    "1년 전보다 3.3% 올랐다. 석유류 가격이 크게 내리며 전체 물가를 끌어내렸다. 외식 등 "
+    "개인서비스 가격은 여전히 높은 오름세를 이어가 체감 물가 부담은 크다는 지적이 나온다.",
+)
+CPI_MAY_B = (
+    "소비자물가 3.3% 상승…둔화세 뚜렷",
+    "5월 소비자물가 상승률이 3.3%로 줄었습니다. 통계청 발표를 보면 석유류 값이 1년 전보다 "
+    "20% 넘게 떨어진 영향이 컸습니다. 농축수산물은 0.4% 오르는 데 그쳤고 공공요금 인상 "
+    "여파로 전기·가스·수도는 23% 넘게 뛰었습니다. 정부는 하반기 2%대 물가를 기대합니다.",
+)
+# The next month told the same way: the month differs, so the shared rate proves nothing.
+CPI_JUNE_B = (
+    "물가 2.7% 상승…21개월 만에 2%대",
+    "6월 물가 오름폭이 2.7%로 줄었습니다. 휘발유와 경유 값이 1년 전보다 25% 떨어진 영향이 "
+    "컸습니다. 5월 3.3%보다 낮아졌고 정부는 하반기에도 둔화세가 이어질 것으로 봤습니다.",
+)
+
+
+def test_rewrites_of_one_month_that_share_few_words_join(clock: FixedClock) -> None:
+    """Two rewrites of one statistic word it each their own way (similarity below the bar)
+    but lead with the same month and the same rate: one story. The next month's rewrite,
+    which quotes May's rate as a comparison, stays apart."""
+    a, b = story_features(*CPI_MAY_A), story_features(*CPI_MAY_B)
+    assert 0.12 <= similarity(a, b) < NEAR_SIMILARITY
+    later = clock.now() + timedelta(hours=2)
+    assert near_match(b, later, NearCandidate(1, 1, clock.now(), a)) is not None
+    june = story_features(*CPI_JUNE_B)
+    assert near_match(june, later, NearCandidate(1, 1, clock.now(), b)) is None
+    # the same pair with no month in either head: a shared rate alone is not enough
+    no_month = replace(b, head_figures=frozenset(f for f in b.defining if figure_unit(f) != "월"))
+    assert near_match(no_month, later, NearCandidate(1, 1, clock.now(), a)) is None
+
+
+# Two rewrites of one export release: both lead with its dollar figures, each converts them
+# to 원 at its own rate.
+EXPORT_A = (
+    "김 수출 7억9천만 달러…역대 최대",
+    "지난해 김 수출액이 7억9천만 달러로 역대 최대를 기록했다. 원화로 1조400억 원에 이른다. "
+    "해양수산부는 수산식품 수출이 30억 달러를 넘었다고 밝혔다.",
+)
+EXPORT_B = (
+    "김 수출 첫 1조원 돌파",
+    "지난해 김 수출액이 7억9100만 달러로 사상 최대였다. 우리 돈으로 약 1조200억 원이다. "
+    "해양수산부에 따르면 수산식품 전체 수출도 30억 달러를 넘었다.",
+)
+# Two years' calls of one programme: the same round cap, another number of places.
+CALL_2025 = (
+    "예비창업자 1,500명 모집",
+    "중기부는 예비창업자 1,500명을 모집한다. 선정되면 최대 1억원의 사업화 자금을 받는다.",
+)
+CALL_2026 = (
+    "예비창업자 1,200명 모집",
+    "중기부는 예비창업자 1,200명을 모집한다. 선정되면 최대 1억원의 사업화 자금을 받는다.",
+)
+
+
+def test_own_conversions_do_not_part_rewrites_that_lead_with_one_amount() -> None:
+    """Both lead with one specific amount (7억9천만 달러 ≈ 7억9100만 달러), so their 원
+    figures, each outlet's own conversion, do not tell them apart; a shared round cap (최대
+    1억원) proves nothing, so two calls for another number of places stay apart."""
+    a, b = story_features(*EXPORT_A), story_features(*EXPORT_B)
+    assert {"1.04e+12원", "1.02e+12원"} <= a.defining | b.defining
+    assert apart_because(a, b) is None
+    calls = story_features(*CALL_2025), story_features(*CALL_2026)
+    assert apart_because(*calls) is not None and "명" in (apart_because(*calls) or "")
+
+
+# A statistic two ministries release together; each outlet credits one of them.
+JOINT_A = (
+    "6월 ICT 수출 4.7% 증가",
+    "과학기술정보통신부는 6월 정보통신기술(ICT) 수출이 220억3천만 달러로 1년 전보다 4.7% "
+    "늘었다고 밝혔다. 반도체 수출이 역대 최대를 기록했다.",
+)
+JOINT_B = (
+    "ICT 수출 220억달러…같은 달 최대",
+    "산업통상자원부에 따르면 6월 ICT 수출은 220억달러로 같은 달 기준 최대였다. 반도체가 "
+    "수출 증가를 이끌었고 무역수지는 흑자를 냈다.",
+)
+
+
+def test_a_joint_release_credited_to_either_ministry_is_one() -> None:
+    """Outlets credit a joint release to one ministry or the other; heads that give one same
+    specific amount (220억3천만 ≈ 220억 달러) are not parted by the agencies they name, while
+    two ministries' texts with no such amount are."""
+    a, b = story_features(*JOINT_A), story_features(*JOINT_B)
+    assert a.agencies and b.agencies and not a.agencies & b.agencies
+    assert apart_because(a, b) is None
+    other = replace(b, head_figures=frozenset(), figures=frozenset())
+    assert apart_because(a, other) == "agencies differ"
+
+
+# Two rewrites of one selection result; deep in each body, a date of its own choosing.
+PICKED_A = (
+    "친환경 공장 11곳 선정",
+    "환경부는 친환경 공장 지원사업 대상으로 11개 기업을 선정했다고 밝혔다. 선정 기업은 설비 "
+    "개선 비용을 지원받는다. 이번 사업은 한국환경공단이 맡아 지난 7월 20일부터 한 달간 "
+    "공모했으며 서면과 현장 평가를 거쳤다.",
+)
+PICKED_B = (
+    "환경부, 친환경 공장 11곳 뽑아",
+    "환경부가 친환경 공장 지원사업에 참여할 11개 기업을 최종 선정했다. 기업들은 설비 개선 "
+    "비용을 받는다. 환경부는 10월 15일 선정 결과를 누리집에 공개했다.",
+)
+
+
+def test_a_date_only_the_body_names_does_not_part() -> None:
+    """Neither head names a month; each body names one, a date of the process (공모 from 7월
+    20일, results on 10월 15일): no evidence of two events. A body's single count (11개 vs
+    12개) still is."""
+    a, b = story_features(*PICKED_A), story_features(*PICKED_B)
+    assert "7월" in a.figures and "10월" in b.figures
+    assert not {f for f in a.defining | b.defining if f.endswith("월")}
+    assert apart_because(a, b) is None
+    c = story_features(PICKED_B[0].replace("11곳", "12곳"), PICKED_B[1].replace("11개", "12개"))
+    assert apart_because(replace(a, head_figures=frozenset()), replace(c, head_figures=frozenset()))
