@@ -5,6 +5,7 @@ same stories as choose_story's own rule."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bot.store.schema import article_features, grouping_keys, stories
 from bot.store.stories import (
     PER_KEY,
+    DecodedFeatures,
     _candidates,
     article_story_ids,
     assign_pending,
@@ -95,3 +97,27 @@ def test_a_url_joins_at_any_age_a_title_only_within_its_window(engine: Engine) -
     again = add_article(engine, feed, "노동시장 동향 월간 보고서 발표", "https://b.kr/5", NOW)
     assign_pending(engine, NOW)
     assert article_story_ids(engine, [again])[again] == fresh
+
+
+def test_stored_features_are_decoded_once_a_pass_and_held_one_slice() -> None:
+    """A slice's neighbours are decoded once and reused by the next slice, then dropped when
+    that slice did not use them; features rewritten meanwhile (the same article edited) are
+    decoded afresh, since they are found by their stored text, not the article."""
+    features = StoryFeatures(frozenset({"반도체", "지원"}), frozenset({"300억원"}), frozenset(),
+                             frozenset())  # fmt: skip
+    raw = features.to_json()
+    decoded = DecodedFeatures()
+    first = decoded.decode(raw)
+    assert first == features and decoded.decode(raw) is first
+    decoded.next_slice()
+    assert decoded.decode(raw) is first  # the next slice finds it decoded
+    decoded.next_slice()
+    decoded.next_slice()  # a slice that did not use it: gone
+    again = decoded.decode(raw)
+    assert again == features and again is not first
+    edited = replace(features, figures=frozenset({"500억원"}))
+    assert decoded.decode(edited.to_json()) == edited
+    kept = replace(features, words=frozenset({"신규"}))
+    decoded.keep(kept.to_json(), kept)  # computed and stored this slice: found as it is
+    decoded.next_slice()
+    assert decoded.decode(kept.to_json()) is kept

@@ -367,6 +367,37 @@ def test_a_crash_mid_indexing_skips_nothing(
     assert index_pending(engine) == 0
 
 
+def test_a_pass_indexes_what_was_queued_when_it_began(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every document queued when the pass began is indexed, in batches of its own
+    transaction; what is queued meanwhile (a poll storing edits) waits for the next pass, so
+    a pass ends however fast new work comes."""
+    feed = add_feed(engine)
+    ids = [
+        add_story(engine, feed, title=f"수소 소식 {i}", text="수소 충전소", published_at=BASE_TIME)
+        for i in range(3)
+    ]
+    real_write = search_module.index.write_docs
+    batches = []
+
+    def write_and_queue_more(conn: sa.Connection, docs: list[object], now: object) -> None:
+        batches.append(docs)
+        real_write(conn, docs, now)  # type: ignore[arg-type]
+        conn.execute(  # an article edited meanwhile: queued again
+            sa.text("INSERT INTO search_queue (kind, ref_id) SELECT 'article', min(id) FROM "
+                    "articles")
+        )  # fmt: skip
+
+    monkeypatch.setattr(search_module.index, "write_docs", write_and_queue_more)
+    assert index_pending(engine, batch=1) == 3
+    assert len(batches) == 3  # one transaction per batch
+    monkeypatch.setattr(search_module.index, "write_docs", real_write)
+    assert index_pending(engine) == 1  # the three re-queued rows name one article
+    assert index_pending(engine) == 0
+    assert sorted(find(engine, "수소")) == sorted(ids)
+
+
 def test_finding_pending_work_does_not_walk_the_archive(engine: Engine) -> None:
     feed = add_feed(engine)
     add_story(engine, feed, title="수소 충전소", text="수소 충전소 확충", published_at=BASE_TIME)

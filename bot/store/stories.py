@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -73,8 +74,10 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
     SQLite file is never held for a whole cold cycle, so chat commands that write go on.
     """
     report = GroupingReport()
+    decoded = DecodedFeatures()
     while limit > 0:
-        part = _assign_slice(engine, now, min(limit, SLICE))
+        part = _assign_slice(engine, now, min(limit, SLICE), decoded)
+        decoded.next_slice()
         report.new_story_ids += part.new_story_ids
         report.merged_story_ids += [
             s for s in part.merged_story_ids if s not in report.merged_story_ids
@@ -91,7 +94,9 @@ def assign_pending(engine: Engine, now: datetime, *, limit: int = 5000) -> Group
 SLICE = 250
 
 
-def _assign_slice(engine: Engine, now: datetime, limit: int) -> GroupingReport:
+def _assign_slice(
+    engine: Engine, now: datetime, limit: int, decoded: DecodedFeatures
+) -> GroupingReport:
     report = GroupingReport()
     with engine.begin() as conn:
         query = (
@@ -115,7 +120,7 @@ def _assign_slice(engine: Engine, now: datetime, limit: int) -> GroupingReport:
         if not rows:
             return report
         ids = [r.id for r in rows]
-        features = _features_for(conn, rows)
+        features = _features_for(conn, rows, decoded)
         keys_of = {row.id: bucket_keys(features[row.id]) for row in rows}
         # each key is looked up around the dates of the batch's articles that carry it
         spans: dict[int, tuple[datetime, datetime]] = {}
@@ -127,6 +132,7 @@ def _assign_slice(engine: Engine, now: datetime, limit: int) -> GroupingReport:
         stored = _candidates(
             conn,
             {k: (low - NEAR_WINDOW, high + NEAR_WINDOW) for k, (low, high) in spans.items()},
+            decoded,
         )
         refused = _refused(conn, ids)
         exact_keys = {r.id: story_keys(r.url, r.title, r.content_hash) for r in rows}
@@ -318,8 +324,45 @@ def _settle(conn: Connection, story_ids: Sequence[int]) -> list[int]:
     return changed
 
 
-def _features_for(conn: Connection, rows: Sequence[Any]) -> dict[int, StoryFeatures]:
+class DecodedFeatures:
+    """Stored features decoded in one grouping pass, by a digest of their JSON.
+
+    The slices of a pass look up mostly the same neighbours (the previous slice's articles
+    and theirs): what a slice decoded or computed is kept for the next one only, so each is
+    decoded about once per pass and at most two slices' worth is held. Keyed by the stored
+    text itself (its digest), not the article: features rewritten meanwhile (an edited
+    article) are decoded afresh.
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[bytes, StoryFeatures] = {}
+        self._current: dict[bytes, StoryFeatures] = {}
+
+    def decode(self, raw: str) -> StoryFeatures:
+        key = _digest(raw)
+        found = self._current.get(key) or self._previous.get(key)
+        if found is None:
+            found = StoryFeatures.from_json(raw)
+        self._current[key] = found
+        return found
+
+    def keep(self, raw: str, features: StoryFeatures) -> None:
+        """``features`` were just stored as ``raw``: the next slice finds them decoded."""
+        self._current[_digest(raw)] = features
+
+    def next_slice(self) -> None:
+        self._previous, self._current = self._current, {}
+
+
+def _digest(raw: str) -> bytes:
+    return hashlib.blake2b(raw.encode(), digest_size=16).digest()
+
+
+def _features_for(
+    conn: Connection, rows: Sequence[Any], decoded: DecodedFeatures | None = None
+) -> dict[int, StoryFeatures]:
     """Each article's features: stored ones are reused, the rest computed once and stored."""
+    decoded = decoded or DecodedFeatures()
     ids = [r.id for r in rows]
     out: dict[int, StoryFeatures] = {}
     for start in range(0, len(ids), 500):
@@ -328,7 +371,7 @@ def _features_for(conn: Connection, rows: Sequence[Any]) -> dict[int, StoryFeatu
                 article_features.c.article_id.in_(ids[start : start + 500])
             )
         ):
-            out[article_id] = StoryFeatures.from_json(raw)
+            out[article_id] = decoded.decode(raw)
     fresh = [
         {
             "article_id": r.id,
@@ -338,10 +381,12 @@ def _features_for(conn: Connection, rows: Sequence[Any]) -> dict[int, StoryFeatu
         if r.id not in out
     ]
     if fresh:
-        conn.execute(
-            article_features.insert(),
-            [{"article_id": f["article_id"], "features": f["features"].to_json()} for f in fresh],
-        )
+        stored = [
+            {"article_id": f["article_id"], "features": f["features"].to_json()} for f in fresh
+        ]
+        conn.execute(article_features.insert(), stored)
+        for f, row in zip(fresh, stored, strict=True):
+            decoded.keep(row["features"], f["features"])
     for f in fresh:
         out[f["article_id"]] = f["features"]
     return out
@@ -398,16 +443,20 @@ def key_week(when: datetime) -> int:
 
 
 def _candidates(
-    conn: Connection, spans: dict[int, tuple[datetime, datetime]]
+    conn: Connection,
+    spans: dict[int, tuple[datetime, datetime]],
+    decoded: DecodedFeatures | None = None,
 ) -> dict[int, list[NearCandidate]]:
     """Stored articles under each key published within its span, the newest PER_KEY per key.
 
     A key is read week by week, one index range scan on (week, key, published_at) per week
     of its span up to the newest week stored: on SQLite _KEYS_PER_QUERY scans per statement
     (a UNION ALL), on PostgreSQL the probes as arrays through a LATERAL join; then one
-    statement for the candidates' stories and features. The pages read are those of the
-    span's weeks: the cost follows the batch and the window, not the table.
+    statement for the candidates' stories and features (decoded once per pass:
+    :class:`DecodedFeatures`). The pages read are those of the span's weeks: the cost follows
+    the batch and the window, not the table.
     """
+    decoded = decoded or DecodedFeatures()
     newest = conn.execute(sa.select(sa.func.max(grouping_keys.c.week))).scalar()
     if newest is None:
         return {}
@@ -417,6 +466,10 @@ def _candidates(
         for week in range(key_week(since), min(key_week(until), newest) + 1)
     ]
     hits: dict[int, list[tuple[datetime, int]]] = {}
+    # An article is found under many keys: its date is read once (SQLite gives the stored
+    # text, read by the column type's own processor; PostgreSQL a datetime).
+    read = UtcDateTime.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+    dates: dict[Any, datetime] = {}
     postgres = conn.dialect.name == "postgresql"
     size = _PROBES_PER_ARRAY if postgres else _KEYS_PER_QUERY
     for start in range(0, len(probes), size):
@@ -431,8 +484,13 @@ def _candidates(
             for i, (key, week, low, high) in enumerate(chunk):
                 params.update({f"k{i}": key, f"w{i}": week, f"s{i}": low, f"u{i}": high})
             found = conn.execute(_per_key_statement(len(chunk)), params)
-        for key, article_id, published_at in found:
-            hits.setdefault(key, []).append((from_db_required(published_at), article_id))
+        for key, article_id, stored in found:
+            when = dates.get(stored)
+            if when is None:
+                value = read(stored) if read else stored
+                assert isinstance(value, datetime)  # NOT NULL
+                when = dates[stored] = from_db_required(value)
+            hits.setdefault(key, []).append((when, article_id))
     newest_first = {key: sorted(found, reverse=True)[:PER_KEY] for key, found in hits.items()}
     ids = sorted({a for found in newest_first.values() for _, a in found})
     known: dict[int, tuple[int, StoryFeatures]] = {}
@@ -443,11 +501,14 @@ def _candidates(
             .join(article_features, article_features.c.article_id == articles.c.id)
             .where(articles.c.id.in_(chunk_ids), articles.c.story_id.is_not(None))
         ):
-            known[article_id] = (story_id, StoryFeatures.from_json(raw))
-    return {
-        key: [NearCandidate(a, known[a][0], when, known[a][1]) for when, a in found if a in known]
-        for key, found in newest_first.items()
-    }
+            known[article_id] = (story_id, decoded.decode(raw))
+    made: dict[tuple[datetime, int], NearCandidate] = {}  # one per article, for all its keys
+    for newest in newest_first.values():
+        for hit in newest:
+            if hit not in made and hit[1] in known:
+                story_id, features = known[hit[1]]
+                made[hit] = NearCandidate(hit[1], story_id, hit[0], features)
+    return {key: [made[h] for h in newest if h in made] for key, newest in newest_first.items()}
 
 
 # PostgreSQL: the probes as arrays, one index range scan each through a LATERAL join. One
@@ -492,7 +553,7 @@ def _per_key_statement(count: int) -> sa.TextualSelect:
         .columns(
             sa.column("key", sa.BigInteger),
             sa.column("article_id", sa.Integer),
-            sa.column("published_at", UtcDateTime),
+            sa.column("published_at"),  # as stored: _candidates reads each date once
         )
     )
 
