@@ -6,7 +6,7 @@ is a pydantic model because it is also what an LLM must answer (validated on arr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -96,6 +96,9 @@ class Article:
     withdrawn: bool = False
     # Attachment URLs the source lists (HWPX/HWP/PDF), for reading the text from them.
     attachments: tuple[str, ...] = ()
+    # A feed item's title and body as the feed sent them, hashed (bot.feeds.parse.source_hash):
+    # an item sent again unchanged is not built again. "" for other sources.
+    source_hash: str = field(default="", compare=False)
 
 
 RuleKind = Literal["topic", "agency", "keyword", "exclude", "feed"]

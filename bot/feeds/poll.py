@@ -201,7 +201,7 @@ async def _poll_feed(
             _outcome(feed, status, clock.now(), settings),
             new=len(stored.new),
             edited=len(stored.edited),
-            items=len(items),
+            items=len(items) if success.items is None else success.items,
             error=warning,
         )
         return outcome, stored.new, stored.edited
@@ -260,6 +260,7 @@ async def _fetch_and_parse(
             return None
         await backlog.acquire()  # the fetch slot is freed once the document has a place
     try:
+        known = await writer.known(feed.id)  # items stored as sent: not built again
         if timeline is not None:
             timeline.mark(feed.id, "parse_sent")
         parsed = await parser.parse(
@@ -268,12 +269,13 @@ async def _fetch_and_parse(
             base_url=result.url,
             now=clock.now(),
             headers=result.headers,
+            known=known,
         )
     finally:
         backlog.release()
     if timeline is not None:
         timeline.mark(feed.id, "parsed")
-    if not parsed.articles and parsed.error:
+    if not parsed.articles and not parsed.unchanged and parsed.error:
         raise FeedError(parsed.error)
     items = parsed.articles
     return tuple(items), FeedSuccess(
@@ -283,7 +285,7 @@ async def _fetch_and_parse(
         parsed.error,
         method=result.method,
         cookies=result.cookies,
-        items=len(items),
+        items=len(items) + parsed.unchanged,
         newest=parsed.newest,
         rhythm=parsed.rhythm,
     )
