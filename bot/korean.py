@@ -390,7 +390,7 @@ def _is_unit(text: str, tok: Token) -> bool:
 
 # --- words split by a space the document itself writes whole ----------------------------
 
-_HANGUL_RUN = re.compile(r"[가-힣]+")
+_HANGUL_WORD = re.compile(r"[가-힣]{2,}")  # a run of two syllables or more
 # What may follow a word's stem inside the same word: particles and the plural 들.
 _WORD_TAIL = frozenset(
     [
@@ -436,14 +436,16 @@ _WORD_TAIL = frozenset(
 def vocabulary(text: str) -> frozenset[str]:
     """The Hangul words a document writes (runs of two syllables or more), and each run
     without its particle (정부는 → 정부)."""
-    out: set[str] = set()
-    for run in set(_HANGUL_RUN.findall(text[: MAX_ANALYSIS * 4])):
-        if len(run) < 2:
-            continue
-        out.add(run)
-        for size in (1, 2, 3):
-            if len(run) - size >= 2 and run[-size:] in _WORD_TAIL:
-                out.add(run[:-size])
+    runs = set(_HANGUL_WORD.findall(text[: MAX_ANALYSIS * 4]))
+    out = set(runs)
+    for run in runs:
+        n = len(run)  # a particle of one to three syllables, leaving two or more
+        if n >= 3 and run[-1] in _WORD_TAIL:
+            out.add(run[:-1])
+        if n >= 4 and run[-2:] in _WORD_TAIL:
+            out.add(run[:-2])
+        if n >= 5 and run[-3:] in _WORD_TAIL:
+            out.add(run[:-3])
     return frozenset(out)
 
 
