@@ -20,8 +20,6 @@ from html.parser import HTMLParser
 from typing import Any, NotRequired, TypedDict
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-
 from bot.documents import Document, build_document, markup_lines, stored_text
 from bot.documents.contacts import contacts_of, extract_contacts
 from bot.feeds.dates import first_date
@@ -68,6 +66,9 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse one fetched document; never raises for bad input (the error is returned).
 
+    feedparser is imported here, on first use: the poller, whose documents are parsed in the
+    worker processes (bot/feeds/worker.py), never loads it (~30 modules, ~5 MB).
+
     ``known`` maps the guids the feed has stored to their :func:`source_hash`: an item sent
     exactly as it was stored is counted in ``unchanged`` instead of being built again (storing
     it would change nothing)."""
@@ -78,6 +79,8 @@ def parse_feed(
     text = clean_text(text)  # XML forbids C0 controls: a NUL would cost feedparser the document
     if _looks_like_html_page(text):
         return ParsedFeed((), "not a feed (HTML page)")
+    import feedparser
+
     parsed = feedparser.parse(
         as_utf8_document(text),
         response_headers={"content-type": "application/xml; charset=utf-8"},

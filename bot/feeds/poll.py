@@ -147,7 +147,10 @@ async def poll_cycle(
                 on_feed(*result)
             return result if keep_items else (result[0], (), ())
 
-        results = await asyncio.gather(*(one(f) for f in feeds))
+        # slow feeds start first (as due_feeds orders them), so a cycle does not end on one;
+        # the report keeps the order it was given
+        tasks = {id(f): asyncio.ensure_future(one(f)) for f in sorted(feeds, key=_slow_first)}
+        results = await asyncio.gather(*(tasks[id(f)] for f in feeds))
     if timeline is not None:
         timeline.end = timeline.now()
     new = tuple(a for outcome, fresh, _ in results for a in fresh)
@@ -308,6 +311,12 @@ async def _fetch_openapi(
     return items, FeedSuccess(
         feed.id, None, None, warning, newest=max(dates, default=None), rhythm=rhythm(dates)
     )
+
+
+def _slow_first(feed: Feed) -> float:
+    """Sort key: feeds whose last fetch was slow first, slowest first; the rest keep their order."""
+    seconds = feed.last_fetch_seconds or 0.0
+    return -seconds if seconds >= feed_store.SLOW_FETCH_SECONDS else 0.0
 
 
 def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:
