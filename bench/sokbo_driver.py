@@ -51,6 +51,24 @@ def mark(name: str, **extra: Any) -> None:
         out.write(json.dumps(record) + "\n")
 
 
+def _trace() -> None:
+    """With SOKBO_POLL_TRACE=1, the cycle's timeline on stderr (poll_once passes none)."""
+    if os.environ.get("SOKBO_POLL_TRACE") != "1":
+        return
+    import bot.feeds.poll
+    from bot.feeds.timeline import Timeline
+
+    cycle = bot.feeds.poll.poll_cycle
+
+    async def traced(*args: Any, **kwargs: Any) -> Any:
+        timeline = kwargs.setdefault("timeline", Timeline())
+        report = await cycle(*args, **kwargs)
+        print(timeline.summary(), file=sys.stderr)
+        return report
+
+    bot.feeds.poll.poll_cycle = traced  # type: ignore[assignment]
+
+
 def cli(argv: list[str]) -> int:
     from bot.app import App
     from bot.cli import main
@@ -76,19 +94,7 @@ def cli(argv: list[str]) -> int:
         )
         return report
 
-    if os.environ.get("SOKBO_POLL_TRACE") == "1":  # poll_once passes no timeline: add one
-        import bot.feeds.poll
-        from bot.feeds.timeline import Timeline
-
-        cycle = bot.feeds.poll.poll_cycle
-
-        async def traced(*args: Any, **kwargs: Any) -> Any:
-            timeline = kwargs.setdefault("timeline", Timeline())
-            report = await cycle(*args, **kwargs)
-            print(timeline.summary(), file=sys.stderr)
-            return report
-
-        bot.feeds.poll.poll_cycle = traced  # type: ignore[assignment]
+    _trace()
     App.poll_once = timed_poll  # type: ignore[method-assign]
     App.process_pending = timed_pipeline  # type: ignore[method-assign]
     return main(argv)
@@ -129,6 +135,7 @@ def phase(config: str) -> int:
     import logging
 
     logging.basicConfig(level=logging.ERROR)
+    _trace()
     app = _app(config)
     app.migrate()
     mark("ready")

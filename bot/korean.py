@@ -390,7 +390,7 @@ def _is_unit(text: str, tok: Token) -> bool:
 
 # --- words split by a space the document itself writes whole ----------------------------
 
-_HANGUL_RUN = re.compile(r"[가-힣]+")
+_HANGUL_WORD = re.compile(r"[가-힣]{2,}")  # a run of two syllables or more
 # What may follow a word's stem inside the same word: particles and the plural 들.
 _WORD_TAIL = frozenset(
     [
@@ -436,14 +436,16 @@ _WORD_TAIL = frozenset(
 def vocabulary(text: str) -> frozenset[str]:
     """The Hangul words a document writes (runs of two syllables or more), and each run
     without its particle (정부는 → 정부)."""
-    out: set[str] = set()
-    for run in _HANGUL_RUN.findall(text[: MAX_ANALYSIS * 4]):
-        if len(run) < 2:
-            continue
-        out.add(run)
-        for size in (1, 2, 3):
-            if len(run) - size >= 2 and run[-size:] in _WORD_TAIL:
-                out.add(run[:-size])
+    runs = set(_HANGUL_WORD.findall(text[: MAX_ANALYSIS * 4]))
+    out = set(runs)
+    for run in runs:
+        n = len(run)  # a particle of one to three syllables, leaving two or more
+        if n >= 3 and run[-1] in _WORD_TAIL:
+            out.add(run[:-1])
+        if n >= 4 and run[-2:] in _WORD_TAIL:
+            out.add(run[:-2])
+        if n >= 5 and run[-3:] in _WORD_TAIL:
+            out.add(run[:-3])
     return frozenset(out)
 
 
@@ -470,11 +472,34 @@ def _sorted(words: frozenset[str]) -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def _inner_parts(words: frozenset[str]) -> frozenset[str]:
-    """Three- to six-syllable pieces inside the document's words (중소기업의 → 기업의)."""
-    return frozenset(
-        w[i : i + k] for w in words for k in range(3, 7) for i in range(1, len(w) - k + 1)
-    )
+def _joined_words(words: frozenset[str]) -> str:
+    """The document's words, each after a newline: one string to search for pieces."""
+    return "\n" + "\n".join(words)
+
+
+def _inside_a_word(piece: str, words: frozenset[str]) -> bool:
+    """``piece`` (three to six syllables) is written inside one of the document's words, not
+    at its start (중소기업의 has 기업의)."""
+    if not 3 <= len(piece) <= 6:
+        return False
+    text = _joined_words(words)
+    at = text.find(piece, 1)
+    while at != -1:
+        if text[at - 1] != "\n":  # a piece holds no newline: it lies inside one word
+            return True
+        at = text.find(piece, at + 1)
+    return False
+
+
+_HANGUL_HEAD = re.compile(r"[가-힣]*")
+
+
+def _is_hangul(char: str) -> bool:
+    return "가" <= char <= "힣"
+
+
+def _is_word_char(char: str) -> bool:
+    return "0" <= char <= "9" or "A" <= char <= "Z" or "a" <= char <= "z" or _is_hangul(char)
 
 
 def join_split_words(text: str, words: frozenset[str]) -> str:
@@ -489,26 +514,30 @@ def join_split_words(text: str, words: frozenset[str]) -> str:
     if _PHONE_LIKE.search(text):
         return text  # a contact line: "사무관 이 경" is a rank and a name, not 사무관이
     ordered = _sorted(words)
-
-    def joins(left: str, right: str) -> bool:
-        if right in _FREE_WORDS or not (
-            len(left) == 1 or right in _WORD_TAIL or right.startswith("들")
-        ):
-            return False
-        if _written_whole(left + right, words, ordered):
-            return True
-        return left + right in _inner_parts(words)
-
     parts = text.split(" ")
     out = [parts[0]]
     for part in parts[1:]:
-        tail = re.search(r"[가-힣]+$", out[-1])
-        head = re.match(r"[가-힣]+", part)
-        # the left part must be a whole Hangul word after punctuation: "40만 원" stays
-        whole_left = tail is not None and (
-            tail.start() == 0 or not re.match(r"[0-9A-Za-z가-힣]", out[-1][tail.start() - 1])
-        )
-        if tail and head and whole_left and joins(tail.group(0), head.group(0)):
+        head = _HANGUL_HEAD.match(part)  # the Hangul word this part starts with
+        right = head.group() if head else ""
+        last = out[-1]
+        # a candidate: the word before is one syllable, or this one is a particle or 들…
+        start = -1
+        if right and right not in _FREE_WORDS and last and _is_hangul(last[-1]):
+            if right in _WORD_TAIL or right.startswith("들"):
+                start = len(last) - 1
+                while start and _is_hangul(last[start - 1]):
+                    start -= 1
+            elif len(last) == 1 or not _is_hangul(last[-2]):
+                start = len(last) - 1
+        # … and the word before is a whole Hangul word after punctuation: "40만 원" stays
+        if (
+            start >= 0
+            and (start == 0 or not _is_word_char(last[start - 1]))
+            and (
+                _written_whole(last[start:] + right, words, ordered)
+                or _inside_a_word(last[start:] + right, words)
+            )
+        ):
             out[-1] += part
         else:
             out.append(part)

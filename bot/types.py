@@ -1,16 +1,20 @@
 """Plain, frozen values that flow through the pipeline (see docs/architecture.md).
 
 feeds → Article → Story → Summary → Delivery → adapter. Nothing here does I/O. ``Summary``
-is a pydantic model because it is also what an LLM must answer (validated on arrival).
+is a pydantic model because it is also what an LLM must answer (validated on arrival); it
+lives in bot/summary_model.py and is imported from here on first use, so a process that never
+touches a summary (the feed parse worker) does not build pydantic models (~11 MB, ~0.1 s).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+if TYPE_CHECKING:
+    from bot.summary_model import Labeled as Labeled
+    from bot.summary_model import Summary as Summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,31 +26,6 @@ class Contact:
     role: str | None = None
     name: str | None = None
     phone: str | None = None
-
-
-class Labeled(BaseModel):
-    """A labelled fact such as ``신청 기간: 4월 13일~5월 8일`` or ``예산: 1조 6,903억원``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    label: Annotated[str, Field(max_length=40)]
-    value: Annotated[str, Field(max_length=120)]
-
-
-class Summary(BaseModel):
-    """What a reader should know in 15 seconds. Bullets use 보도체 (…했다/…한다)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    headline: Annotated[str, Field(min_length=1, max_length=60)]
-    bullets: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=5)]
-    topics: list[str] = []
-    agencies: list[str] = []
-    regions: list[str] = []
-    key_dates: list[Labeled] = []
-    amounts: list[Labeled] = []
-    contacts: list[Contact] = []
-    source_url: str = ""
-    summarizer: str = "extractive"
-    prompt_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +49,7 @@ class Feed:
     newest_item_at: datetime | None = None
     rhythm_seconds: float | None = None
     last_new_at: datetime | None = None
+    last_fetch_seconds: float | None = None  # how long its last fetch took (a slow one first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +76,9 @@ class Article:
     withdrawn: bool = False
     # Attachment URLs the source lists (HWPX/HWP/PDF), for reading the text from them.
     attachments: tuple[str, ...] = ()
+    # A feed item's title and body as the feed sent them, hashed (bot.feeds.parse.source_hash):
+    # an item sent again unchanged is not built again. "" for other sources.
+    source_hash: str = field(default="", compare=False)
 
 
 RuleKind = Literal["topic", "agency", "keyword", "exclude", "feed"]
@@ -185,3 +168,12 @@ class Decision:
     chat: ChatFate = "go_on"
     pause: str | None = None  # pause the chat with this reason (it blocked or removed the bot)
     migrate_to: str | None = None  # the chat's new id
+
+
+def __getattr__(name: str) -> object:
+    """``Labeled`` and ``Summary``, loaded from bot/summary_model.py when first asked for."""
+    if name in ("Labeled", "Summary"):
+        from bot import summary_model
+
+        return getattr(summary_model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,7 +35,7 @@ def _header_fields(blocks: list[Block]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for block in blocks[:40]:
         if block.kind in ("item", "paragraph"):
-            for piece in re.split(r"\s+/\s+", block.text):
+            for piece in _pieces(block.text):
                 if (m := FIELD.match(piece)) and field_key(m.group(1)) in FIELD_NAMES.values():
                     found.append((field_key(m.group(1)), m.group(2).strip()))
         elif block.kind == "table":
@@ -47,10 +47,18 @@ def _header_fields(blocks: list[Block]) -> list[tuple[str, str]]:
     return found
 
 
+_SLASH = re.compile(r"\s+/\s+")
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` split at each spaced slash (``보도시점: … / 배포: …``)."""
+    return _SLASH.split(text) if "/" in text else [text]
+
+
 def _is_field_block(block: Block) -> bool:
     if block.kind not in ("item", "paragraph"):
         return False
-    pieces = re.split(r"\s+/\s+", block.text)
+    pieces = _pieces(block.text)
     return all(
         (m := FIELD.match(p)) is not None and field_key(m.group(1)) in FIELD_NAMES.values()
         for p in pieces
@@ -66,16 +74,22 @@ def _contact_table(block: Block) -> bool:
     )
 
 
+_DESK_FIELD = re.compile(r"^\s*<?\s*(담당\s*부서|담당\s*기관|책임자|담당자)\s*>?\s*[:：/]")
+_ENDS_LIKE_SENTENCE = re.compile(r"(다|요)\s*[.!]?\s*$")
+_DESK_CUE = re.compile(r"문의|담당|연락|☎")
+_DESIGNATION = re.compile(r"(책임자|담당자)\s*[:：/]?\s")
+
+
 def _contact_line(block: Block) -> bool:
     """A list item or paragraph of a contact block (``담당 부서: … / 책임자 과장 … / (044-…)``)."""
     if block.kind not in ("item", "paragraph") or len(block.text) > 300:
         return False
     text = block.text
-    if re.match(r"^\s*<?\s*(담당\s*부서|담당\s*기관|책임자|담당자)\s*>?\s*[:：/]", text):
+    if _DESK_FIELD.match(text):
         return True
-    if re.search(r"(다|요)\s*[.!]?\s*$", text) and not re.search(r"문의|담당|연락|☎", text):
+    if _ENDS_LIKE_SENTENCE.search(text) and not _DESK_CUE.search(text):
         return False  # a sentence of the body with a number in it, not a desk
-    if re.search(r"(책임자|담당자)\s*[:：/]?\s", text) and PHONE_IN_BLOCK.search(text):
+    if _DESIGNATION.search(text) and PHONE_IN_BLOCK.search(text):
         return True
     # "주무관 / 노태훈 / (044-201-3248)", "<총괄>: 재정담당관 / 담당자 …"
     return bool(PHONE_IN_BLOCK.search(text)) and (

@@ -25,12 +25,20 @@ _CONTINUES = re.compile(r"[,․·‧、]$")
 _UNIT_START = re.compile(r"^[□■ㅇ○◦●◇◆▶▷►※*\-–•∙·➊-➓①-⑳(<\[【「『\"“‘'0-9]")
 
 
+_ESCAPE = re.compile(r"\\([~*_#|\[\]()`>+-])")
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+
+
 def _clean_inline(text: str) -> str:
-    text = re.sub(r"\\([~*_#|\[\]()`>+-])", r"\1", text)  # markdown escapes: ’14년\~’15년
-    text = _MD_IMAGE.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), text)
-    text = text.replace("**", "")
+    # each step only where its mark is in the text: most lines have none of them
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)  # markdown escapes: ’14년\~’15년
+    if "[" in text or "<그림>" in text:
+        text = _MD_IMAGE.sub("", text)
+        text = _MD_LINK.sub(r"\1", text)
+    if "**" in text or "__" in text:
+        text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
+        text = text.replace("**", "")
     return SPACES.sub(" ", text).strip()
 
 
@@ -102,7 +110,12 @@ def _continues(prev: Block, text: str) -> bool:
     if len(prev.text) < 20:
         return False
     return bool(_CONTINUES.search(prev.text)) or (
-        re.search(r"[가-힣]$", prev.text) is not None
-        and re.match(r"^[가-힣]", text) is not None
-        and re.search(r"(고|며|여|해|서|면|나|및|의|와|과|는|을|를|에|로)$", prev.text) is not None
+        _ENDS_HANGUL.search(prev.text) is not None
+        and _STARTS_HANGUL.match(text) is not None
+        and _ENDS_JOINING.search(prev.text) is not None
     )
+
+
+_ENDS_HANGUL = re.compile(r"[가-힣]$")
+_STARTS_HANGUL = re.compile(r"^[가-힣]")
+_ENDS_JOINING = re.compile(r"(고|며|여|해|서|면|나|및|의|와|과|는|을|를|에|로)$")

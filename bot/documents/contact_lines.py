@@ -172,9 +172,16 @@ def _item_from_words(
     return contact, bool(role and role.startswith("책임자"))
 
 
+# What every phone above holds (LOCAL's and AREA's last two parts): a line without it has none,
+# and this is much cheaper to look for than the phone group, which may start anywhere.
+_PHONE_HINT = re.compile(r"\d[-.]\d{4}")
+
+
 def _groups(line: str, *, local_ok: bool) -> list[tuple[int, int, str]]:
     """(start, end, phones as written) of each phone group in ``line``."""
     found: list[tuple[int, int, str]] = []
+    if not _PHONE_HINT.search(line):
+        return found
     for m in _PHONE_GROUP.finditer(line):
         phones = m.group(2)
         has_mark = bool(m.group(1))

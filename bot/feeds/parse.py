@@ -20,8 +20,6 @@ from html.parser import HTMLParser
 from typing import Any, NotRequired, TypedDict
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-
 from bot.documents import Document, build_document, markup_lines, stored_text
 from bot.documents.contacts import contacts_of, extract_contacts
 from bot.feeds.dates import first_date
@@ -42,6 +40,8 @@ class ParsedFeed:
     title: str | None = None
     newest: datetime | None = None  # the newest item date the document gave (not after now)
     rhythm: float | None = None  # median seconds between its dated items (bot/feeds/silence.py)
+    # items left out of ``articles`` because they are stored exactly as sent (``known``)
+    unchanged: int = 0
 
 
 class ParseOptions(TypedDict):
@@ -52,6 +52,7 @@ class ParseOptions(TypedDict):
     base_url: str
     now: datetime
     headers: NotRequired[Mapping[str, str] | None]
+    known: NotRequired[Mapping[str, str] | None]
 
 
 def parse_feed(
@@ -61,8 +62,16 @@ def parse_feed(
     base_url: str,
     now: datetime,
     headers: Mapping[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> ParsedFeed:
-    """Parse one fetched document; never raises for bad input (the error is returned)."""
+    """Parse one fetched document; never raises for bad input (the error is returned).
+
+    feedparser is imported here, on first use: the poller, whose documents are parsed in the
+    worker processes (bot/feeds/worker.py), never loads it (~30 modules, ~5 MB).
+
+    ``known`` maps the guids the feed has stored to their :func:`source_hash`: an item sent
+    exactly as it was stored is counted in ``unchanged`` instead of being built again (storing
+    it would change nothing)."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     if not body.strip():
         return ParsedFeed((), "empty response body")
@@ -70,6 +79,8 @@ def parse_feed(
     text = clean_text(text)  # XML forbids C0 controls: a NUL would cost feedparser the document
     if _looks_like_html_page(text):
         return ParsedFeed((), "not a feed (HTML page)")
+    import feedparser
+
     parsed = feedparser.parse(
         as_utf8_document(text),
         response_headers={"content-type": "application/xml; charset=utf-8"},
@@ -92,10 +103,20 @@ def parse_feed(
     articles: list[Article] = []
     seen: set[str] = set()
     dates: list[datetime] = []
+    unchanged = 0
     for entry in raw_entries:
         if channel.is_itself(entry):
             continue
-        article = _article(entry, feed_id=feed_id, base_url=base_url, default_date=channel_date)
+        article = _article(
+            entry, feed_id=feed_id, base_url=base_url, default_date=channel_date, known=known
+        )
+        if isinstance(article, _Unchanged):
+            if article.guid not in seen:
+                seen.add(article.guid)
+                unchanged += 1
+                if article.published_at is not _UNDATED and article.published_at <= now:
+                    dates.append(article.published_at)
+            continue
         if article is None or article.guid in seen:
             continue
         seen.add(article.guid)
@@ -118,6 +139,7 @@ def parse_feed(
         title,
         newest=max(dates, default=None),
         rhythm=rhythm(dates),
+        unchanged=unchanged,
     )
 
 
@@ -171,15 +193,51 @@ def _bozo_reason(parsed: Any) -> str:
 _UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class _Unchanged:
+    """An item stored exactly as the feed sends it now: its guid and date, nothing built."""
+
+    guid: str
+    published_at: datetime
+
+
+# Part of every source hash: raise it when a change to building (bot.documents, the cleaning
+# and spacing repair below) should reach the items already stored, which are then built again
+# and stored as edited where their text comes out different.
+BUILD_VERSION = "1"
+
+
+def source_hash(raw_title: str, raw_body: str) -> str:
+    """What an item's stored title, text and contacts are built from: its title and body as the
+    feed sent them (with :data:`BUILD_VERSION`)."""
+    data = f"{BUILD_VERSION}\x00{raw_title}\x00{raw_body}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
 def _article(
-    entry: Mapping[str, Any], *, feed_id: int, base_url: str, default_date: datetime | None
-) -> Article | None:
+    entry: Mapping[str, Any],
+    *,
+    feed_id: int,
+    base_url: str,
+    default_date: datetime | None,
+    known: Mapping[str, str] | None = None,
+) -> Article | _Unchanged | None:
+    raw_title = str(entry.get("title", ""))
+    raw_body = _best_content(entry)
     # Character references (&#0;, &#x202E;) survive the document's cleaning: clean each field.
-    title = " ".join(clean_text(clean_title(str(entry.get("title", "")))).split())
+    title = " ".join(clean_text(clean_title(raw_title)).split())
     link = clean_text(str(entry.get("link", "") or "")).strip()
     # Identity without session ids or tracking parameters; shown with https where the feed is.
     url = without_session(urljoin(base_url, link)) if link else ""
-    body_html = without_debris(_best_content(entry))
+    source = source_hash(raw_title, raw_body)
+    if known:
+        # the guid as below; without an id or a title it needs the built text: built then
+        guid = without_session(clean_text(str(entry.get("id", "") or "")))
+        if not guid and title:
+            guid = stable_id(url, title)
+        if guid and known.get(guid[:1000]) == source:
+            return _Unchanged(guid[:1000], first_date(entry) or default_date or _UNDATED)
+    body_html = without_debris(raw_body)
     doc = build_document(body_html, title=title)
     built = stored_text(doc)
     text = clean_text(built)
@@ -207,6 +265,7 @@ def _article(
         content_hash=digest,
         contacts=contacts,
         author=entry_author(entry),
+        source_hash=source,
     )
 
 

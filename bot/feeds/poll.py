@@ -147,7 +147,10 @@ async def poll_cycle(
                 on_feed(*result)
             return result if keep_items else (result[0], (), ())
 
-        results = await asyncio.gather(*(one(f) for f in feeds))
+        # slow feeds start first (as due_feeds orders them), so a cycle does not end on one;
+        # the report keeps the order it was given
+        tasks = {id(f): asyncio.ensure_future(one(f)) for f in sorted(feeds, key=_slow_first)}
+        results = await asyncio.gather(*(tasks[id(f)] for f in feeds))
     if timeline is not None:
         timeline.end = timeline.now()
     new = tuple(a for outcome, fresh, _ in results for a in fresh)
@@ -201,7 +204,7 @@ async def _poll_feed(
             _outcome(feed, status, clock.now(), settings),
             new=len(stored.new),
             edited=len(stored.edited),
-            items=len(items),
+            items=len(items) if success.items is None else success.items,
             error=warning,
         )
         return outcome, stored.new, stored.edited
@@ -260,6 +263,7 @@ async def _fetch_and_parse(
             return None
         await backlog.acquire()  # the fetch slot is freed once the document has a place
     try:
+        known = await writer.known(feed.id)  # items stored as sent: not built again
         if timeline is not None:
             timeline.mark(feed.id, "parse_sent")
         parsed = await parser.parse(
@@ -268,12 +272,13 @@ async def _fetch_and_parse(
             base_url=result.url,
             now=clock.now(),
             headers=result.headers,
+            known=known,
         )
     finally:
         backlog.release()
     if timeline is not None:
         timeline.mark(feed.id, "parsed")
-    if not parsed.articles and parsed.error:
+    if not parsed.articles and not parsed.unchanged and parsed.error:
         raise FeedError(parsed.error)
     items = parsed.articles
     return tuple(items), FeedSuccess(
@@ -283,7 +288,7 @@ async def _fetch_and_parse(
         parsed.error,
         method=result.method,
         cookies=result.cookies,
-        items=len(items),
+        items=len(items) + parsed.unchanged,
         newest=parsed.newest,
         rhythm=parsed.rhythm,
     )
@@ -306,6 +311,12 @@ async def _fetch_openapi(
     return items, FeedSuccess(
         feed.id, None, None, warning, newest=max(dates, default=None), rhythm=rhythm(dates)
     )
+
+
+def _slow_first(feed: Feed) -> float:
+    """Sort key: feeds whose last fetch was slow first, slowest first; the rest keep their order."""
+    seconds = feed.last_fetch_seconds or 0.0
+    return -seconds if seconds >= feed_store.SLOW_FETCH_SECONDS else 0.0
 
 
 def _outcome(feed: Feed, status: FeedStatus, now: datetime, settings: FeedSettings) -> FeedOutcome:

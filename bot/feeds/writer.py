@@ -105,6 +105,11 @@ class CycleWriter:
             self._fail_all(self._pending)
         return await future
 
+    async def known(self, feed_id: int) -> dict[str, str]:
+        """guid → source hash of the feed's latest stored items (bot.feeds.parse skips those
+        sent again unchanged)."""
+        return await asyncio.to_thread(article_store.source_hashes, self.engine, feed_id)
+
     def not_modified(self, feed_id: int, when: datetime) -> None:
         """A 304 answer: recorded with the next batch; if that fails the feed is simply due."""
         self._pending.unchanged.append((feed_id, when))

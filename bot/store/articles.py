@@ -52,6 +52,7 @@ def _article(row: Any) -> Article:
         revision=row.revision,
         withdrawn=row.withdrawn_at is not None,
         attachments=attachments_from_json(row.attachments),
+        source_hash=row.source_hash or "",
     )
 
 
@@ -75,13 +76,14 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
     if not unique:
         return UpsertResult()
     keys = list(unique)
-    existing: dict[tuple[int, str], tuple[int, str, int | None, int, bool]] = {}
+    existing: dict[tuple[int, str], tuple[int, str, int | None, int, bool, str | None]] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         wanted = set(chunk)
         query = sa.select(
             articles.c.id, articles.c.feed_id, articles.c.guid, articles.c.content_hash,
             articles.c.story_id, articles.c.revision, articles.c.withdrawn_at,
+            articles.c.source_hash,
         ).where(
             articles.c.feed_id.in_(sorted({f for f, _ in chunk})),
             articles.c.guid.in_(sorted({g for _, g in chunk})),
@@ -91,18 +93,19 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
             if key in wanted:  # the two IN lists also match other feeds' guids
                 existing[key] = (
                     row.id, row.content_hash, row.story_id, row.revision,
-                    row.withdrawn_at is not None,
+                    row.withdrawn_at is not None, row.source_hash,
                 )  # fmt: skip
     fresh = [i for k, i in unique.items() if k not in existing and not i.withdrawn]
     new = _insert(conn, fresh, now)
     edited: list[Article] = []
     withdrawn: list[Article] = []
     changes: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []  # unchanged rows whose source hash was not known yet
     unchanged = 0
     for key, item in unique.items():
         if key not in existing:
             continue
-        row_id, old_hash, story_id, revision, gone = existing[key]
+        row_id, old_hash, story_id, revision, gone, old_source = existing[key]
         if item.revision < revision or gone:  # an older copy; a withdrawal is final
             unchanged += 1
             continue
@@ -111,6 +114,8 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
             continue
         if old_hash == item.content_hash:
             unchanged += 1
+            if item.source_hash and old_source != item.source_hash:
+                sources.append({"row_id": row_id, "new_source": item.source_hash})
             continue
         changes.append(
             {
@@ -123,6 +128,7 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
                 "new_author": item.author[:200],
                 "new_revision": item.revision,
                 "new_attachments": attachments_to_json(item.attachments),
+                "new_source": item.source_hash or None,
             }
         )
         edited.append(replace(item, id=row_id, story_id=story_id))
@@ -140,13 +146,39 @@ def upsert_in(conn: Connection, items: Iterable[Article], now: datetime) -> Upse
                 author=sa.bindparam("new_author"),
                 revision=sa.bindparam("new_revision"),
                 attachments=sa.bindparam("new_attachments"),
+                source_hash=sa.bindparam("new_source"),
                 updated_at=to_db(now),
             ),
             changes,
         )
+    if sources:  # stored before source hashes, or built by an older BUILD_VERSION
+        conn.execute(
+            articles.update()
+            .where(articles.c.id == sa.bindparam("row_id"))
+            .values(source_hash=sa.bindparam("new_source")),
+            sources,
+        )
     if withdrawn:
         revisions.withdraw(conn, [a.id for a in withdrawn if a.id is not None], now)
     return UpsertResult(tuple(new), tuple(edited), unchanged, withdrawn=tuple(withdrawn))
+
+
+# A feed document holds its latest items: the source hashes of this many of a feed's newest
+# stored articles are enough to know them (an older item sent again is built as before).
+KNOWN_LIMIT = 1000
+
+
+def source_hashes(engine: Engine, feed_id: int) -> dict[str, str]:
+    """guid → source hash of the feed's newest stored articles that have one (at most
+    :data:`KNOWN_LIMIT`): what bot.feeds.parse needs not build again."""
+    query = (
+        sa.select(articles.c.guid, articles.c.source_hash)
+        .where(articles.c.feed_id == feed_id, articles.c.source_hash.is_not(None))
+        .order_by(articles.c.id.desc())
+        .limit(KNOWN_LIMIT)
+    )
+    with engine.connect() as conn:
+        return {row.guid: row.source_hash for row in conn.execute(query)}
 
 
 def stored_hashes(engine: Engine, feed_id: int, guids: Sequence[str]) -> dict[str, str]:
@@ -182,6 +214,7 @@ def _insert(conn: Connection, items: list[Article], now: datetime) -> list[Artic
             "author": a.author[:200],
             "revision": a.revision,
             "attachments": attachments_to_json(a.attachments),
+            "source_hash": a.source_hash or None,
         }
         for a in items
     ]

@@ -39,6 +39,7 @@ def _feed(row: Any) -> Feed:
         newest_item_at=from_db(row.newest_item_at),
         rhythm_seconds=row.rhythm_seconds,
         last_new_at=from_db(row.last_new_at),
+        last_fetch_seconds=row.last_fetch_seconds,
     )
 
 

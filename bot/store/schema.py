@@ -85,6 +85,8 @@ articles = sa.Table(
     sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     sa.Column("withdrawn_at", UtcDateTime),
     sa.Column("attachments", sa.Text),
+    # migration 0014: what a feed item was built from (Article.source_hash), null when unknown
+    sa.Column("source_hash", sa.String(64)),
     sa.UniqueConstraint("feed_id", "guid", name="uq_articles_feed_guid"),
 )
 
