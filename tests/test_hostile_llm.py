@@ -142,7 +142,9 @@ async def test_concurrent_polls_summarize_each_story_once(
         feed = add_feed(first, "mss", clock.now())
         release = RELEASE.read_text(encoding="utf-8").split("## 본문", 1)[1]
         for n in range(6):
-            text = f"{n}번째 지역 설명회 안내.\n{release}"
+            # one release, each time for another round: six stories (the round is in the
+            # lead's first sentence, so grouping keeps them apart)
+            text = f"{n}번째 지역 설명회를 연다.\n{release}"
             add_article(first, feed, f"추경 소식 {n}", f"https://x.kr/{n}", clock.now(), text)
         assign_pending(first, clock.now())
         llm_server.default = lambda _req: Reply(content=json.dumps(INVENTED), delay=0.2)
