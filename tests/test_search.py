@@ -341,14 +341,19 @@ def test_same_matches_on_both_engines(sqlite_url: str, pg_url: str) -> None:
     assert found[0] == found[1]
 
 
-def test_a_crash_mid_indexing_skips_nothing(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def three_hydrogen_stories(engine: Engine) -> list[int]:
+    """Three stories whose text says 수소, queued for indexing."""
     feed = add_feed(engine)
-    ids = [
+    return [
         add_story(engine, feed, title=f"수소 소식 {i}", text="수소 충전소", published_at=BASE_TIME)
         for i in range(3)
     ]
+
+
+def test_a_crash_mid_indexing_skips_nothing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = three_hydrogen_stories(engine)
     real_write = search_module.index.write_docs
     calls = []
 
@@ -373,11 +378,7 @@ def test_a_pass_indexes_what_was_queued_when_it_began(
     """Every document queued when the pass began is indexed, in batches of its own
     transaction; what is queued meanwhile (a poll storing edits) waits for the next pass, so
     a pass ends however fast new work comes."""
-    feed = add_feed(engine)
-    ids = [
-        add_story(engine, feed, title=f"수소 소식 {i}", text="수소 충전소", published_at=BASE_TIME)
-        for i in range(3)
-    ]
+    ids = three_hydrogen_stories(engine)
     real_write = search_module.index.write_docs
     batches = []
 
