@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
-from bot.story_features import SERIES_UNITS, StoryFeatures, figure_unit
+from bot.story_features import SERIES_UNITS, TREND_UNITS, StoryFeatures, figure_unit
 
 # Query parameters that only say where a click came from.
 TRACKING_PARAMS = frozenset(
@@ -382,10 +382,6 @@ def _quantity(figure: str) -> Decimal | None:
     except InvalidOperation:
         return None
 
-
-# Units of a trend's length ("14개월 만에", "35개월 연속"): each outlet picks its own streak
-# from one release, and two months of a series differ in their month and amounts anyway.
-TREND_UNITS = frozenset({"개월"})
 
 # A rounded figure must keep at least this many significant digits to stand for a finer one
 # (522억 for 522억4000만, 3.7% for 3.74%); 500억 or 3% are round numbers, not roundings.

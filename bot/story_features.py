@@ -48,6 +48,9 @@ _FIGURE = re.compile(
 DATE_UNITS = frozenset({"년", "월"})
 # Units that say which one of a series (a period, a round): in a title they name the release.
 SERIES_UNITS = frozenset({"년", "월", "차", "번째", "회"})
+# Units of a trend's length ("14개월 만에", "35개월 연속"): each outlet picks its own streak
+# from one release, and two months of a series differ in their month and amounts anyway.
+TREND_UNITS = frozenset({"개월"})
 _UNIT_ALIASES = {
     "퍼센트": "%",
     "%포인트": "%p",
@@ -415,4 +418,10 @@ def bucket_keys(features: StoryFeatures) -> tuple[int, ...]:
             continue
         if value >= _SMALL:
             keys.append(_key("f", figure))
+    # A monthly statistic's month with each amount its head leads with (5월 with 3.3%): a
+    # rate under _SMALL is too common to be a key alone, not beside its month.
+    head = features.defining
+    months = sorted(f for f in head if figure_unit(f) == "월")
+    amounts = sorted(f for f in head if figure_unit(f) not in SERIES_UNITS | TREND_UNITS)
+    keys.extend(_key("m", f"{month}|{amount}") for month in months for amount in amounts)
     return tuple(dict.fromkeys(keys))

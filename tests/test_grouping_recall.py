@@ -330,3 +330,21 @@ def test_a_date_only_the_body_names_does_not_part() -> None:
     assert apart_because(a, b) is None
     c = story_features(PICKED_B[0].replace("11곳", "12곳"), PICKED_B[1].replace("11개", "12개"))
     assert apart_because(replace(a, head_figures=frozenset()), replace(c, head_figures=frozenset()))
+
+
+def test_store_finds_rewrites_of_one_month_by_their_month_and_rate(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """Two outlets' rewrites of May's consumer prices share no band and no figure of ten or
+    more (3.3%, 5월): the store finds one from the other under the month-with-rate key, and
+    they are one story; June's rewrite (2.7%) is found under no such key and stays apart."""
+    wire, paper = add_feed(engine, "통신사", clock.now()), add_feed(engine, "신문", clock.now())
+    first = _add(engine, wire, "https://wire.example.kr/1", "소비자물가 동향", CPI_MAY_A[1], clock)
+    assign_pending(engine, clock.now())
+    clock.advance(5400)
+    second = _add(engine, paper, "https://paper.example.kr/1", *CPI_MAY_B, clock)
+    june = _add(engine, paper, "https://paper.example.kr/2", *CPI_JUNE_B, clock)
+    assign_pending(engine, clock.now())
+    ids = article_story_ids(engine, [first, second, june])
+    assert ids[first] == ids[second]
+    assert ids[june] != ids[first]
