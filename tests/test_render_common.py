@@ -150,3 +150,12 @@ def test_every_renderer_marks_only_a_fresh_release_as_news(
     assert console.startswith("[속보] 중기부") is fresh
     assert message.text.startswith("[속보] 중기부") is fresh  # the notification Slack shows
     assert message.text.startswith("중기부") is not fresh
+
+
+def test_why_grouped_takes_the_particle_the_number_is_read_with() -> None:
+    """#1 is read 일 (과), #2 이 (와), #10 십 (과): the particle follows the reading."""
+    from bot.render.common import why_grouped
+
+    assert why_grouped("near", 1, 0.2, {}).startswith("기사 #1과 내용이 비슷함")
+    assert why_grouped("near", 2, 0.2, {}).startswith("기사 #2와 내용이 비슷함")
+    assert why_grouped("near", 10, 0.2, {}).startswith("기사 #10과 내용이 비슷함")

@@ -27,6 +27,7 @@ from bot.clock import KST
 from bot.documents.contacts import overview
 from bot.hygiene import is_clean
 from bot.locales import date_values, t, weekday
+from bot.locales.particles import with_particle
 from bot.story_features import figure_display
 from bot.types import Contact, Labeled
 
@@ -139,7 +140,9 @@ def why_grouped(
 ) -> str:
     """Why an article is in its story, in Korean, from its ``story_links`` row."""
     if reason == "near":
-        parts = [f"기사 #{via}와 내용이 비슷함 (유사도 {similarity or 0:.2f})"]
+        parts = [
+            f"기사 {with_particle(f'#{via}', '과/와')} 내용이 비슷함 (유사도 {similarity or 0:.2f})"
+        ]
         if figures := shared.get("figures"):
             parts.append("같은 수치: " + ", ".join(figure_display(f) for f in figures[:6]))
         if agencies := shared.get("agencies"):
