@@ -31,6 +31,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
+from bot.closing import Closing
 from bot.config import FeedSettings
 from bot.errors import FetchError
 
@@ -53,7 +54,7 @@ class FetchResult:
         return self.status == 304
 
 
-class Fetcher:
+class Fetcher(Closing):
     """HTTP clients and a semaphore; use as ``async with Fetcher(settings) as f``.
 
     httpcore rescans its whole connection pool, pairwise, on every request and every response,
@@ -77,12 +78,6 @@ class Fetcher:
         self._host: dict[int, str] = {}  # id(client) → the origin its connection last served
         # (host, port) → (when looked up, its addresses): see _resolve
         self._resolved: dict[tuple[str, int], tuple[float, asyncio.Future[list[IPAddress]]]] = {}
-
-    async def __aenter__(self) -> Fetcher:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         for client in self._clients:

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 
+from bot.closing import Closing
 from bot.documents.attachments import AttachmentError
 from bot.fulltext.worker import ANSWER, REQUEST
 
@@ -75,7 +76,7 @@ class _Worker:
         await self.process.wait()
 
 
-class AttachmentParsers:
+class AttachmentParsers(Closing):
     """Use as ``async with AttachmentParsers(size, timeout, memory_mb) as p``; then
     ``await p.read(data, filename)``."""
 
@@ -86,12 +87,6 @@ class AttachmentParsers:
         for _ in range(max(1, size)):
             self._idle.put_nowait(None)  # a slot; its process starts on first use
         self._all: list[_Worker] = []
-
-    async def __aenter__(self) -> AttachmentParsers:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         for worker in self._all:

@@ -29,6 +29,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
+from bot.closing import Closing
 from bot.config import FeedSettings, FullTextSettings
 from bot.documents import build_document, stored_text
 from bot.documents.attachments import AttachmentError, AttachmentKind, attachment_kind
@@ -64,7 +65,7 @@ class FullTextFound:
     url: str
 
 
-class FullText:
+class FullText(Closing):
     """Use as ``async with FullText(engine, settings, feed_settings, clock) as ft``."""
 
     def __init__(
@@ -98,12 +99,6 @@ class FullText:
             timeout=settings.parse_timeout,
             memory_mb=settings.parse_memory_mb,
         )
-
-    async def __aenter__(self) -> FullText:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._pages.aclose()
