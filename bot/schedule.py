@@ -5,21 +5,19 @@ Each tick finds the chats whose digest is due (:func:`bot.digest.digest_due`), c
 sends what it queued at once through :class:`bot.outbox.Outbox` (pacing, retries, a chat
 gone or migrated: one mechanism). Whatever is not sent then, any instance's outbox worker
 sends later. With several instances on PostgreSQL, only the one holding an advisory lock
-ticks; the lock lives on a dedicated connection, so it passes to another instance when the
-holder dies (its session ends). Every instance delivers (outbox).
+ticks (:class:`bot.store.leadership.Leadership`: the lock lives on a dedicated connection, so
+it passes to another instance when the holder dies). Every instance delivers (outbox).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from bot.adapters import Adapter
 from bot.clock import Clock
@@ -30,65 +28,13 @@ from bot.store import codec
 from bot.store import deliveries as outbox_store
 from bot.store import digests as digest_store
 from bot.store.chats import Chat, daily_chats, rules_by_chat
+from bot.store.leadership import Leadership
 from bot.store.stories import digest_candidates
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = 0x736F6B626F  # "sokbo"
 TICK_SECONDS = 60.0
 LOOKBACK = timedelta(days=7)  # a chat's first digest (or one after a long pause) looks back 1 day
-
-
-class Leadership:
-    """Who schedules: always this instance on SQLite; the advisory-lock holder on PostgreSQL."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._conn: Connection | None = None
-
-    @property
-    def needed(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
-    def hold(self) -> bool:
-        """True while this instance leads; tries to take the lock when it does not."""
-        if not self.needed:
-            return True
-        if self._conn is not None:
-            try:
-                self._conn.exec_driver_sql("SELECT 1")
-                return True
-            except sa.exc.DBAPIError:
-                log.warning("lost the scheduler lock connection")
-                self.release()
-        try:
-            conn = self.engine.connect()
-        except sa.exc.DBAPIError:
-            return False
-        got = bool(
-            conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
-        )
-        conn.commit()
-        if got:
-            log.info("this instance now schedules digests (advisory lock %d)", LOCK_KEY)
-            self._conn = conn
-            return True
-        conn.close()
-        return False
-
-    def release(self) -> None:
-        """Give up leadership: close the session that holds the lock, so it is freed at once."""
-        if self._conn is not None:
-            raw = self._conn.connection.dbapi_connection
-            with contextlib.suppress(sa.exc.DBAPIError):  # at once, not when the server
-                self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
-                self._conn.commit()  # notices the closed session
-            with contextlib.suppress(sa.exc.DBAPIError):
-                self._conn.invalidate()  # never hand this session back to the pool
-            with contextlib.suppress(Exception):
-                if raw is not None:
-                    raw.close()
-            self._conn = None
 
 
 class DigestScheduler:

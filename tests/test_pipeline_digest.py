@@ -14,10 +14,11 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.messages import DailyDigest
 from bot.pipeline import process_pending
-from bot.schedule import DigestScheduler, Leadership
+from bot.schedule import DigestScheduler
 from bot.store import create_engine
 from bot.store.chats import add_rules, ensure_chat, update_chat
 from bot.store.digests import digest_rows
+from bot.store.leadership import Leadership
 from bot.store.schema import deliveries, stories
 from bot.summarize import build_summarizer
 from bot.types import ChatRef

@@ -94,7 +94,7 @@ articles = sa.Table(
 # A chat is one place messages go (platform + chat id + thread id, '' when none). Rules say
 # what it follows. Deliveries are the outbox: one row per (chat, story), never two. Digests
 # hold one row per (chat, local date), claimed before sending so a day's digest goes out once.
-# The scheduler lock is a PostgreSQL advisory lock (bot/schedule.py), so it needs no table.
+# The scheduler lock is a PostgreSQL advisory lock (bot/store/leadership.py), so it needs no table.
 
 CHAT_KINDS = ("private", "group", "channel")
 CHAT_MODES = ("instant", "daily", "both")
