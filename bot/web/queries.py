@@ -1,8 +1,9 @@
-"""The web side's reads: small query functions over the store, returning plain values.
+"""The web side's reads: the store's records (bot/store/pages.py) composed into what the
+pages show, as plain values.
 
-Nothing here writes. Lists are newest first by publication time (index
-``ix_stories_published_at``); topic and agency pages filter on the search index's digest
-entries (``search_docs`` of kind ``summary``), whose names are already canonical.
+Nothing here writes and nothing here speaks SQL: a story's sources are told with
+render.common's words for why each joined, its contacts merged once, and /healthz's answer
+decided from the feeds' counts and sources.health.
 """
 
 from __future__ import annotations
@@ -13,15 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from bot.render.common import why_grouped
 from bot.sources.health import feed_health
-from bot.store import from_db
-from bot.store.codec import contacts_from_json
 from bot.store.feeds import feeds_to_watch
-from bot.store.schema import articles, feeds, search_docs, stories
-from bot.store.stories import STORY_HEAD, load_summary, story_members
+from bot.store.pages import StoryRead, feed_counts, latest_stories, story_read
 from bot.types import Contact, Summary
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # for a time the store lacks (columns are NOT NULL)
@@ -73,82 +71,38 @@ def latest(
     agency: str | None = None,
 ) -> StoryList:
     """A page of stories, newest first; ``topic``/``agency`` are canonical names."""
-    query = (
-        sa.select(*STORY_HEAD)
-        .where(stories.c.withdrawn_at.is_(None))
-        .order_by(stories.c.published_at.desc(), stories.c.id.desc())
-        .limit(limit + 1)
-        .offset(offset)
-    )
-    for column, name in ((search_docs.c.topics, topic), (search_docs.c.agencies, agency)):
-        if name is not None:
-            query = query.where(
-                sa.exists().where(
-                    search_docs.c.story_id == stories.c.id,
-                    search_docs.c.kind == "summary",
-                    column.like(f"%|{_like_escaped(name)}|%", escape="\\"),
-                )
-            )
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
-        views = _views(conn, rows[:limit])
-    return StoryList(stories=views, has_more=len(rows) > limit)
+    reads, has_more = latest_stories(engine, limit=limit, offset=offset, topic=topic, agency=agency)
+    return StoryList(stories=tuple(map(_view, reads)), has_more=has_more)
 
 
 def story(engine: Engine, story_id: int) -> StoryView | None:
     """One story with every source article, or None."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(*STORY_HEAD).where(stories.c.id == story_id, stories.c.withdrawn_at.is_(None))
-        ).one_or_none()
-        if row is None:
-            return None
-        return _views(conn, [row])[0]
+    read = story_read(engine, story_id)
+    return None if read is None else _view(read)
 
 
-def _like_escaped(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _views(conn: Connection, rows: Sequence[Any]) -> tuple[StoryView, ...]:
-    ids = [int(r.id) for r in rows]
-    members = story_members(conn, ids)
-    contacts: dict[int, list[Contact]] = {i: [] for i in ids}
-    if ids:
-        for story_id, raw in conn.execute(
-            sa.select(articles.c.story_id, articles.c.contacts)
-            .where(articles.c.story_id.in_(ids), articles.c.withdrawn_at.is_(None))
-            .order_by(articles.c.published_at, articles.c.id)
-        ):
-            contacts[story_id].extend(contacts_from_json(raw))
-    out = []
-    for r in rows:
-        rid = int(r.id)
-        summary = load_summary(r.summary, r.title, r.url)
-        sources = tuple(
-            Source(
-                title=m.title,
-                url=m.url,
-                feed=m.feed,
-                published_at=m.published_at,
-                why=why_grouped(m.reason, m.via_article_id, m.similarity, m.shared),
-                primary=m.primary,
-                article_id=m.article_id,
-            )
-            for m in members[rid]
+def _view(read: StoryRead) -> StoryView:
+    sources = tuple(
+        Source(
+            title=m.title,
+            url=m.url,
+            feed=m.feed,
+            published_at=m.published_at,
+            why=why_grouped(m.reason, m.via_article_id, m.similarity, m.shared),
+            primary=m.primary,
+            article_id=m.article_id,
         )
-        out.append(
-            StoryView(
-                id=rid,
-                title=r.title,
-                url=r.url,
-                published_at=from_db(r.published_at) or EPOCH,
-                summary=summary,
-                sources=sources,
-                contacts=merge_contacts(summary.contacts, contacts[rid]),
-            )
-        )
-    return tuple(out)
+        for m in read.members
+    )
+    return StoryView(
+        id=read.id,
+        title=read.title,
+        url=read.url,
+        published_at=read.published_at or EPOCH,
+        summary=read.summary,
+        sources=sources,
+        contacts=merge_contacts(read.summary.contacts, read.contacts),
+    )
 
 
 def merge_contacts(first: Sequence[Contact], more: Sequence[Contact]) -> tuple[Contact, ...]:
@@ -206,24 +160,11 @@ def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval
     nothing to poll and is healthy.
     """
     try:
-        with engine.connect() as conn:
-            row = conn.execute(
-                sa.select(
-                    sa.func.max(feeds.c.last_success_at),
-                    sa.func.max(feeds.c.last_error_at),
-                    sa.func.count().filter(
-                        feeds.c.consecutive_failures == 0, feeds.c.last_success_at.is_not(None)
-                    ),
-                    sa.func.count().filter(feeds.c.consecutive_failures > 0),
-                    sa.func.count().filter(
-                        feeds.c.consecutive_failures == 0, feeds.c.last_success_at.is_(None)
-                    ),
-                ).where(feeds.c.enabled.is_(True))
-            ).one()
+        tally = feed_counts(engine)
     except sa.exc.SQLAlchemyError as e:
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:200]
         return Health(healthy=False, database=False, reason=f"database unreachable: {reason}")
-    last_success, last_error = from_db(row[0]), from_db(row[1])
+    last_success, last_error = tally.last_success_at, tally.last_error_at
     last_poll = max((t for t in (last_success, last_error) if t), default=None)
     try:
         watched = [(f, feed_health(f, now)) for f in feeds_to_watch(engine, now)]
@@ -232,9 +173,9 @@ def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval
     silent = tuple((f.id, f.name, h.in_words(f)) for f, h in watched if h.state == "silent")
     notices = tuple((f.id, f.name, h.notice) for f, h in watched if h.notice)
     counts: dict[str, Any] = {
-        "feeds_ok": row[2] - len(silent),
-        "feeds_failing": row[3],
-        "feeds_never_polled": row[4],
+        "feeds_ok": tally.ok - len(silent),
+        "feeds_failing": tally.failing,
+        "feeds_never_polled": tally.never_polled,
         "silent": silent,
         "notices": notices,
     }
@@ -242,7 +183,7 @@ def health(engine: Engine, *, now: datetime, started_at: datetime, poll_interval
         return Health(False, True, "every feed is failing or silent (see feeds.silent)",
                       last_poll, last_success, **counts)  # fmt: skip
     window = timedelta(seconds=3 * poll_interval)
-    if row[2] + row[3] + row[4] == 0:
+    if tally.ok + tally.failing + tally.never_polled == 0:
         return Health(True, True, "no feeds to poll", last_poll, last_success, **counts)
     since = max((t for t in (last_success, started_at) if t), default=started_at)
     if now - since > window:
