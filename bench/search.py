@@ -34,14 +34,14 @@ from sqlalchemy.engine import Engine
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.search as search_module
-import bot.search.common as search_common
-import bot.search.postgres as search_postgres
-import bot.search.sqlite as search_sqlite
+import bot.store.search_index.common as search_common
+import bot.store.search_index.postgres as search_postgres
+import bot.store.search_index.sqlite as search_sqlite
 from bot.agencies import AGENCIES
 from bot.korean import strip_endings, tokens
 from bot.search import index_pending, parse, search
 from bot.search.filters import search_filters
-from bot.search.query import index_tokens
+from bot.search.query import index_tokens, tsquery
 from bot.store import create_engine, schema
 from bot.store.migrate import upgrade
 from tests.search_corpus import (
@@ -366,8 +366,14 @@ def slowest(
             t = time.perf_counter()
             search_module.candidates(conn, parsed, filters, NOW, 30.0, 33)
             candidates_ms = (time.perf_counter() - t) * 1000
-            engine_sql = search_postgres if name == "postgresql" else search_sqlite
-            statement, params = engine_sql.candidate_sql(parsed, filters, NOW, 30.0, 33)
+            if name == "postgresql":
+                statement, params = search_postgres.candidate_sql(
+                    tsquery(parsed), filters, NOW, 30.0, 33
+                )
+            else:
+                statement, params = search_sqlite.candidate_sql(
+                    search_module.filtered_match(parsed, filters), filters, NOW, 30.0, 33
+                )
             binds = search_common.typed(*(k for k in ("since", "until") if k in filters))
             if name == "postgresql":
                 where = search_common.where(filters)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 import bot.search as search_module
+import bot.store.search_index.common as search_index_common
 from bot.errors import CommandError
 from bot.messages import SearchPage
 from bot.search import index_pending, search
@@ -319,7 +320,7 @@ def test_a_query_over_the_time_limit_is_explained(
                 conn.execute(sa.text("SELECT pg_sleep(1)"))
         assert search_module.is_timeout(info.value)
         return
-    monkeypatch.setattr(search_module.common, "QUERY_TIMEOUT_S", -1.0)
+    monkeypatch.setattr(search_index_common, "QUERY_TIMEOUT_S", -1.0)
     with pytest.raises(CommandError, match="너무 오래"):
         search(engine, "지원", now=NOW)
 

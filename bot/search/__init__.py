@@ -3,7 +3,7 @@
 ``index_pending`` (bot.search.index) tokenizes new and changed articles and digests into the
 engine's index (FTS5 on SQLite, tsvector + GIN on PostgreSQL; same tokens on both, see
 bot.search.query). ``search`` parses a query, takes at most ``CANDIDATES`` of the newest
-matching documents with the engine's relevance (bot.search.sqlite / bot.search.postgres),
+matching documents with the engine's relevance (the SQL is bot.store.search_index's),
 blends relevance with recency, keeps one place per story (bot.search.ranking) and returns one
 page of hits with snippets (bot.search.snippets). docs/search.md explains the design.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -24,14 +23,15 @@ from bot.clock import SystemClock
 from bot.errors import CommandError, StoreError
 from bot.korean import strip_endings
 from bot.messages import SearchHit, SearchPage
-from bot.search import postgres, sqlite
-from bot.search.common import CANDIDATES, is_timeout
 from bot.search.filters import as_utc, search_filters
 from bot.search.index import index_pending, load_summary
-from bot.search.query import Query, highlight_pattern, parse_query
+from bot.search.query import Query, fts5_match, highlight_pattern, parse_query, tag_token, tsquery
 from bot.search.ranking import DEFAULT_HALF_LIFE_DAYS, Candidate, blend, rank_stories
 from bot.search.snippets import snippet
+from bot.store import is_postgres, search_index
 from bot.store.errors import in_words
+from bot.store.search_index import CANDIDATES, is_timeout, time_limit
+from bot.store.search_index.common import TAGGED
 
 __all__ = ["CANDIDATES", "blend", "index_pending", "parse", "search", "snippet"]
 
@@ -94,11 +94,15 @@ def candidates(
     keep: int,
 ) -> list[Candidate]:
     """The ``keep`` best of the newest ``CANDIDATES`` matching documents, ranked in SQL."""
-    if conn.dialect.name == "postgresql":
-        statement, params = postgres.candidate_sql(query, filters, now, half_life_days, keep)
+    if is_postgres(conn.engine):
+        rows = search_index.postgres.candidates(
+            conn, tsquery(query), filters, now, half_life_days, keep
+        )
     else:
-        sqlite.prepare(conn)
-        statement, params = sqlite.candidate_sql(query, filters, now, half_life_days, keep)
+        match = filtered_match(query, filters)
+        rows = search_index.sqlite.candidates(
+            conn, match, filters, now, half_life_days, keep, blend
+        )
     return [
         Candidate(
             doc_id=row.id,
@@ -108,48 +112,24 @@ def candidates(
             published_at=as_utc(row.published_at),
             score=float(row.score),
         )
-        for row in conn.execute(statement, params)
+        for row in rows
     ]
 
 
-def time_limit(conn: Connection) -> AbstractContextManager[None]:
-    """Stop a query that runs longer than QUERY_TIMEOUT_S, so no query holds the bot up."""
-    return (
-        postgres.time_limit(conn) if conn.dialect.name == "postgresql" else sqlite.time_limit(conn)
-    )
+def filtered_match(query: Query, filters: Mapping[str, Any]) -> str:
+    """The FTS5 MATCH of ``query`` with the agency and topic filters as tag tokens."""
+    tags = [f'"{tag_token(kind, filters[key])}"' for key, kind in TAGGED.items() if key in filters]
+    match = fts5_match(query)
+    return " AND ".join([f"({match})", *tags]) if tags else match
 
 
 def hits_of(conn: Connection, page: Sequence[Candidate], query: Query) -> list[SearchHit]:
     if not page:
         return []
-    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
-    stories = {
-        row.id: row
-        for row in conn.execute(
-            sa.text(
-                "SELECT id, title, url, published_at, summary FROM stories WHERE id IN :ids"
-            ).bindparams(ids),
-            {"ids": [c.story_id for c in page]},
-        )
-    }
-    article_ids = [c.ref_id for c in page if c.kind == "article"]
-    articles = {
-        row.id: row
-        for row in conn.execute(
-            sa.text("SELECT id, title, text FROM articles WHERE id IN :ids").bindparams(ids),
-            {"ids": article_ids or [-1]},
-        )
-    }
-    agencies = {
-        row.story_id: row.agencies
-        for row in conn.execute(
-            sa.text(
-                "SELECT story_id, agencies FROM search_docs WHERE story_id IN :ids "
-                "AND agencies <> '' ORDER BY kind DESC, id"
-            ).bindparams(ids),
-            {"ids": [c.story_id for c in page]},
-        )
-    }
+    story_ids = [c.story_id for c in page]
+    stories = search_index.story_heads(conn, story_ids)
+    articles = search_index.article_texts(conn, [c.ref_id for c in page if c.kind == "article"])
+    agencies = search_index.tagged_agencies(conn, story_ids)
     pattern = highlight_pattern(query.terms)
     hits = []
     for c in page:
@@ -158,7 +138,7 @@ def hits_of(conn: Connection, page: Sequence[Candidate], query: Query) -> list[S
             continue
         summary = load_summary(story.summary)
         if c.kind == "article" and c.ref_id in articles:
-            text = articles[c.ref_id].text or ""
+            text = articles[c.ref_id] or ""
         else:
             text = " · ".join(str(b) for b in summary.get("bullets") or [])
         agency_list = [str(a) for a in summary.get("agencies") or []]

@@ -14,15 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from bot.agencies import find_agencies, resolve_agency
 from bot.clock import SystemClock
-from bot.search import sqlite
-from bot.search.common import typed
 from bot.search.filters import as_utc
-from bot.search.query import tsvector_literal
+from bot.search.query import (
+    MAX_BODY_TOKENS,
+    MAX_TITLE_TOKENS,
+    index_tokens,
+    tag_tokens,
+    tsvector_literal,
+)
+from bot.store import is_postgres, search_index
+from bot.store.search_index import FtsTokens, IndexEntry
 from bot.topics import DEFAULT_TAXONOMY
 
 log = logging.getLogger(__name__)
@@ -30,58 +35,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class IndexDoc:
-    kind: str
-    ref_id: int
-    story_id: int
-    feed_id: int | None
-    published_at: datetime
+    """A document to index: its entry (what filters and ranking read) and the text whose
+    tokens the engine's index keeps."""
+
+    entry: IndexEntry
     title: str
     body: str
-    agencies: tuple[str, ...]
-    topics: tuple[str, ...]
-    stamp: datetime | str  # written back verbatim: compared with its source in SQL
-    old_id: int | None
-
-
-_QUEUED = sa.text(
-    "SELECT id, kind, ref_id FROM search_queue WHERE id <= :upto ORDER BY id LIMIT :n"
-)
-_LAST_QUEUED = sa.text("SELECT max(id) FROM search_queue")
-
-
-def _queued_rows(
-    kind: str, table: str, alias: str, *, columns: str, stamp: str, indexable: str
-) -> sa.TextClause:
-    """The queued rows (``:ids``) of ``table`` that can be indexed, with the ``stamp`` that
-    tells whether they changed since and the id of the entry they replace (``old_id``)."""
-    return sa.text(
-        f"""
-    SELECT {alias}.id, {columns},
-           {stamp} AS stamp, d.id AS old_id
-    FROM {table} {alias}
-    LEFT JOIN search_docs d ON d.kind = '{kind}' AND d.ref_id = {alias}.id
-    WHERE {alias}.id IN :ids AND {indexable}
-    ORDER BY {alias}.id
-    """
-    ).bindparams(sa.bindparam("ids", expanding=True))
-
-
-_ARTICLES = _queued_rows(
-    "article",
-    "articles",
-    "a",
-    columns="a.story_id, a.feed_id, a.title, a.text, a.published_at",
-    stamp="COALESCE(a.updated_at, a.fetched_at)",
-    indexable="a.story_id IS NOT NULL AND a.withdrawn_at IS NULL",
-)
-_SUMMARIES = _queued_rows(
-    "summary",
-    "stories",
-    "s",
-    columns="s.summary, s.published_at",
-    stamp="COALESCE(s.summarized_at, s.first_seen_at)",
-    indexable="s.summary IS NOT NULL AND s.withdrawn_at IS NULL",
-)
 
 
 def index_pending(
@@ -100,70 +59,52 @@ def index_pending(
     a pass ends however fast new work comes.
     """
     with engine.connect() as conn:
-        upto = conn.execute(_LAST_QUEUED).scalar()
+        upto = search_index.last_queued(conn)
     if upto is None:
         return 0
     done = 0
     while limit is None or done < limit:
         size = batch if limit is None else min(batch, limit - done)
         with engine.begin() as conn:
-            queued = conn.execute(_QUEUED, {"n": size, "upto": upto}).all()
+            queued = search_index.queued(conn, upto=upto, n=size)
             if not queued:
                 break
             refs: dict[str, set[int]] = {"article": set(), "summary": set()}
             for row in queued:
                 refs.setdefault(row.kind, set()).add(row.ref_id)
             written = 0
-            for kind, statement, make in (
-                ("article", _ARTICLES, _article_doc),
-                ("summary", _SUMMARIES, _summary_doc),
+            for kind, read, make in (
+                ("article", search_index.indexable_articles, _article_doc),
+                ("summary", search_index.indexable_summaries, _summary_doc),
             ):
                 if not refs[kind]:
                     continue
-                rows = conn.execute(statement, {"ids": sorted(refs[kind])})
-                docs = [make(row._mapping) for row in rows]
+                docs = [make(row) for row in read(conn, refs[kind])]
                 write_docs(conn, docs, now or SystemClock().now())
-                _drop_docs(conn, kind, refs[kind] - {d.ref_id for d in docs})
+                # deleted articles and digests, and articles that left their story
+                search_index.drop_docs(conn, kind, refs[kind] - {d.entry.ref_id for d in docs})
                 written += len(docs)
-            conn.execute(
-                sa.text("DELETE FROM search_queue WHERE id IN :ids").bindparams(
-                    sa.bindparam("ids", expanding=True)
-                ),
-                {"ids": [row.id for row in queued]},
-            )
+            search_index.dequeue(conn, [row.id for row in queued])
         done += written
     if done:
         log.info("search: indexed %d documents", done)
     return done
 
 
-def _drop_docs(conn: Connection, kind: str, ref_ids: set[int]) -> None:
-    """Remove the entries of deleted articles and digests (and of articles that left their
-    story); on SQLite their FTS5 rows stay behind, joined to nothing."""
-    if ref_ids:
-        conn.execute(
-            sa.text("DELETE FROM search_docs WHERE kind = :kind AND ref_id IN :refs").bindparams(
-                sa.bindparam("refs", expanding=True)
-            ),
-            {"kind": kind, "refs": sorted(ref_ids)},
-        )
-
-
-def _article_doc(row: sa.RowMapping) -> IndexDoc:
+def _article_doc(row: RowMapping) -> IndexDoc:
     title, text = row["title"] or "", row["text"] or ""
-    return IndexDoc(
+    entry = IndexEntry(
         kind="article",
         ref_id=row["id"],
         story_id=row["story_id"],
         feed_id=row["feed_id"],
         published_at=as_utc(row["published_at"]),
-        title=title,
-        body=text,
         agencies=_issuers(title, text),
         topics=tuple(DEFAULT_TAXONOMY.classify(title, text)),
         stamp=row["stamp"],
         old_id=row["old_id"],
     )
+    return IndexDoc(entry, title=title, body=text)
 
 
 def _issuers(title: str, text: str) -> tuple[str, ...]:
@@ -172,26 +113,25 @@ def _issuers(title: str, text: str) -> tuple[str, ...]:
     return tuple(find_agencies(f"{title}\n{text[:500]}") or find_agencies(text))
 
 
-def _summary_doc(row: sa.RowMapping) -> IndexDoc:
+def _summary_doc(row: RowMapping) -> IndexDoc:
     summary = load_summary(row["summary"])
     headline = str(summary.get("headline") or "")
     bullets = [str(b) for b in summary.get("bullets") or []]
     agencies = [resolve_agency(str(a)) or str(a) for a in summary.get("agencies") or []]
     topics = [DEFAULT_TAXONOMY.resolve(str(t)) or str(t) for t in summary.get("topics") or []]
     body = "\n".join(bullets)
-    return IndexDoc(
+    entry = IndexEntry(
         kind="summary",
         ref_id=row["id"],
         story_id=row["id"],
         feed_id=None,
         published_at=as_utc(row["published_at"]),
-        title=headline,
-        body=body,
         agencies=tuple(dict.fromkeys(agencies or find_agencies(f"{headline}\n{body}"))),
         topics=tuple(dict.fromkeys(topics or DEFAULT_TAXONOMY.classify(headline, body))),
         stamp=row["stamp"],
         old_id=row["old_id"],
     )
+    return IndexDoc(entry, title=headline, body=body)
 
 
 def load_summary(raw: str | None) -> dict[str, Any]:
@@ -202,69 +142,23 @@ def load_summary(raw: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _tags(values: Sequence[str]) -> str:
-    return ("|" + "|".join(v.replace("|", "") for v in values) + "|")[:500] if values else ""
-
-
 def write_docs(conn: Connection, docs: Sequence[IndexDoc], now: datetime) -> None:
-    """Replace the index entries of ``docs`` (bulk statements: indexing is I/O-bound).
-
-    On SQLite a replaced document's FTS5 row stays behind (the contentless table cannot
-    delete without the old tokens) but joins to nothing; ids are never reused.
-    """
+    """Replace the index entries of ``docs`` (all of one kind) with their tokens: a tsvector
+    on PostgreSQL, FTS5 columns on SQLite (bot.search.query makes both from the same
+    tokens)."""
     if not docs:
         return
-    postgres = conn.dialect.name == "postgresql"
-    old = [d.old_id for d in docs if d.old_id is not None]
-    if old:
-        conn.execute(
-            sa.text("DELETE FROM search_docs WHERE id IN :ids").bindparams(
-                sa.bindparam("ids", expanding=True)
-            ),
-            {"ids": old},
-        )
-    rows: list[dict[str, Any]] = [
-        {
-            "kind": doc.kind,
-            "ref_id": doc.ref_id,
-            "story_id": doc.story_id,
-            "feed_id": doc.feed_id,
-            "published_at": doc.published_at,
-            "agencies": _tags(doc.agencies),
-            "topics": _tags(doc.topics),
-            "stamp": doc.stamp,
-            "now": now,
-        }
-        for doc in docs
-    ]
-    columns = "kind, ref_id, story_id, feed_id, published_at, agencies, topics, source_stamp"
-    values = ":kind, :ref_id, :story_id, :feed_id, :published_at, :agencies, :topics, :stamp"
-    if postgres:
-        for row, doc in zip(rows, docs, strict=True):
-            row["tsv"] = tsvector_literal(doc.title, doc.body)
-        conn.execute(
-            sa.text(
-                f"INSERT INTO search_docs ({columns}, indexed_at, tsv) "
-                f"VALUES ({values}, :now, CAST(:tsv AS tsvector))"
-            ).bindparams(*typed("published_at", "now")),
-            rows,
-        )
+    entries = [d.entry for d in docs]
+    if is_postgres(conn.engine):
+        tsvectors = [tsvector_literal(d.title, d.body) for d in docs]
+        search_index.postgres.write_entries(conn, entries, tsvectors, now)
         return
-    conn.execute(
-        sa.text(
-            f"INSERT INTO search_docs ({columns}, indexed_at) VALUES ({values}, :now)"
-        ).bindparams(*typed("published_at", "now")),
-        rows,
-    )
-    kind = docs[0].kind  # one kind per batch
-    ids: dict[int, int] = dict(
-        conn.execute(
-            sa.text(
-                "SELECT ref_id, id FROM search_docs WHERE kind = :kind AND ref_id IN :refs"
-            ).bindparams(sa.bindparam("refs", expanding=True)),
-            {"kind": kind, "refs": [d.ref_id for d in docs]},
-        ).all()
-    )
-    sqlite.insert_tokens(
-        conn, ids, [(d.ref_id, d.title, d.body, d.agencies, d.topics) for d in docs]
-    )
+    tokens = [
+        FtsTokens(
+            title=" ".join(index_tokens(d.title, MAX_TITLE_TOKENS)),
+            body=" ".join(index_tokens(d.body, MAX_BODY_TOKENS)),
+            tags=" ".join(tag_tokens(d.entry.agencies, d.entry.topics)),
+        )
+        for d in docs
+    ]
+    search_index.sqlite.write_entries(conn, entries, tokens, now)

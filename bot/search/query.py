@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.errors import CommandError
@@ -239,3 +239,8 @@ def tag_token(kind: str, name: str) -> str:
     produce, so no word of a text or a query can equal it.
     """
     return f"태그{kind}{name.encode().hex()}"
+
+
+def tag_tokens(agencies: Sequence[str], topics: Sequence[str]) -> list[str]:
+    """A document's agencies and topics as FTS5 tag tokens."""
+    return [tag_token("a", a) for a in agencies] + [tag_token("t", t) for t in topics]
