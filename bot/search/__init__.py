@@ -28,7 +28,7 @@ from bot.search.index import index_pending, load_summary
 from bot.search.query import Query, fts5_match, highlight_pattern, parse_query, tag_token, tsquery
 from bot.search.ranking import DEFAULT_HALF_LIFE_DAYS, Candidate, blend, rank_stories
 from bot.search.snippets import snippet
-from bot.store import is_postgres, search_index
+from bot.store import search_index
 from bot.store.errors import in_words
 from bot.store.search_index import CANDIDATES, is_timeout, time_limit
 from bot.store.search_index.common import TAGGED
@@ -94,15 +94,16 @@ def candidates(
     keep: int,
 ) -> list[Candidate]:
     """The ``keep`` best of the newest ``CANDIDATES`` matching documents, ranked in SQL."""
-    if is_postgres(conn.engine):
-        rows = search_index.postgres.candidates(
-            conn, tsquery(query), filters, now, half_life_days, keep
-        )
-    else:
-        match = filtered_match(query, filters)
-        rows = search_index.sqlite.candidates(
-            conn, match, filters, now, half_life_days, keep, blend
-        )
+    rows = search_index.candidates(
+        conn,
+        fts5_match=filtered_match(query, filters),
+        tsquery=tsquery(query),
+        filters=filters,
+        now=now,
+        half_life_days=half_life_days,
+        keep=keep,
+        blend=blend,
+    )
     return [
         Candidate(
             doc_id=row.id,

@@ -9,8 +9,9 @@ these functions only read and write what it asks for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -128,6 +129,29 @@ def time_limit(conn: Connection) -> AbstractContextManager[None]:
     return (
         postgres.time_limit(conn) if conn.dialect.name == "postgresql" else sqlite.time_limit(conn)
     )
+
+
+def candidates(
+    conn: Connection,
+    *,
+    fts5_match: str,
+    tsquery: str,
+    filters: Mapping[str, Any],
+    now: datetime,
+    half_life_days: float,
+    keep: int,
+    blend: Callable[[float, float, float], float],
+) -> Sequence[Row[Any]]:
+    """The ``keep`` best of the newest ``CANDIDATES`` matching documents, scored in SQL: id,
+    kind, ref_id, story_id, published_at, score. The query comes in each engine's syntax
+    (an FTS5 MATCH with the agency and topic filters as tag tokens, a tsquery); ``blend`` is
+    the recency blend SQLite calls when it lacks its math functions."""
+    if conn.dialect.name == "postgresql":
+        statement, params = postgres.candidate_sql(tsquery, filters, now, half_life_days, keep)
+    else:
+        sqlite.prepare(conn, blend)
+        statement, params = sqlite.candidate_sql(fts5_match, filters, now, half_life_days, keep)
+    return conn.execute(statement, params).all()
 
 
 def story_heads(conn: Connection, story_ids: Sequence[int]) -> dict[int, Row[Any]]:

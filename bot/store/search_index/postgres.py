@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from bot.store.search_index import common
 
@@ -40,19 +40,6 @@ def candidate_sql(
         """
     times = common.typed(*(k for k in ("since", "until") if k in filters))
     return sa.text(sql + common.ORDER).bindparams(*times), params
-
-
-def candidates(
-    conn: Connection,
-    tsquery: str,
-    filters: Mapping[str, Any],
-    now: datetime,
-    half_life_days: float,
-    keep: int,
-) -> Sequence[Row[Any]]:
-    """Run :func:`candidate_sql`: id, kind, ref_id, story_id, published_at, score."""
-    statement, params = candidate_sql(tsquery, filters, now, half_life_days, keep)
-    return conn.execute(statement, params).all()
 
 
 def write_entries(

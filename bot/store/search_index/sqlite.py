@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from bot.store.search_index import common
 
@@ -66,22 +66,6 @@ def candidate_sql(
         """
     times = common.typed(*(k for k in ("since", "until") if k in filters))
     return sa.text(sql + common.ORDER).bindparams(*times), params
-
-
-def candidates(
-    conn: Connection,
-    match: str,
-    filters: Mapping[str, Any],
-    now: datetime,
-    half_life_days: float,
-    keep: int,
-    blend: Callable[[float, float, float], float],
-) -> Sequence[Row[Any]]:
-    """Run :func:`candidate_sql` (``blend`` for a SQLite without math functions): id, kind,
-    ref_id, story_id, published_at, score."""
-    prepare(conn, blend)
-    statement, params = candidate_sql(match, filters, now, half_life_days, keep)
-    return conn.execute(statement, params).all()
 
 
 @dataclass(frozen=True, slots=True)
