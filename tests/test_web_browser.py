@@ -28,6 +28,8 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import url_contains
+from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.store import create_engine, schema
 from bot.store.migrate import upgrade
@@ -221,8 +223,8 @@ def test_browse_follow_search_and_atom(browser: WebDriver, running: str, tmp_pat
     box = browser.find_element(By.CSS_SELECTOR, "form.search input[name=q]")
     box.clear()
     box.send_keys("딥테크를")
-    box.submit()
-    assert "/search?q=" in browser.current_url
+    box.submit()  # returns before the next page loads: wait for it (the race failed under load)
+    WebDriverWait(browser, 10).until(url_contains("/search?q="))
     assert (
         browser.find_element(By.CSS_SELECTOR, "form.search input[name=q]").get_attribute("value")
         == "딥테크를"
