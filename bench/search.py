@@ -251,7 +251,11 @@ def make_queries(pool: list[str], count: int = 200) -> list[tuple[str, dict[str,
             if re.fullmatch(r"[가-힣]{2,8}|[A-Za-z]{2,8}|\d+[가-힣]{1,2}", w):
                 words.append(w)
     words = sorted(set(words))
-    stems = sorted({strip_endings(w) for w in words if re.match(r"[가-힣]", w)})
+    # a stem of one syllable (등을 → 등) is refused as a query (search.empty): not a query a
+    # user would get an answer to, and the bench measures answers
+    stems = sorted(
+        {s for w in words if re.match(r"[가-힣]", w) and len(s := strip_endings(w)) >= 2}
+    )
     two = [w for w in stems if len(w) == 2]
     latin = [w for w in words if re.fullmatch(r"[A-Za-z]{2,8}|\d+[가-힣]{1,2}", w)]
     queries: list[tuple[str, dict[str, object]]] = []
