@@ -38,6 +38,7 @@ import bot.store.search_index.common as search_common
 import bot.store.search_index.postgres as search_postgres
 import bot.store.search_index.sqlite as search_sqlite
 from bot.agencies import AGENCIES
+from bot.errors import CommandError
 from bot.korean import strip_endings, tokens
 from bot.search import index_pending, parse, search
 from bot.search.filters import search_filters
@@ -261,29 +262,42 @@ def make_queries(pool: list[str], count: int = 200) -> list[tuple[str, dict[str,
     queries: list[tuple[str, dict[str, object]]] = []
     kinds = ["word"] * 6 + ["two"] * 3 + ["particle"] * 3 + ["and"] * 4 + ["phrase"] * 2
     kinds += ["latin"] * 2 + ["exclude", "agency", "since"]
-    for i in range(count):
+    i = -1
+    while len(queries) < count:
+        i += 1
         kind = kinds[i % len(kinds)]
+        query: tuple[str, dict[str, object]]
         if kind == "word":
-            queries.append((RNG.choice(stems), {}))
+            query = (RNG.choice(stems), {})
         elif kind == "two":
-            queries.append((RNG.choice(two), {}))
+            query = (RNG.choice(two), {})
         elif kind == "particle":
-            queries.append((RNG.choice(words), {}))
+            query = (RNG.choice(words), {})
         elif kind == "and":
-            queries.append((f"{RNG.choice(stems)} {RNG.choice(two)}", {}))
+            query = (f"{RNG.choice(stems)} {RNG.choice(two)}", {})
         elif kind == "phrase":
             s = RNG.choice(pool).split()
             j = RNG.randrange(max(1, len(s) - 1))
-            queries.append(('"' + " ".join(s[j : j + 2]) + '"', {}))
+            query = ('"' + " ".join(s[j : j + 2]) + '"', {})
         elif kind == "latin":
-            queries.append((RNG.choice(latin), {}))
+            query = (RNG.choice(latin), {})
         elif kind == "exclude":
-            queries.append((f"{RNG.choice(two)} -{RNG.choice(two)}", {}))
+            query = (f"{RNG.choice(two)} -{RNG.choice(two)}", {})
         elif kind == "agency":
-            queries.append((RNG.choice(stems), {"agency": RNG.choice(AGENCY_NAMES)[1]}))
+            query = (RNG.choice(stems), {"agency": RNG.choice(AGENCY_NAMES)[1]})
         else:
-            queries.append((RNG.choice(two), {"since": NOW - timedelta(days=90)}))
+            query = (RNG.choice(two), {"since": NOW - timedelta(days=90)})
+        if _answerable(query[0]):  # /search refuses a one-syllable word (등을 → 등)
+            queries.append(query)
     return queries
+
+
+def _answerable(query: str) -> bool:
+    try:
+        parse(query)
+    except CommandError:
+        return False
+    return True
 
 
 def like_scan(engine: Engine, query: str) -> set[int]:
