@@ -360,3 +360,20 @@ async def test_the_writer_records_the_same_bytes_in_the_batch_transaction(
     assert feeds["f1"].consecutive_failures == 1
     assert all(f.body_hash for f in feeds.values())
     assert feeds["f0"].body_hash != feeds["f2"].body_hash
+
+
+def test_the_hash_covers_what_the_parse_reads_besides_the_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same bytes read under another charset, or resolving links against another URL
+    (a redirect moved), parse to other items: another hash."""
+    body = rss(ITEMS).encode()
+    url, kind = "https://www.mss.go.kr/rss", "application/rss+xml; charset=utf-8"
+    digest = bot.feeds.parse.body_hash
+    kept = digest(body, base_url=url, content_type=kind)
+    assert digest(body, base_url=url, content_type=kind.upper()) == kept
+    assert digest(body, base_url=url, content_type="text/xml; charset=euc-kr") != kept
+    assert digest(body, base_url=url + "?page=1", content_type=kind) != kept
+    assert digest(body + b" ", base_url=url, content_type=kind) != kept
+    monkeypatch.setattr(bot.feeds.parse, "BUILD_VERSION", "test-next")
+    assert digest(body, base_url=url, content_type=kind) != kept
