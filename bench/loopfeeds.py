@@ -9,6 +9,9 @@ items 0-19 under ETag ``"f{i}-g1"``; from generation 2 on, a feed where ``change
 five) slides its window by ``SLIDE`` new items per generation and gets a new ETag, the other
 four in five keep theirs and answer 304 to it. Under ``/feed/`` ``SLOW`` feeds answer after
 2 s and ``BROKEN`` ones fail (5 × HTTP 500, 5 × truncated XML); ``/clean/`` has no faults.
+With ``no_etag`` the server plays the many feeds that send no validators or ignore them:
+no ETag, If-None-Match ignored, every answer a 200 with the whole document (the same bytes
+for a feed whose window did not move).
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def document(i: int, generation: int) -> bytes:
     ).encode()
 
 
-def _serve(port_queue: multiprocessing.Queue[int]) -> None:
+def _serve(port_queue: multiprocessing.Queue[int], no_etag: bool = False) -> None:
     from aiohttp import web
 
     state = {"generation": 1}
@@ -125,6 +128,8 @@ def _serve(port_queue: multiprocessing.Queue[int]) -> None:
         doc = body(i)
         if faults and i in BROKEN[5:]:
             return web.Response(body=doc[: len(doc) // 2], content_type="application/rss+xml")
+        if no_etag:
+            return web.Response(body=doc, content_type="application/rss+xml")
         tag = etag(i, state["generation"])
         if request.headers.get("If-None-Match") == tag:
             return web.Response(status=304, headers={"ETag": tag})
@@ -149,16 +154,18 @@ def _serve(port_queue: multiprocessing.Queue[int]) -> None:
 
 
 class LoopFeeds:
-    """The server process; ``with LoopFeeds() as feeds: feeds.url(i)``."""
+    """The server process; ``with LoopFeeds() as feeds: feeds.url(i)``; ``no_etag``: no
+    validators, every answer a 200 with the whole document."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, no_etag: bool = False) -> None:
         self.port = 0
+        self.no_etag = no_etag
         self._process: multiprocessing.Process | None = None
 
     def __enter__(self) -> LoopFeeds:
         spawn = multiprocessing.get_context("spawn")
         queue: multiprocessing.Queue[int] = spawn.Queue()
-        self._process = spawn.Process(target=_serve, args=(queue,), daemon=True)
+        self._process = spawn.Process(target=_serve, args=(queue, self.no_etag), daemon=True)
         self._process.start()
         self.port = queue.get(timeout=60)
         return self

@@ -25,7 +25,10 @@ sampled every 50 ms):
   ``reload-threads 16`` over the same URLs into its own cache; it stores entries only, too.
 
 The programs alternate who goes first. ``bench/poll.py [RUNS] [--feeds N] [--trace]
-[--sokbo-python PATH] [--baseline-python PATH]``: RUNS (default 3) runs, medians printed;
+[--no-etag] [--sokbo-python PATH] [--baseline-python PATH]``: RUNS (default 3) runs, medians
+printed; ``--no-etag`` serves the feeds without validators (no ETag, If-None-Match ignored:
+the warm cycle's four feeds in five answer 200 with the bytes they sent before, as many
+real feeds do);
 ``--trace`` prints sokbo's cycle timeline (SOKBO_POLL_TRACE) for each run; ``--sokbo-python``
 measures another checkout's sokbo (its venv's python) against the same reader;
 ``--baseline-python`` measures a second checkout's sokbo in the same runs, on its own fresh
@@ -67,6 +70,11 @@ _parser.add_argument("runs", nargs="?", type=int, default=3)
 _parser.add_argument("--feeds", type=int, default=2000)
 _parser.add_argument("--trace", action="store_true", help="print sokbo's cycle timeline")
 _parser.add_argument(
+    "--no-etag",
+    action="store_true",
+    help="feeds send no ETag and ignore If-None-Match: unchanged ones answer 200, same bytes",
+)
+_parser.add_argument(
     "--sokbo-python",
     default=sys.executable,
     metavar="PATH",
@@ -81,12 +89,13 @@ _parser.add_argument(
 _args = _parser.parse_args()
 RUNS, FEEDS = _args.runs, _args.feeds
 SOKBO_PYTHON = _args.sokbo_python
+NO_ETAG = _args.no_etag
 BASELINE_PYTHON = _args.baseline_python
 NEWSBOAT = shutil.which("newsboat")
 TRACE = _args.trace or os.environ.get("SOKBO_POLL_TRACE") == "1"
 PYTHON = sys.executable
 SECRETS = ("OPENAI_", "TELEGRAM_", "SLACK_", "SOKBO_")
-CYCLES = ("cold", "80 % unchanged")
+CYCLES = ("cold", "80 % unchanged (same bytes, 200)" if NO_ETAG else "80 % unchanged")
 
 
 @dataclass
@@ -239,12 +248,16 @@ def main() -> None:
     print(
         f"bench-poll: {FEEDS} loopback feeds × {ITEMS} items ({len(SLOW)} slow 2 s, "
         f"{len(BROKEN)} broken); cold, then 80 % unchanged (1 in 5 feeds moved by {SLIDE} items, "
-        f"the rest 304); {RUNS} runs on fresh databases ({len(SUBSCRIPTIONS)} console chats "
-        f"subscribed, e.g. {SUBSCRIPTIONS[0]!r}); {os.cpu_count()} CPUs, {load()}",
+        f"the rest {'200 with the same bytes: no ETag' if NO_ETAG else '304'}); {RUNS} runs "
+        f"on fresh databases ({len(SUBSCRIPTIONS)} console chats subscribed, e.g. "
+        f"{SUBSCRIPTIONS[0]!r}); {os.cpu_count()} CPUs, {load()}",
         flush=True,
     )
     loads = []
-    with LoopFeeds() as feeds, tempfile.TemporaryDirectory(prefix="sokbo-bench-poll-") as tmp:
+    with (
+        LoopFeeds(no_etag=NO_ETAG) as feeds,
+        tempfile.TemporaryDirectory(prefix="sokbo-bench-poll-") as tmp,
+    ):
         urls = [feeds.url(i) for i in range(FEEDS)]
         urls_file = Path(tmp) / "urls.txt"
         urls_file.write_text("\n".join(urls), encoding="utf-8")

@@ -77,7 +77,8 @@ WEB_REQUESTS = Counter(
 
 
 def observe_cycle(report: CycleReport) -> None:
-    """One poll cycle: its duration and each feed's result (ok, not_modified, partial, failed)."""
+    """One poll cycle: its duration and each feed's result (ok, not_modified, unchanged: the
+    same bytes as the last answer stored, not parsed; partial, failed)."""
     POLL_CYCLES.inc()
     POLL_SECONDS.observe(max(0.0, (report.finished_at - report.started_at).total_seconds()))
     for outcome in report.outcomes:

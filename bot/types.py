@@ -50,6 +50,7 @@ class Feed:
     rhythm_seconds: float | None = None
     last_new_at: datetime | None = None
     last_fetch_seconds: float | None = None  # how long its last fetch took (a slow one first)
+    body_hash: str | None = None  # the last answer parsed and stored in full (not parsed again)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,9 @@ class ParsedFeed:
     rhythm: float | None = None  # median seconds between its dated items (bot/feeds/silence.py)
     # items left out of ``articles`` because they are stored exactly as sent (``known``)
     unchanged: int = 0
+    # items dated after ``now``: until that date passes, the same bytes would parse to
+    # another newest date and rhythm, so the answer is not kept as done (bot.feeds.poll)
+    ahead: int = 0
 
 
 class ParseOptions(TypedDict):
@@ -103,7 +106,7 @@ def parse_feed(
     articles: list[Article] = []
     seen: set[str] = set()
     dates: list[datetime] = []
-    unchanged = 0
+    unchanged = ahead = 0
     for entry in raw_entries:
         if channel.is_itself(entry):
             continue
@@ -116,6 +119,8 @@ def parse_feed(
                 unchanged += 1
                 if article.published_at is not _UNDATED and article.published_at <= now:
                     dates.append(article.published_at)
+                elif article.published_at > now:
+                    ahead += 1
             continue
         if article is None or article.guid in seen:
             continue
@@ -124,6 +129,8 @@ def parse_feed(
             article = _with_date(article, now)
         elif article.published_at <= now:
             dates.append(article.published_at)
+        else:
+            ahead += 1
         articles.append(article)
     errors = []
     if encoding_note:
@@ -140,6 +147,7 @@ def parse_feed(
         newest=max(dates, default=None),
         rhythm=rhythm(dates),
         unchanged=unchanged,
+        ahead=ahead,
     )
 
 
@@ -203,8 +211,24 @@ class _Unchanged:
 
 # Part of every source hash: raise it when a change to building (bot.documents, the cleaning
 # and spacing repair below) should reach the items already stored, which are then built again
-# and stored as edited where their text comes out different.
+# and stored as edited where their text comes out different. Part of every body hash too: a
+# feed answering the same bytes as before is parsed again only once this changes, so raise it
+# also when a change to reading a document (dates, item counts, rhythm) should reach them.
 BUILD_VERSION = "1"
+
+
+def body_hash(body: bytes, *, base_url: str, content_type: str) -> str:
+    """What a whole answer is parsed from: its bytes, the URL its relative links resolve
+    against, its declared charset (with :data:`BUILD_VERSION`). An answer whose hash is the
+    one kept for its feed (``feeds.body_hash``) would parse to items all stored as they are:
+    the poll skips it as it skips a 304."""
+    digest = hashlib.sha256(
+        f"{BUILD_VERSION}\x00{base_url}\x00{content_type.lower()}\x00".encode(
+            "utf-8", "surrogatepass"
+        )
+    )
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def source_hash(raw_title: str, raw_body: str) -> str:

@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.config import FeedSettings
 from bot.errors import FeedError, SokboError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.parse import body_hash
 from bot.feeds.silence import rhythm
 from bot.feeds.timeline import Timeline
 from bot.feeds.worker import ParseWorkers
@@ -41,11 +42,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FeedStatus = Literal["ok", "not_modified", "partial", "failed"]
+# "not_modified": a 304; "unchanged": a 200 with the bytes last parsed and stored in full
+# (feeds.body_hash), not parsed again
+FeedStatus = Literal["ok", "not_modified", "unchanged", "partial", "failed"]
 # A cycle over this many feeds parses in worker processes (one per spare core, at most 2);
 # a small one parses in a thread, where starting a process would cost more than it saves.
 PARSE_IN_PROCESS_FROM = 64
 PARSE_WORKERS = max(0, min(2, (os.cpu_count() or 1) - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class SameBody:
+    """A 200 whose bytes hash to the feed's kept ``body_hash``: every item it holds is stored
+    as it is, so it is not parsed; ``success`` records it (validators, method, cookies;
+    item count, dates and rhythm kept as they were)."""
+
+    success: FeedSuccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +191,18 @@ async def _poll_feed(
     retry_after: float | None = None
     try:
         if is_openapi(feed.url):
-            fetched: tuple[tuple[Article, ...], FeedSuccess] | None = await _fetch_openapi(
-                fetcher, bounds[0], clock, feed, service_key
-            )
+            fetched: (
+                tuple[tuple[Article, ...], FeedSuccess] | SameBody | None
+            ) = await _fetch_openapi(fetcher, bounds[0], clock, feed, service_key)
         else:
             fetched = await _fetch_and_parse(fetcher, parser, writer, bounds, clock, feed, timeline)
+        if isinstance(fetched, SameBody):  # recorded with the next batch, as a 304
+            now = clock.now()
+            writer.same_body(fetched.success)
+            if timeline is not None:
+                timeline.mark(feed.id, "done")
+            outcome = _outcome(feed, "unchanged", now, settings)
+            return replace(outcome, items=feed.item_count or 0), (), ()
         if fetched is not None and fulltext is not None:  # thin items: their page's/file's text
             fetched = (await fulltext.enrich(feed, fetched[0]), fetched[1])
         if fetched is None:  # 304: validators unchanged; recorded with the next batch
@@ -240,8 +259,9 @@ async def _fetch_and_parse(
     clock: Clock,
     feed: Feed,
     timeline: Timeline | None = None,
-) -> tuple[tuple[Article, ...], FeedSuccess] | None:
-    """The feed's items and what to record with them; None for a 304. Raises FeedError."""
+) -> tuple[tuple[Article, ...], FeedSuccess] | SameBody | None:
+    """The feed's items and what to record with them; None for a 304, :class:`SameBody` for
+    the bytes parsed and stored last time. Raises FeedError."""
     in_flight, backlog = bounds
     async with in_flight:
         if timeline is not None:
@@ -261,6 +281,20 @@ async def _fetch_and_parse(
             timeline.mark(feed.id, "fetched")
         if result.not_modified:
             return None
+        digest = body_hash(
+            result.body, base_url=result.url, content_type=result.headers.get("content-type", "")
+        )
+        if digest == feed.body_hash:
+            return SameBody(
+                FeedSuccess(
+                    feed.id,
+                    result.etag,
+                    result.last_modified,
+                    method=result.method,
+                    cookies=result.cookies,
+                    body_hash=digest,
+                )
+            )
         await backlog.acquire()  # the fetch slot is freed once the document has a place
     try:
         known = await writer.known(feed.id)  # items stored as sent: not built again
@@ -281,6 +315,10 @@ async def _fetch_and_parse(
     if not parsed.articles and not parsed.unchanged and parsed.error:
         raise FeedError(parsed.error)
     items = parsed.articles
+    # kept as done only when every item will be stored as it is now: not after a warning
+    # (a malformed document, a wrong charset: parsed again, its warning shown again) nor
+    # while an item is dated ahead (its date, once passed, changes the newest date)
+    done = parsed.error is None and not parsed.ahead
     return tuple(items), FeedSuccess(
         feed.id,
         result.etag,
@@ -291,6 +329,7 @@ async def _fetch_and_parse(
         items=len(items) + parsed.unchanged,
         newest=parsed.newest,
         rhythm=parsed.rhythm,
+        body_hash=digest if done else None,
     )
 
 

@@ -34,22 +34,25 @@ _Stored = tuple[tuple[Article, ...], FeedSuccess, asyncio.Future[UpsertResult]]
 
 @dataclass(slots=True)
 class _Batch:
-    """What the writer takes in one go: feeds with items, failures, 304 answers."""
+    """What the writer takes in one go: feeds with items, failures, 304 answers, answers with
+    the bytes last stored (not parsed)."""
 
     stores: list[_Stored]
     failures: list[tuple[FeedFailure, asyncio.Future[datetime | None]]]
     unchanged: list[tuple[int, datetime]]
     durations: list[tuple[int, float]]
+    same: list[FeedSuccess]
 
 
 class CycleWriter:
     """Stores a cycle's results in few transactions: what arrives within ``linger`` seconds
     (up to ``max_items`` articles) is written in one, with every 304 and failure since.
 
-    A feed's validators (ETag, Last-Modified) are saved in the transaction that stores its
-    items, never before: a crash loses nothing committed and the feed is fetched in full
-    again. If a batch fails, its feeds are stored one transaction each, so one feed's bad
-    data fails only that feed. At most 2 × ``max_items`` articles wait; more wait to be taken.
+    A feed's validators (ETag, Last-Modified) and body hash are saved in the transaction
+    that stores its items, never before: a crash loses nothing committed and the feed is
+    fetched and parsed in full again. If a batch fails, its feeds are stored one transaction
+    each, so one feed's bad data fails only that feed. At most 2 × ``max_items`` articles
+    wait; more wait to be taken.
     """
 
     def __init__(
@@ -65,7 +68,7 @@ class CycleWriter:
         self.engine, self.settings, self.clock = engine, settings, clock
         self.timeline = timeline
         self.max_items, self.linger = max_items, linger
-        self._pending = _Batch([], [], [], [])
+        self._pending = _Batch([], [], [], [], [])
         self._items = 0  # articles waiting in self._pending
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
@@ -114,13 +117,21 @@ class CycleWriter:
         """A 304 answer: recorded with the next batch; if that fails the feed is simply due."""
         self._pending.unchanged.append((feed_id, when))
 
+    def same_body(self, success: FeedSuccess) -> None:
+        """A 200 with the bytes whose items are all stored (bot.feeds.poll.SameBody): its
+        success recorded with the next batch, as a 304's; if that fails the feed is simply due."""
+        self._pending.same.append(success)
+
     def fetch_took(self, feed_id: int, seconds: float) -> None:
         """A feed's fetch time: recorded with the next batch, for the next cycle's order."""
         self._pending.durations.append((feed_id, seconds))
 
     def _has_work(self) -> bool:
         pending = self._pending
-        return bool(pending.stores or pending.failures or pending.unchanged or pending.durations)
+        return bool(
+            pending.stores or pending.failures or pending.unchanged or pending.durations
+            or pending.same
+        )  # fmt: skip
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -195,10 +206,10 @@ class CycleWriter:
             taken.append(entry)
             seen.add(success.feed_id)
             items += len(items_)
-        self._pending = _Batch(rest, [], [], [])
+        self._pending = _Batch(rest, [], [], [], [])
         self._items -= items
         self._room.set()
-        return _Batch(taken, pending.failures, pending.unchanged, pending.durations)
+        return _Batch(taken, pending.failures, pending.unchanged, pending.durations, pending.same)
 
     def _write(self, batch: _Batch) -> tuple[list[UpsertResult | Exception], dict[int, datetime]]:
         """In a thread: the whole batch in one transaction, else each feed in its own."""
@@ -211,7 +222,7 @@ class CycleWriter:
                     conn, [a for items, _, _ in batch.stores for a in items], now
                 )
                 feed_store.record_successes(
-                    conn, _counted([s for _, s, _ in batch.stores], stored), now,
+                    conn, _counted([s for _, s, _ in batch.stores], stored) + batch.same, now,
                     poll_interval=settings.poll_interval,
                 )  # fmt: skip
                 next_polls = feed_store.record_failures(
@@ -269,6 +280,13 @@ class CycleWriter:
             log.exception("could not record %d unchanged feeds", len(batch.unchanged))
         try:
             with self.engine.begin() as conn:
+                feed_store.record_successes(
+                    conn, batch.same, now, poll_interval=settings.poll_interval
+                )
+        except Exception:  # as for a 304: asked again next cycle
+            log.exception("could not record %d feeds that sent the same bytes", len(batch.same))
+        try:
+            with self.engine.begin() as conn:
                 feed_store.record_fetch_seconds_in(conn, batch.durations)
         except Exception:  # only the next cycle's order suffers
             log.exception("could not record the fetch times of %d feeds", len(batch.durations))
@@ -300,6 +318,7 @@ class CycleWriter:
         note = None
         if refused:
             note = f"{len(refused)} of {len(items)} items not stored ({refused[0]})"
+            success = replace(success, body_hash=None)  # not done: parsed again next time
         warning = "; ".join(w for w in (success.warning, note) if w) or None
         try:
             with self.engine.begin() as conn:

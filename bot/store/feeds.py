@@ -40,6 +40,7 @@ def _feed(row: Any) -> Feed:
         rhythm_seconds=row.rhythm_seconds,
         last_new_at=from_db(row.last_new_at),
         last_fetch_seconds=row.last_fetch_seconds,
+        body_hash=row.body_hash,
     )
 
 
@@ -241,7 +242,9 @@ class FeedSuccess:
     """A feed whose answer (and items) were stored: its new validators and any warning, what
     to send with the next fetch (method, cookies) and what tells whether it went silent (how
     many items it gave, the newest item date and its rhythm; how many of the items were new,
-    set by the writer once stored). ``items`` None: not counted (nothing recorded)."""
+    set by the writer once stored). ``items`` None: not counted (nothing recorded).
+    ``body_hash``: the answer's hash when all its items are stored with it (the same bytes
+    are then not parsed again); None clears the one kept, so the next answer is parsed."""
 
     feed_id: int
     etag: str | None
@@ -253,6 +256,7 @@ class FeedSuccess:
     newest: datetime | None = None
     rhythm: float | None = None
     new: int = 0
+    body_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +272,8 @@ def record_successes(
     conn: Connection, successes: Sequence[FeedSuccess], now: datetime, *, poll_interval: float
 ) -> None:
     """Many successes in the caller's transaction — the one that stored their items, so the
-    validators are never saved without the items (a later 304 would hide them)."""
+    validators and the body hash are never saved without the items (a later 304, or the
+    same bytes skipped unparsed, would hide them)."""
     if not successes:
         return
     ok_at, next_at = to_db(now), to_db(now + timedelta(seconds=poll_interval))
@@ -294,6 +299,7 @@ def record_successes(
         newest_item_at=sa.bindparam("newest", type_=feeds.c.newest_item_at.type),
         rhythm_seconds=sa.bindparam("rhythm"),
         last_new_at=sa.bindparam("new_at", type_=feeds.c.last_new_at.type),
+        body_hash=sa.bindparam("body"),
     )
     warned = plain.values(last_error=sa.bindparam("warning"), last_error_at=ok_at)
     for statement, group in (
@@ -332,6 +338,7 @@ def _success_row(success: FeedSuccess, kept: Any, now: datetime) -> dict[str, An
         "newest": to_db(newest) if newest else None,
         "rhythm": rhythm,
         "new_at": to_db(last_new) if last_new else None,
+        "body": success.body_hash,
     }
 
 

@@ -35,6 +35,9 @@ feeds = sa.Table(
     sa.Column("newest_item_at", UtcDateTime),  # the newest item date the feed ever gave
     sa.Column("rhythm_seconds", sa.Float),  # median gap between its items' dates
     sa.Column("last_new_at", UtcDateTime),  # when a poll last stored a new item
+    # the last answer whose items were all stored, hashed (bot.feeds.parse.body_hash): the
+    # same bytes again are not parsed (migration 0015)
+    sa.Column("body_hash", sa.String(64)),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
