@@ -258,6 +258,9 @@ def _handler(args: argparse.Namespace) -> Handler:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(search_argv(sys.argv[1:] if argv is None else argv))
+    from bot import heap
+
+    heap.one_arena()  # before any thread: the executor's threads share one heap
     import sqlalchemy as sa
 
     from bot.app import App

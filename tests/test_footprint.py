@@ -3,6 +3,7 @@ the C heap given back after a pass, migrations decided without Alembic when ther
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,6 +103,40 @@ def test_release_unmaps_the_dictionary_and_tagging_goes_on() -> None:
 
 def test_trim_hands_the_free_heap_back() -> None:
     assert heap.trim()  # glibc: the test machines and the images sokbo ships in
+
+
+_THREADS_ALLOCATE = """
+import ctypes, sys, threading
+from bot import heap
+if sys.argv[1] == "one":
+    assert heap.one_arena()
+all_up = threading.Barrier(4)
+def work():
+    all_up.wait()  # alive together: an exited thread's arena would go to the next one
+    kept = [bytes(1000 + i % 7) for i in range(5000)]  # above pymalloc's 512: glibc's
+    all_up.wait()
+threads = [threading.Thread(target=work) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+ctypes.CDLL(None).malloc_stats()
+"""
+
+
+@pytest.mark.parametrize("mode", ["one", "default"])
+def test_threads_share_one_arena(mode: str) -> None:
+    """With one_arena, four allocating threads leave one glibc arena, not one each (whose
+    freed memory the other threads could not reuse)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _THREADS_ALLOCATE, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"},
+    )
+    arenas = done.stderr.count("Arena ")
+    assert arenas == 1 if mode == "one" else arenas > 1
 
 
 async def test_a_cycle_lets_each_feeds_articles_go_once_stored(

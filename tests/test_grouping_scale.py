@@ -121,3 +121,36 @@ def test_stored_features_are_decoded_once_a_pass_and_held_one_slice() -> None:
     decoded.keep(kept.to_json(), kept)  # computed and stored this slice: found as it is
     decoded.next_slice()
     assert decoded.decode(kept.to_json()) is kept
+
+
+def test_candidate_reads_come_in_a_few_statement_shapes(engine: Engine) -> None:
+    """Every distinct statement stays in SQLAlchemy's compiled cache and sqlite3's statement
+    cache for the engine's life (~1 MB each at 200 scans): a batch of any number of keys is
+    read with one of a few padded statements, not one per count, and finds the same rows."""
+    import sqlalchemy as sa
+
+    feed = add_feed(engine, "중기부", NOW)
+    article = add_article(engine, feed, "기사", "https://a.kr/1", NOW)
+    assign_pending(engine, NOW)
+    with engine.begin() as conn:
+        conn.execute(grouping_keys.delete())
+        conn.execute(
+            grouping_keys.insert(),
+            [{"week": key_week(NOW), "key": KEY, "article_id": article, "published_at": NOW}],
+        )
+    statements: set[str] = set()
+
+    def seen(*args: object) -> None:
+        statement = str(args[2])
+        if "grouping_keys" in statement and "article_id" in statement:
+            statements.add(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    span = (NOW - timedelta(hours=1), NOW + timedelta(hours=1))
+    for count in range(1, 41):
+        with engine.begin() as conn:
+            found = _candidates(conn, {KEY + i: span for i in range(count)})
+        assert [c.article_id for c in found[KEY]] == [article]
+        assert set(found) == {KEY}
+    sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) <= 7  # 1, 2, 4, … 64 scans (40 before: one per count)
