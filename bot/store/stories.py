@@ -34,6 +34,7 @@ from bot.stories import (
     NearCandidate,
     StoryCandidate,
     StoryKeys,
+    best_source,
     choose_near,
     choose_story,
     source_rank,
@@ -300,18 +301,18 @@ def _settle(conn: Connection, story_ids: Sequence[int]) -> list[int]:
             .join(stories, stories.c.id == articles.c.story_id)
             .where(articles.c.story_id.in_(chunk), articles.c.withdrawn_at.is_(None))
             .order_by(articles.c.id)
-        ):
+        ).all():  # all at once: one DBAPI fetchall, not a fetchone per row
             members.setdefault(r.story_id, []).append(r)
             primary_of[r.story_id] = r.primary_article_id
         counts = []
         for story_id, rows in members.items():
             counts.append({"s_id": story_id, "n": len({r.feed_id for r in rows})})
             current = primary_of[story_id] or rows[0].id
-            ranked = {r.id: (source_rank(r.url, r.feed_url), r.id) for r in rows}
-            best = min(rows, key=lambda r: ranked[r.id])
-            if current not in ranked or ranked[best.id] < ranked[current]:
+            best = best_source((r.id, r.url, r.feed_url) for r in rows)  # rows in id order
+            if best != current:
+                chosen = next(r for r in rows if r.id == best)
                 conn.execute(
-                    stories.update().where(stories.c.id == story_id).values(**_primary(best))
+                    stories.update().where(stories.c.id == story_id).values(**_primary(chosen))
                 )
                 changed.append(story_id)
         if counts:
@@ -370,7 +371,7 @@ def _features_for(
             sa.select(article_features.c.article_id, article_features.c.features).where(
                 article_features.c.article_id.in_(ids[start : start + 500])
             )
-        ):
+        ).all():
             out[article_id] = decoded.decode(raw)
     fresh = [
         {
@@ -484,7 +485,7 @@ def _candidates(
             for i, (key, week, low, high) in enumerate(chunk):
                 params.update({f"k{i}": key, f"w{i}": week, f"s{i}": low, f"u{i}": high})
             found = conn.execute(_per_key_statement(len(chunk)), params)
-        for key, article_id, stored in found:
+        for key, article_id, stored in found.all():
             when = dates.get(stored)
             if when is None:
                 value = read(stored) if read else stored
@@ -500,7 +501,7 @@ def _candidates(
             sa.select(articles.c.id, articles.c.story_id, article_features.c.features)
             .join(article_features, article_features.c.article_id == articles.c.id)
             .where(articles.c.id.in_(chunk_ids), articles.c.story_id.is_not(None))
-        ):
+        ).all():
             known[article_id] = (story_id, decoded.decode(raw))
     made: dict[tuple[datetime, int], NearCandidate] = {}  # one per article, for all its keys
     for newest in newest_first.values():
