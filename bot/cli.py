@@ -1,18 +1,22 @@
 """Argument parsing and dispatch only; the work happens in the modules the handlers call.
 
 Heavy modules (SQLAlchemy, pydantic, the app) are imported only once the arguments are
-parsed, so ``sokbo --help`` and usage errors answer at interpreter speed.
+parsed, so ``sokbo --help`` and usage errors answer at interpreter speed; and the console
+script leaves without tearing the interpreter down (:func:`exit_now`).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
 
@@ -285,3 +289,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` once :func:`main` has returned, skipping the interpreter's
+    teardown.
+
+    By then a command has written its output and closed its database. Tearing down the
+    ~100,000 objects SQLAlchemy, pydantic and a pipeline pass leave took 0.3-0.4 s of a
+    7 s warm ``sokbo poll --once`` (issue 22), for nothing. The exit handlers (logging's
+    flush, a temporary directory's removal) still run, and the standard streams are flushed.
+    """
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+            stream.flush()
+    os._exit(code)
+
+
+def console_main() -> NoReturn:
+    """The ``sokbo`` console script and ``python -m bot``."""
+    exit_now(main())

@@ -162,3 +162,25 @@ def test_run_says_in_one_line_which_services_run(tmp_path: Path) -> None:
     assert "Telegram off (no TELEGRAM_BOT_TOKEN)" in line and "Slack off" in line
     assert "offline summaries (no OPENAI_API_KEY)" in line and "console on" in line
     assert "web on http://127.0.0.1:8080" in line
+
+
+def test_the_command_line_exits_without_teardown_but_runs_exit_handlers(tmp_path: Path) -> None:
+    """``sokbo`` leaves through exit_now once main returns (the interpreter's teardown cost
+    0.3-0.4 s of a warm poll): its status, its output and the exit handlers are kept."""
+    script = (
+        "import atexit, sys\n"
+        "from bot.cli import exit_now\n"
+        "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+        "sys.stdout.write('buffered, unflushed')\n"
+        "exit_now(3)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 3
+    assert done.stdout == "buffered, unflushed"
+    assert done.stderr == "handler ran\n"
+    version = subprocess.run(
+        [sys.executable, "-m", "bot", "--version"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert version.returncode == 0 and version.stdout.startswith("sokbo ")
