@@ -559,7 +559,7 @@ def choose_near(
 
 # --- which article speaks for a story ----------------------------------------------------
 
-_OFFICIAL_HOSTS = ("korea.kr", "go.kr")
+OFFICIAL_HOSTS = ("korea.kr", "go.kr")
 
 
 def source_rank(url: str, feed_url: str = "") -> int:
@@ -571,7 +571,7 @@ def source_rank(url: str, feed_url: str = "") -> int:
     """
     for address in (url, feed_url):
         host = (urlsplit(address.strip()).hostname or "").lower()
-        if any(host == h or host.endswith("." + h) for h in _OFFICIAL_HOSTS):
+        if any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS):
             return 0
     return 1
 

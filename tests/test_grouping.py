@@ -436,3 +436,31 @@ def test_an_edited_article_is_compared_by_its_new_text(engine: Engine, clock: Fi
          clock.now())  # fmt: skip
     report = assign_pending(engine, clock.now())
     assert report.near_joined == 1 and not report.new_story_ids
+
+
+async def test_a_look_alike_url_does_not_speak_for_the_story(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """A rewrite whose URL merely names go.kr (in its path) comes first: it is read as a
+    possible official source, source_rank refuses it, and the release that follows still
+    becomes the primary (the settling reads the story's members only in that case)."""
+    from tests.core_helpers import TitleSummarizer
+
+    news = add_feed(engine, "뉴스1", clock.now())
+    ministry = add_feed(engine, "중기부", clock.now())
+    rewrite = REWRITES["blog_rewrite"]
+    first = _add(
+        engine, news, "b1", "https://blog.example.com/www.mss.go.kr/5", rewrite["title"],
+        rewrite["text"], clock.now(),
+    )  # fmt: skip
+    await process_pending(engine, summarizer=TitleSummarizer(), clock=clock)
+    release_id = _add(
+        engine, ministry, "m1", "https://www.mss.go.kr/site/smba/ex/bbs/View.do?bcIdx=1060",
+        BUDGET[0], BUDGET[1], clock.now(),
+    )  # fmt: skip
+    await process_pending(engine, summarizer=TitleSummarizer(), clock=clock)
+    ids = article_story_ids(engine, [first, release_id])
+    assert ids[first] == ids[release_id]
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(stories).where(stories.c.id == ids[first])).one()
+    assert row.primary_article_id == release_id and row.source_count == 2
