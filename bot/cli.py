@@ -307,6 +307,12 @@ def exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
-def console_main() -> NoReturn:
-    """The ``sokbo`` console script and ``python -m bot``."""
-    exit_now(main())
+def console_main(argv: Sequence[str] | None = None) -> NoReturn:
+    """The ``sokbo`` console script and ``python -m bot``: :func:`main`, then :func:`exit_now`.
+
+    httpcore imports trio whenever it is installed (selenium, a dev dependency, brings it),
+    to serve trio event loops: sokbo runs on asyncio only, and that import cost 50-90 ms
+    of every start. The process is sokbo's own, so trio is marked absent for it.
+    """
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]  # None: "not installed"
+    exit_now(main(argv))

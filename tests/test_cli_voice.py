@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import __version__
 from bot.cli import IsoFormatter, build_parser, main, search_argv
 from tests.feed_server import FeedServer, rss
 
@@ -184,3 +185,22 @@ def test_the_command_line_exits_without_teardown_but_runs_exit_handlers(tmp_path
         [sys.executable, "-m", "bot", "--version"], capture_output=True, text=True, cwd=ROOT
     )
     assert version.returncode == 0 and version.stdout.startswith("sokbo ")
+
+
+def test_the_command_line_does_not_load_trio() -> None:
+    """httpcore imports trio whenever it is installed (selenium brings it here): sokbo runs on
+    asyncio only, so its process marks trio absent and httpcore does without it."""
+    script = (
+        "import atexit\n"
+        "def report():\n"
+        "    from httpcore import _synchronization\n"
+        "    print(_synchronization.trio)\n"
+        "atexit.register(report)\n"
+        "from bot.cli import console_main\n"
+        "console_main(['--version'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"sokbo {__version__}", "None"]
