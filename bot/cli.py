@@ -14,6 +14,7 @@ import importlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -299,7 +300,15 @@ def exit_now(code: int) -> NoReturn:
     ~100,000 objects SQLAlchemy, pydantic and a pipeline pass leave took 0.3-0.4 s of a
     7 s warm ``sokbo poll --once`` (issue 22), for nothing. The exit handlers (logging's
     flush, a temporary directory's removal) still run, and the standard streams are flushed.
+    While a thread of its own is still running, the interpreter ends as usual: it waits for
+    it first.
     """
+    if any(
+        t.is_alive() and not t.daemon
+        for t in threading.enumerate()
+        if t is not threading.main_thread()
+    ):
+        sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream

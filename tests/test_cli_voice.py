@@ -204,3 +204,22 @@ def test_the_command_line_does_not_load_trio() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"sokbo {__version__}", "None"]
+
+
+def test_the_command_line_waits_for_a_thread_still_running() -> None:
+    """exit_now leaves without the interpreter's teardown only when nothing of the process
+    still runs: a thread of its own that has not ended is waited for, as Python does."""
+    script = (
+        "import threading, time\n"
+        "from bot.cli import exit_now\n"
+        "def late():\n"
+        "    time.sleep(0.5)\n"
+        "    print('thread done', flush=True)\n"
+        "threading.Thread(target=late).start()\n"
+        "exit_now(4)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 4
+    assert done.stdout == "thread done\n"
