@@ -7,7 +7,8 @@ own VmHWM) go to the file named by ``SOKBO_BENCH_MARKS``, so the parent can spli
 phases on the clock it shares with this process.
 
 Modes:
-- ``cli ARGS...``: exactly ``sokbo ARGS...`` (bot.cli.main), with a mark when
+- ``cli ARGS...``: exactly ``sokbo ARGS...`` (bot.cli.console_main, the console script, where
+  the checkout has it; else bot.cli.main), with a mark when
   ``App.poll_once`` returns (end of fetch-parse-store) and one when ``App.process_pending``
   returns (the pipeline: grouping, summaries, index, matching; with its report).
 - ``seed CONFIG``: migrate, add the config's feeds, store the validators a previous cycle would
@@ -70,6 +71,7 @@ def _trace() -> None:
 
 
 def cli(argv: list[str]) -> int:
+    import bot.cli
     from bot.app import App
     from bot.cli import main
 
@@ -97,7 +99,10 @@ def cli(argv: list[str]) -> int:
     _trace()
     App.poll_once = timed_poll  # type: ignore[method-assign]
     App.process_pending = timed_pipeline  # type: ignore[method-assign]
-    return main(argv)
+    console_main = getattr(bot.cli, "console_main", None)  # as the console script runs it
+    if console_main is not None:
+        console_main(argv)
+    return main(argv)  # older checkouts
 
 
 def _app(config: str) -> Any:

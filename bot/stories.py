@@ -512,15 +512,22 @@ def choose_near(
     pool = [c for c in candidates if c.story_id not in refused]
     # One member of a story kept apart from ``new`` keeps the whole story apart: an article
     # that names no stage or tense must not carry a report into its preview's story.
-    # (A story found kept apart is not asked again for its other members.)
-    apart: set[int] = set()
+    # A story is asked (all its members) only when one of its candidates is about to be
+    # scored: those of stories the search never reaches are not compared at all.
+    members: dict[int, list[NearCandidate]] = {}
     for c in pool:
-        if (
-            c.story_id not in apart
-            and abs(published_at - c.published_at) <= NEAR_WINDOW
-            and kept_apart(new, c.features)
-        ):
-            apart.add(c.story_id)
+        members.setdefault(c.story_id, []).append(c)
+    apart: dict[int, bool] = {}
+
+    def story_apart(story_id: int) -> bool:
+        found = apart.get(story_id)
+        if found is None:
+            found = apart[story_id] = any(
+                abs(published_at - c.published_at) <= NEAR_WINDOW and kept_apart(new, c.features)
+                for c in members[story_id]
+            )
+        return found
+
     # The best nonzero near_score with less work (a cold cycle compares each article with
     # hundreds): a similarity is at most min(|a|, |b|) / max(|a|, |b|), so candidates are
     # scored by that bound, highest first, and not at all once it cannot beat the best so far.
@@ -531,8 +538,6 @@ def choose_near(
     size = len(new.words)
     bounded = []
     for n, candidate in enumerate(pool):
-        if candidate.story_id in apart:
-            continue
         other = len(candidate.features.words)
         bound = min(size, other) / max(size, other) if size and other else 0.0
         if bound >= NEAR_SIMILARITY_WITH_FIGURES:
@@ -543,6 +548,8 @@ def choose_near(
             break  # every candidate left is bounded lower still
         if best is not None and (bound, -candidate.story_id, order) <= best:
             continue
+        if story_apart(candidate.story_id):
+            continue
         score = near_score(new, published_at, candidate)
         rank = (score, -candidate.story_id, order)
         if score and (best is None or rank > best):
@@ -552,7 +559,7 @@ def choose_near(
 
 # --- which article speaks for a story ----------------------------------------------------
 
-_OFFICIAL_HOSTS = ("korea.kr", "go.kr")
+OFFICIAL_HOSTS = ("korea.kr", "go.kr")
 
 
 def source_rank(url: str, feed_url: str = "") -> int:
@@ -564,6 +571,22 @@ def source_rank(url: str, feed_url: str = "") -> int:
     """
     for address in (url, feed_url):
         host = (urlsplit(address.strip()).hostname or "").lower()
-        if any(host == h or host.endswith("." + h) for h in _OFFICIAL_HOSTS):
+        if any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS):
             return 0
     return 1
+
+
+def best_source(members: Iterable[tuple[int, str, str]]) -> int:
+    """The id of the article that speaks for a story, of its (id, url, feed url) members in
+    id order: the lowest (:func:`source_rank`, id), i.e. the first official one, else the
+    first. Ranks only until an official one is found: a story of hundreds of members that
+    gains one is settled with one or two URL parses, not hundreds."""
+    first: int | None = None
+    for article_id, url, feed_url in members:
+        if first is None:
+            first = article_id
+        if source_rank(url, feed_url) == 0:
+            return article_id
+    if first is None:
+        raise ValueError("a story has at least one article")
+    return first

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import __version__
 from bot.cli import IsoFormatter, build_parser, main, search_argv
 from tests.feed_server import FeedServer, rss
 
@@ -162,3 +163,63 @@ def test_run_says_in_one_line_which_services_run(tmp_path: Path) -> None:
     assert "Telegram off (no TELEGRAM_BOT_TOKEN)" in line and "Slack off" in line
     assert "offline summaries (no OPENAI_API_KEY)" in line and "console on" in line
     assert "web on http://127.0.0.1:8080" in line
+
+
+def test_the_command_line_exits_without_teardown_but_runs_exit_handlers(tmp_path: Path) -> None:
+    """``sokbo`` leaves through exit_now once main returns (the interpreter's teardown cost
+    0.3-0.4 s of a warm poll): its status, its output and the exit handlers are kept."""
+    script = (
+        "import atexit, sys\n"
+        "from bot.cli import exit_now\n"
+        "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+        "sys.stdout.write('buffered, unflushed')\n"
+        "exit_now(3)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 3
+    assert done.stdout == "buffered, unflushed"
+    assert done.stderr == "handler ran\n"
+    version = subprocess.run(
+        [sys.executable, "-m", "bot", "--version"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert version.returncode == 0 and version.stdout.startswith("sokbo ")
+
+
+def test_the_command_line_does_not_load_trio() -> None:
+    """httpcore imports trio whenever it is installed (selenium brings it here): sokbo runs on
+    asyncio only, so its process marks trio absent and httpcore does without it."""
+    script = (
+        "import atexit\n"
+        "def report():\n"
+        "    from httpcore import _synchronization\n"
+        "    print(_synchronization.trio)\n"
+        "atexit.register(report)\n"
+        "from bot.cli import console_main\n"
+        "console_main(['--version'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"sokbo {__version__}", "None"]
+
+
+def test_the_command_line_waits_for_a_thread_still_running() -> None:
+    """exit_now leaves without the interpreter's teardown only when nothing of the process
+    still runs: a thread of its own that has not ended is waited for, as Python does."""
+    script = (
+        "import threading, time\n"
+        "from bot.cli import exit_now\n"
+        "def late():\n"
+        "    time.sleep(0.5)\n"
+        "    print('thread done', flush=True)\n"
+        "threading.Thread(target=late).start()\n"
+        "exit_now(4)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 4
+    assert done.stdout == "thread done\n"

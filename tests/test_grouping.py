@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,7 +28,14 @@ from bot.store.stories import (
     story_members,
 )
 from bot.store.summaries import story_documents
-from bot.stories import NearCandidate, apart_because, choose_near, near_match, source_rank
+from bot.stories import (
+    NearCandidate,
+    apart_because,
+    best_source,
+    choose_near,
+    near_match,
+    source_rank,
+)
 from bot.story_features import find_aspect, find_figures, story_features
 from bot.web.queries import story as story_view
 from tests.core_helpers import FakeAdapter, add_feed
@@ -150,6 +158,26 @@ def test_a_refused_story_is_never_joined_and_old_news_is_not_joined(clock: Fixed
     budget = candidate(BUDGET, clock, story=7)
     assert choose_near(rewrite, clock.now(), [budget], refused=frozenset({7})) is None  # type: ignore[arg-type]
     assert near_match(rewrite, clock.now() + timedelta(days=30), budget) is None  # type: ignore[arg-type]
+
+
+def test_best_source_is_the_lowest_rank_then_the_first() -> None:
+    """A story's primary is its first official article, else its first; ranked only until
+    an official one is found (a story of hundreds of members gains one each cycle)."""
+    news = "https://www.news1.kr/economy/{}"
+    official = "https://www.mss.go.kr/site/smba/ex/bbs/View.do?cbIdx={}"
+    members = [(3, news.format(3), ""), (5, official.format(5), ""), (9, official.format(9), "")]
+    assert best_source(members) == 5
+    assert best_source([(3, news.format(3), ""), (4, news.format(4), "")]) == 3
+    via_feed = [(3, news.format(3), ""), (4, news.format(4), "https://apis.data.go.kr/1371000")]
+    assert best_source(via_feed) == 4
+    ranked: list[str] = []
+
+    def counted() -> Iterator[tuple[int, str, str]]:
+        for member in [(n, official.format(n), "") for n in range(1, 300)]:
+            ranked.append(member[1])
+            yield member
+
+    assert best_source(counted()) == 1 and len(ranked) == 1
 
 
 def test_official_sources_rank_first() -> None:
@@ -408,3 +436,31 @@ def test_an_edited_article_is_compared_by_its_new_text(engine: Engine, clock: Fi
          clock.now())  # fmt: skip
     report = assign_pending(engine, clock.now())
     assert report.near_joined == 1 and not report.new_story_ids
+
+
+async def test_a_look_alike_url_does_not_speak_for_the_story(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """A rewrite whose URL merely names go.kr (in its path) comes first: it is read as a
+    possible official source, source_rank refuses it, and the release that follows still
+    becomes the primary (the settling reads the story's members only in that case)."""
+    from tests.core_helpers import TitleSummarizer
+
+    news = add_feed(engine, "뉴스1", clock.now())
+    ministry = add_feed(engine, "중기부", clock.now())
+    rewrite = REWRITES["blog_rewrite"]
+    first = _add(
+        engine, news, "b1", "https://blog.example.com/www.mss.go.kr/5", rewrite["title"],
+        rewrite["text"], clock.now(),
+    )  # fmt: skip
+    await process_pending(engine, summarizer=TitleSummarizer(), clock=clock)
+    release_id = _add(
+        engine, ministry, "m1", "https://www.mss.go.kr/site/smba/ex/bbs/View.do?bcIdx=1060",
+        BUDGET[0], BUDGET[1], clock.now(),
+    )  # fmt: skip
+    await process_pending(engine, summarizer=TitleSummarizer(), clock=clock)
+    ids = article_story_ids(engine, [first, release_id])
+    assert ids[first] == ids[release_id]
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(stories).where(stories.c.id == ids[first])).one()
+    assert row.primary_article_id == release_id and row.source_count == 2

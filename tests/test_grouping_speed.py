@@ -9,6 +9,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+import bot.stories as stories_module
 from bot.clock import FixedClock
 from bot.stories import (
     NEAR_WINDOW,
@@ -118,6 +121,33 @@ def test_equally_similar_articles_of_one_story_the_first_speaks(clock: FixedCloc
     got = choose_near(new, clock.now(), pool)
     assert got is not None and got.article_id == 1 and got.similarity == 0.4
     assert got == _reference_choice(new, clock.now(), pool, frozenset())
+
+
+def test_stories_the_search_never_reaches_are_not_checked_apart(
+    clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm cycle's article has scores of candidates from a few large stories: a story is
+    checked for members kept apart only when one of its candidates is about to be scored,
+    not every candidate of every story up front."""
+
+    def words(*w: str) -> StoryFeatures:
+        return StoryFeatures(frozenset(w), frozenset(), frozenset(), frozenset())
+
+    new = words(*"가나다라마바사아자차")
+    twin = NearCandidate(1, 7, clock.now(), words(*"가나다라마바사아자차"))  # bound 1.0
+    # bound 0.5, below the twin's similarity of 1.0: never scored, never checked
+    others = [NearCandidate(10 + n, 8, clock.now(), words(*"가나다라마")) for n in range(30)]
+    asked: list[int] = []
+    real = stories_module.kept_apart
+
+    def counting(a: StoryFeatures, b: StoryFeatures) -> bool:
+        asked.append(id(b))
+        return real(a, b)
+
+    monkeypatch.setattr(stories_module, "kept_apart", counting)
+    got = choose_near(new, clock.now(), [*others, twin])
+    assert got is not None and got.article_id == 1
+    assert {id(c.features) for c in others}.isdisjoint(asked)
 
 
 def test_kept_apart_is_apart_because_without_the_words() -> None:

@@ -30,10 +30,12 @@ from bot.store.schema import (
 )
 from bot.stories import (
     NEAR_WINDOW,
+    OFFICIAL_HOSTS,
     TITLE_WINDOW,
     NearCandidate,
     StoryCandidate,
     StoryKeys,
+    best_source,
     choose_near,
     choose_story,
     source_rank,
@@ -279,47 +281,96 @@ def _sharing_any(
 
 def _settle(conn: Connection, story_ids: Sequence[int]) -> list[int]:
     """After stories gained articles: count their feeds again and give each the best source
-    as its primary. Returns the stories whose primary changed (their digest is redone)."""
+    as its primary. Returns the stories whose primary changed (their digest is redone).
+
+    Read per story, not per member (a story of a few hundred rewrites gains one each cycle):
+    its feeds counted, its first member, and its first member whose URL or feed URL could
+    be official (names korea.kr or go.kr). That one is the best source when source_rank
+    confirms it (every member before it ranks 1); when it does not, the story's members are
+    read and ranked in order (:func:`best_source`)."""
     ids = sorted(set(story_ids))
     changed: list[int] = []
+    live = articles.c.withdrawn_at.is_(None)
+    maybe_official = sa.or_(
+        *(
+            sa.func.lower(column).contains(host)
+            for column in (articles.c.url, feeds.c.url)
+            for host in OFFICIAL_HOSTS
+        )
+    )
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        members: dict[int, list[Any]] = {}
-        primary_of: dict[int, int | None] = {}
-        for r in conn.execute(
+        settled = conn.execute(
             sa.select(
-                articles.c.id,
                 articles.c.story_id,
-                articles.c.feed_id,
-                articles.c.url,
-                articles.c.title,
-                feeds.c.url.label("feed_url"),
-                stories.c.primary_article_id,
+                sa.func.count(sa.distinct(articles.c.feed_id)).label("feeds"),
+                sa.func.min(articles.c.id).label("first"),
+                sa.func.min(sa.case((maybe_official, articles.c.id))).label("official"),
+                sa.func.max(stories.c.primary_article_id).label("primary"),
             )
             .join(feeds, feeds.c.id == articles.c.feed_id)
             .join(stories, stories.c.id == articles.c.story_id)
-            .where(articles.c.story_id.in_(chunk), articles.c.withdrawn_at.is_(None))
-            .order_by(articles.c.id)
-        ):
-            members.setdefault(r.story_id, []).append(r)
-            primary_of[r.story_id] = r.primary_article_id
-        counts = []
-        for story_id, rows in members.items():
-            counts.append({"s_id": story_id, "n": len({r.feed_id for r in rows})})
-            current = primary_of[story_id] or rows[0].id
-            ranked = {r.id: (source_rank(r.url, r.feed_url), r.id) for r in rows}
-            best = min(rows, key=lambda r: ranked[r.id])
-            if current not in ranked or ranked[best.id] < ranked[current]:
+            .where(articles.c.story_id.in_(chunk), live)
+            .group_by(articles.c.story_id)
+            .order_by(sa.func.min(articles.c.id))  # as before: stories by their first member
+        ).all()
+        looked = {r.official for r in settled if r.official is not None}
+        ranks = {
+            r.id: source_rank(r.url, r.feed_url)
+            for r in conn.execute(
+                sa.select(articles.c.id, articles.c.url, feeds.c.url.label("feed_url"))
+                .join(feeds, feeds.c.id == articles.c.feed_id)
+                .where(articles.c.id.in_(sorted(looked)))
+            )
+        }
+        best_of: dict[int, int] = {}
+        unsure: list[int] = []  # a look-alike URL that source_rank does not confirm
+        for r in settled:
+            if r.official is None:
+                best_of[r.story_id] = r.first
+            elif ranks.get(r.official) == 0:
+                best_of[r.story_id] = r.official
+            else:
+                unsure.append(r.story_id)
+        if unsure:
+            members: dict[int, list[tuple[int, str, str]]] = {}
+            for m in conn.execute(
+                sa.select(
+                    articles.c.id, articles.c.story_id, articles.c.url, feeds.c.url.label("fu")
+                )
+                .join(feeds, feeds.c.id == articles.c.feed_id)
+                .where(articles.c.story_id.in_(unsure), live)
+                .order_by(articles.c.id)
+            ):
+                members.setdefault(m.story_id, []).append((m.id, m.url, m.fu))
+            best_of.update({story_id: best_source(found) for story_id, found in members.items()})
+        moved = {
+            r.story_id: best_of[r.story_id]
+            for r in settled
+            if best_of[r.story_id] != (r.primary or r.first)
+        }
+        if moved:
+            chosen = {
+                a.id: a
+                for a in conn.execute(
+                    sa.select(articles.c.id, articles.c.title, articles.c.url).where(
+                        articles.c.id.in_(sorted(moved.values()))
+                    )
+                )
+            }
+            for story_id, article_id in moved.items():
                 conn.execute(
-                    stories.update().where(stories.c.id == story_id).values(**_primary(best))
+                    stories.update()
+                    .where(stories.c.id == story_id)
+                    .values(**_primary(chosen[article_id]))
                 )
                 changed.append(story_id)
-        if counts:
+        if settled:
             conn.execute(
                 stories.update()
                 .where(stories.c.id == sa.bindparam("s_id"))
                 .values(source_count=sa.bindparam("n")),
-                counts,
+                [{"s_id": r.story_id, "n": r.feeds} for r in settled],
             )
     return changed
 
@@ -370,7 +421,7 @@ def _features_for(
             sa.select(article_features.c.article_id, article_features.c.features).where(
                 article_features.c.article_id.in_(ids[start : start + 500])
             )
-        ):
+        ).all():
             out[article_id] = decoded.decode(raw)
     fresh = [
         {
@@ -487,7 +538,7 @@ def _candidates(
             for i in range(len(chunk), count):  # padding: a week no article is in
                 params.update({f"k{i}": 0, f"w{i}": _NO_WEEK, f"s{i}": low, f"u{i}": high})
             found = conn.execute(_per_key_statement(count), params)
-        for key, article_id, stored in found:
+        for key, article_id, stored in found.all():
             when = dates.get(stored)
             if when is None:
                 value = read(stored) if read else stored
@@ -503,7 +554,7 @@ def _candidates(
             sa.select(articles.c.id, articles.c.story_id, article_features.c.features)
             .join(article_features, article_features.c.article_id == articles.c.id)
             .where(articles.c.id.in_(chunk_ids), articles.c.story_id.is_not(None))
-        ):
+        ).all():
             known[article_id] = (story_id, decoded.decode(raw))
     made: dict[tuple[datetime, int], NearCandidate] = {}  # one per article, for all its keys
     for newest in newest_first.values():
