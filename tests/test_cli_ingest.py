@@ -61,9 +61,11 @@ def test_poll_once_jsonl(
     assert isinstance(record["id"], int)
     if "contacts" in record:  # filled when the contact extractor is installed (issue 3)
         assert any(c.get("phone") == "044-204-7320" for c in record["contacts"])
-    # a second run finds nothing new
+    # a second run finds nothing new, and says the feed answered as before
     assert main(["poll", "--once", "--format", "jsonl", "--config", str(config)]) == 0
-    assert capsys.readouterr().out == ""
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert "polled 1 feeds: 0 new, 0 edited, 1 unchanged, 0 failed" in out.err
 
 
 def test_feeds_add_check_remove(

@@ -195,7 +195,7 @@ def _print_cycle(report: CycleReport) -> None:
             )
     print(
         f"polled {len(report.outcomes)} feeds: {report.new_count} new, {report.edited_count} "
-        f"edited, {len(report.failed)} failed",
+        f"edited, {report.unchanged_count} unchanged, {len(report.failed)} failed",
         file=sys.stderr,
     )
 

@@ -97,6 +97,11 @@ class CycleReport:
     def edited_count(self) -> int:
         return sum(o.edited for o in self.outcomes)
 
+    @property
+    def unchanged_count(self) -> int:
+        """Feeds that answered as last time (a 304, or the same bytes): nothing was parsed."""
+        return sum(o.status in ("not_modified", "unchanged") for o in self.outcomes)
+
     def feed_name(self, feed_id: int) -> str:
         for outcome in self.outcomes:
             if outcome.feed.id == feed_id:
